@@ -1,0 +1,409 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  validateAppend,
+  validateMaxCount,
+  validateStreamName,
+  ValidatedAppend,
+} from '../append-validation';
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  InvalidEventStoreInputError,
+  WrongExpectedRevisionError,
+} from '../event-store.errors';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeAllOptions,
+} from '../event-store.port';
+import {
+  SQLITE_EVENT_STORE_SCHEMA,
+  SQLITE_EVENT_STORE_SCHEMA_VERSION,
+} from './sqlite-event-store.schema';
+
+export interface SqliteEventStoreOptions {
+  /** Path of the database file; its directory is created if missing. */
+  file: string;
+  /** How often an idle subscription looks for events written by other processes. */
+  pollIntervalMs?: number;
+  /** How long a writer waits for another process's write lock before failing. */
+  busyTimeoutMs?: number;
+}
+
+interface EventRow {
+  position: number;
+  stream: string;
+  revision: number;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: number;
+}
+
+interface PendingAppend {
+  append: ValidatedAppend;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { result: AppendResult } | { error: Error };
+
+interface Waiter {
+  after: number;
+  wake(): void;
+}
+
+const PAGE_SIZE = 512;
+
+/**
+ * The embedded event store: one SQLite file in WAL mode with synchronous=FULL, so an
+ * acknowledged append has reached the disk. Appends that arrive in the same turn of the event
+ * loop are group-committed in one transaction (one fsync), each inside its own savepoint so
+ * that one failing its revision check fails alone.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly pollIntervalMs: number;
+  private queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private readonly waiters = new Set<Waiter>();
+  private pollTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private readonly stmt: {
+    streamHead: Database.Statement<[string], { revision: number }>;
+    byEventId: Database.Statement<[string], { stream: string; revision: number; position: number }>;
+    insert: Database.Statement<[string, number, string, string, string, string, number]>;
+    streamForwards: Database.Statement<[string, number, number], EventRow>;
+    streamBackwards: Database.Statement<[string, number, number], EventRow>;
+    allAfter: Database.Statement<[number, number], EventRow>;
+    last: Database.Statement<[], EventRow>;
+    headPosition: Database.Statement<[], { position: number | null }>;
+    countAfter: Database.Statement<[number, number], { n: number }>;
+  };
+  private readonly commitBatch: Database.Transaction<(batch: PendingAppend[]) => Outcome[]>;
+  private readonly appendOne: Database.Transaction<(append: ValidatedAppend) => AppendResult>;
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
+    mkdirSync(dirname(options.file), { recursive: true });
+    this.db = new Database(options.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.migrate();
+
+    const columns = 'position, stream, revision, event_id, type, data, metadata, recorded_at';
+    this.stmt = {
+      streamHead: this.db.prepare(
+        'SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
+      ),
+      byEventId: this.db.prepare(
+        'SELECT stream, revision, position FROM events WHERE event_id = ?',
+      ),
+      insert: this.db.prepare(
+        'INSERT INTO events (stream, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      streamForwards: this.db.prepare(
+        `SELECT ${columns} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+      ),
+      streamBackwards: this.db.prepare(
+        `SELECT ${columns} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+      ),
+      allAfter: this.db.prepare(
+        `SELECT ${columns} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`,
+      ),
+      last: this.db.prepare(`SELECT ${columns} FROM events ORDER BY position DESC LIMIT 1`),
+      headPosition: this.db.prepare('SELECT MAX(position) AS position FROM events'),
+      countAfter: this.db.prepare(
+        'SELECT COUNT(*) AS n FROM (SELECT 1 FROM events WHERE position > ? LIMIT ?)',
+      ),
+    };
+    this.appendOne = this.db.transaction((append: ValidatedAppend) =>
+      this.appendInTransaction(append),
+    );
+    this.commitBatch = this.db.transaction((batch: PendingAppend[]) =>
+      batch.map((pending): Outcome => {
+        try {
+          // A nested transaction is a savepoint: a failed check rolls back this append only.
+          return { result: this.appendOne(pending.append) };
+        } catch (error) {
+          if (
+            error instanceof WrongExpectedRevisionError ||
+            error instanceof DuplicateEventIdError
+          ) {
+            return { error };
+          }
+          throw error;
+        }
+      }),
+    );
+  }
+
+  append(stream: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new EventStoreUnavailableError('event store is closed'));
+    let append: ValidatedAppend;
+    try {
+      append = validateAppend(stream, events, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ append, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    validateStreamName(stream);
+    const maxCount = validateMaxCount(options.maxCount, Number.MAX_SAFE_INTEGER);
+    const from = options.fromRevision;
+    if (from !== undefined && (typeof from !== 'bigint' || from < 0n)) {
+      throw new InvalidEventStoreInputError('fromRevision', 'must be a non-negative bigint');
+    }
+    const rows =
+      options.direction === 'backwards'
+        ? this.stmt.streamBackwards.all(
+            stream,
+            toSafeNumber(from ?? BigInt(Number.MAX_SAFE_INTEGER)),
+            maxCount,
+          )
+        : this.stmt.streamForwards.all(stream, toSafeNumber(from ?? 0n), maxCount);
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const maxCount = validateMaxCount(options.maxCount, Number.MAX_SAFE_INTEGER);
+    return this.stmt.allAfter.all(parsePosition(options.after), maxCount).map(toRecordedEvent);
+  }
+
+  async *subscribeAll(options: SubscribeAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    let after = parsePosition(options.after);
+    const signal = options.signal;
+    while (!this.closed && !signal?.aborted) {
+      const rows = this.stmt.allAfter.all(after, PAGE_SIZE);
+      for (const row of rows) {
+        if (signal?.aborted) return;
+        after = row.position;
+        yield toRecordedEvent(row);
+      }
+      if (rows.length < PAGE_SIZE) await this.waitForEventsAfter(after, signal);
+    }
+  }
+
+  async readLastEvent(): Promise<RecordedEvent | null> {
+    const row = this.stmt.last.get();
+    return row ? toRecordedEvent(row) : null;
+  }
+
+  async countEventsAfter(after: string | undefined, cap: number): Promise<number> {
+    return this.stmt.countAfter.get(parsePosition(after), validateMaxCount(cap, 1))!.n;
+  }
+
+  comparePositions(a: string, b: string): number {
+    return Math.sign(parsePosition(a) - parsePosition(b));
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new EventStoreUnavailableError('event store is closed');
+    this.stmt.headPosition.get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.queue.length > 0) this.flush();
+    this.closed = true;
+    this.stopPolling();
+    for (const waiter of this.waiters) waiter.wake();
+    this.db.close();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.commitBatch.immediate(batch);
+    } catch (error) {
+      const failure = new EventStoreUnavailableError(
+        'append failed; nothing in this batch was written',
+        {
+          cause: error,
+        },
+      );
+      for (const pending of batch) pending.reject(failure);
+      return;
+    }
+    outcomes.forEach((outcome, i) => {
+      if ('result' in outcome) batch[i].resolve(outcome.result);
+      else batch[i].reject(outcome.error);
+    });
+    this.wakeWaiters(Number.MAX_SAFE_INTEGER);
+  }
+
+  private appendInTransaction(append: ValidatedAppend): AppendResult {
+    const { stream, events, expectedRevision } = append;
+    const retried = this.findRetriedAppend(append);
+    if (retried) return retried;
+
+    const head = this.stmt.streamHead.get(stream);
+    const current = head ? head.revision : -1;
+    const ok =
+      expectedRevision === 'any' ||
+      (expectedRevision === 'no_stream' && current === -1) ||
+      (expectedRevision === 'stream_exists' && current >= 0) ||
+      (typeof expectedRevision === 'bigint' && BigInt(current) === expectedRevision);
+    if (!ok) {
+      throw new WrongExpectedRevisionError(
+        stream,
+        String(expectedRevision),
+        current === -1 ? 'no_stream' : String(current),
+      );
+    }
+    const now = Date.now();
+    let position = 0;
+    events.forEach((event, i) => {
+      try {
+        const info = this.stmt.insert.run(
+          stream,
+          current + 1 + i,
+          event.id,
+          event.type,
+          event.dataJson,
+          event.metadataJson,
+          now,
+        );
+        position = Number(info.lastInsertRowid);
+      } catch (error) {
+        if (isUniqueViolation(error, 'events.event_id'))
+          throw new DuplicateEventIdError(stream, event.id);
+        throw error;
+      }
+    });
+    return { nextExpectedRevision: BigInt(current + events.length), position: String(position) };
+  }
+
+  /**
+   * The same events with the same ids, already stored as one run in this stream, are a retry:
+   * report what the original append reported and write nothing.
+   */
+  private findRetriedAppend({ stream, events }: ValidatedAppend): AppendResult | null {
+    const first = this.stmt.byEventId.get(events[0].id);
+    if (!first) return null;
+    let last = first;
+    for (let i = 0; i < events.length; i++) {
+      const found = i === 0 ? first : this.stmt.byEventId.get(events[i].id);
+      if (!found || found.stream !== stream || found.revision !== first.revision + i) {
+        throw new DuplicateEventIdError(stream, events[i].id);
+      }
+      last = found;
+    }
+    return { nextExpectedRevision: BigInt(last.revision), position: String(last.position) };
+  }
+
+  private waitForEventsAfter(after: number, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter: Waiter = {
+        after,
+        wake: () => {
+          this.waiters.delete(waiter);
+          signal?.removeEventListener('abort', waiter.wake);
+          if (this.waiters.size === 0) this.stopPolling();
+          resolve();
+        },
+      };
+      this.waiters.add(waiter);
+      signal?.addEventListener('abort', waiter.wake, { once: true });
+      this.startPolling();
+    });
+  }
+
+  /** Other processes append to the same file: look for their events while anyone waits. */
+  private startPolling(): void {
+    if (this.pollTimer || this.closed) return;
+    this.pollTimer = setInterval(() => {
+      if (this.closed) return;
+      const head = this.stmt.headPosition.get()?.position ?? 0;
+      this.wakeWaiters(head);
+    }, this.pollIntervalMs);
+    this.pollTimer.unref();
+  }
+
+  private stopPolling(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+
+  private wakeWaiters(head: number): void {
+    for (const waiter of [...this.waiters]) if (waiter.after < head) waiter.wake();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > SQLITE_EVENT_STORE_SCHEMA_VERSION) {
+      throw new Error(
+        `event store schema version ${version} is newer than this build understands (${SQLITE_EVENT_STORE_SCHEMA_VERSION})`,
+      );
+    }
+    if (version < SQLITE_EVENT_STORE_SCHEMA_VERSION) {
+      this.db
+        .transaction(() => {
+          this.db.exec(SQLITE_EVENT_STORE_SCHEMA);
+          this.db.pragma(`user_version = ${SQLITE_EVENT_STORE_SCHEMA_VERSION}`);
+        })
+        .immediate();
+    }
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    stream: row.stream,
+    revision: BigInt(row.revision),
+    position: String(row.position),
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    recordedAt: new Date(row.recorded_at),
+  };
+}
+
+const POSITION = /^\d{1,15}$/;
+
+function parsePosition(position: string | undefined): number {
+  if (position === undefined) return 0;
+  if (typeof position !== 'string' || !POSITION.test(position)) {
+    throw new InvalidEventStoreInputError(
+      'position',
+      `"${String(position)}" is not a position of this store`,
+    );
+  }
+  return Number(position);
+}
+
+function toSafeNumber(value: bigint): number {
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+}
+
+function isUniqueViolation(error: unknown, column: string): boolean {
+  return (
+    error instanceof Error &&
+    (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    error.message.includes(column)
+  );
+}
