@@ -5,9 +5,9 @@
  * Revisions are 0-based per stream, as in EventStoreDB. Global positions are opaque strings
  * (bigints do not survive JSON); only the adapter that produced a position compares it.
  */
-export type JsonPrimitive = string | number | boolean | null;
-export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+import type { JsonObject } from '@custodian/domain';
+
+export type { JsonObject, JsonPrimitive, JsonValue } from '@custodian/domain';
 
 /** `bigint` means "the stream's last event has exactly this revision". */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;

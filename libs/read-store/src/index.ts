@@ -1,0 +1,3 @@
+export * from './read-store.port';
+export * from './read-store.errors';
+export * from './sqlite/sqlite-read-store';

@@ -1,0 +1,143 @@
+import { InvalidReadStoreInputError } from './read-store.errors';
+import type { CollectionSpec, FindQuery, Scalar, WriteBatch } from './read-store.port';
+
+const COLLECTION = /^[a-z][a-z0-9_]{0,62}$/;
+const FIELD = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 1000;
+
+export function validateCollectionName(name: unknown): string {
+  if (typeof name !== 'string' || !COLLECTION.test(name)) {
+    throw new InvalidReadStoreInputError(
+      'collection',
+      'must be lowercase letters, digits or "_", starting with a letter, at most 63 characters',
+    );
+  }
+  return name;
+}
+
+export function validateSpec(spec: CollectionSpec): Required<CollectionSpec> {
+  const name = validateCollectionName(spec.name);
+  const indexes = [...new Set(spec.indexes ?? [])];
+  for (const field of indexes) {
+    if (!FIELD.test(field) || field === 'id') {
+      throw new InvalidReadStoreInputError('indexes', `"${field}" is not an indexable field name`);
+    }
+  }
+  return { name, indexes };
+}
+
+export interface NormalizedQuery {
+  where: Array<[string, Scalar]>;
+  sortField: string;
+  descending: boolean;
+  limit: number;
+  after: { value: Scalar; id: string } | null;
+}
+
+/** Checks a query against the collection's declared indexes. */
+export function normalizeQuery(query: FindQuery, indexes: readonly string[]): NormalizedQuery {
+  const where = Object.entries(query.where ?? {});
+  for (const [field, value] of where) {
+    if (field !== 'id' && !indexes.includes(field)) {
+      throw new InvalidReadStoreInputError(
+        `where.${field}`,
+        'is not an indexed field of this collection',
+      );
+    }
+    if (!isScalar(value)) {
+      throw new InvalidReadStoreInputError(
+        `where.${field}`,
+        'must be a string, number, boolean or null',
+      );
+    }
+  }
+  const sortField = query.sort?.field ?? 'id';
+  if (sortField !== 'id' && !indexes.includes(sortField)) {
+    throw new InvalidReadStoreInputError('sort.field', `"${sortField}" is not an indexed field`);
+  }
+  const direction = query.sort?.direction ?? 'asc';
+  if (direction !== 'asc' && direction !== 'desc') {
+    throw new InvalidReadStoreInputError('sort.direction', 'must be "asc" or "desc"');
+  }
+  const limit = query.limit ?? DEFAULT_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new InvalidReadStoreInputError('limit', `must be an integer from 1 to ${MAX_LIMIT}`);
+  }
+  return {
+    where,
+    sortField,
+    descending: direction === 'desc',
+    limit,
+    after: query.cursor === undefined ? null : decodeCursor(query.cursor),
+  };
+}
+
+export function encodeCursor(value: Scalar, id: string): string {
+  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: unknown): { value: Scalar; id: string } {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(String(cursor), 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      isScalar(parsed[0]) &&
+      typeof parsed[1] === 'string'
+    ) {
+      return { value: parsed[0], id: parsed[1] };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidReadStoreInputError('cursor', 'is not a cursor this store returned');
+}
+
+export function validateIds(ids: readonly unknown[], field = 'id'): void {
+  for (const id of ids) validateId(id, field);
+}
+
+export function validateId(id: unknown, field = 'id'): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 512) {
+    throw new InvalidReadStoreInputError(
+      field,
+      'must be a non-empty string of at most 512 characters',
+    );
+  }
+  return id;
+}
+
+export function validateBatch(batch: WriteBatch): void {
+  if (!batch || !Array.isArray(batch.writes)) {
+    throw new InvalidReadStoreInputError('writes', 'must be an array');
+  }
+  batch.writes.forEach((write, i) => {
+    validateCollectionName(write.collection);
+    validateId(write.id, `writes[${i}].id`);
+    if (write.doc !== null && (typeof write.doc !== 'object' || Array.isArray(write.doc))) {
+      throw new InvalidReadStoreInputError(`writes[${i}].doc`, 'must be an object or null');
+    }
+  });
+  const checkpoint = batch.checkpoint;
+  if (checkpoint) {
+    if (typeof checkpoint.name !== 'string' || checkpoint.name.length === 0) {
+      throw new InvalidReadStoreInputError('checkpoint.name', 'must be a non-empty string');
+    }
+    if (typeof checkpoint.position !== 'string' || checkpoint.position.length === 0) {
+      throw new InvalidReadStoreInputError('checkpoint.position', 'must be a non-empty string');
+    }
+    if (!Number.isSafeInteger(checkpoint.sequence) || checkpoint.sequence < 0) {
+      throw new InvalidReadStoreInputError('checkpoint.sequence', 'must be a non-negative integer');
+    }
+  }
+}
+
+function isScalar(value: unknown): value is Scalar {
+  return (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
+}

@@ -1,0 +1,292 @@
+import type { JsonObject } from '@custodian/domain';
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { UnknownCollectionError } from '../read-store.errors';
+import type {
+  Checkpoint,
+  CollectionSpec,
+  FindPage,
+  FindQuery,
+  ReadStore,
+  Scalar,
+  WriteBatch,
+} from '../read-store.port';
+import {
+  encodeCursor,
+  normalizeQuery,
+  validateBatch,
+  validateCollectionName,
+  validateId,
+  validateIds,
+  validateSpec,
+} from '../read-store.validation';
+
+export interface SqliteReadStoreOptions {
+  file: string;
+  busyTimeoutMs?: number;
+}
+
+interface CollectionInfo {
+  table: string;
+  indexes: string[];
+  upsert: Database.Statement<[string, string]>;
+  remove: Database.Statement<[string]>;
+  get: Database.Statement<[string], { doc: string }>;
+}
+
+/**
+ * Read models in one SQLite file: a table per collection holding each document as JSON, with an
+ * expression index per declared field. Batches and their checkpoint commit in one transaction.
+ * Read models can always be rebuilt from the log, so synchronous=NORMAL is enough here: a
+ * power cut may lose the newest batches, but loses their checkpoint with them.
+ */
+export class SqliteReadStore implements ReadStore {
+  private readonly db: Database.Database;
+  private readonly collections = new Map<string, CollectionInfo>();
+  private readonly commitTx: Database.Transaction<(batch: WriteBatch) => void>;
+  private readonly checkpointGet: Database.Statement<
+    [string],
+    { position: string; sequence: number }
+  >;
+  private readonly checkpointPut: Database.Statement<[string, string, number, number]>;
+  private closed = false;
+
+  constructor(options: SqliteReadStoreOptions) {
+    mkdirSync(dirname(options.file), { recursive: true });
+    this.db = new Database(options.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS _collections (name TEXT PRIMARY KEY, indexes TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS _checkpoints (
+        name TEXT PRIMARY KEY, position TEXT NOT NULL, sequence INTEGER NOT NULL, updated_at INTEGER NOT NULL
+      );
+    `);
+    this.checkpointGet = this.db.prepare(
+      'SELECT position, sequence FROM _checkpoints WHERE name = ?',
+    );
+    this.checkpointPut = this.db.prepare(
+      `INSERT INTO _checkpoints (name, position, sequence, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET position = excluded.position, sequence = excluded.sequence,
+       updated_at = excluded.updated_at`,
+    );
+    this.commitTx = this.db.transaction((batch: WriteBatch) => {
+      for (const write of batch.writes) {
+        const info = this.collection(write.collection);
+        if (write.doc === null) info.remove.run(write.id);
+        else info.upsert.run(write.id, JSON.stringify(write.doc));
+      }
+      const checkpoint = batch.checkpoint;
+      if (checkpoint) {
+        this.checkpointPut.run(
+          checkpoint.name,
+          checkpoint.position,
+          checkpoint.sequence,
+          Date.now(),
+        );
+      }
+    });
+  }
+
+  async ensureCollection(spec: CollectionSpec): Promise<void> {
+    const { name, indexes } = validateSpec(spec);
+    const table = tableName(name);
+    this.db
+      .transaction(() => {
+        this.db.exec(
+          `CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`,
+        );
+        for (const field of indexes) {
+          this.db.exec(
+            `CREATE INDEX IF NOT EXISTS ${table}__${field} ON ${table} (${fieldExpr(field)}, id)`,
+          );
+        }
+        const known = this.db
+          .prepare('SELECT indexes FROM _collections WHERE name = ?')
+          .get(name) as { indexes: string } | undefined;
+        const merged = [
+          ...new Set([...(known ? (JSON.parse(known.indexes) as string[]) : []), ...indexes]),
+        ];
+        this.db
+          .prepare('INSERT OR REPLACE INTO _collections (name, indexes) VALUES (?, ?)')
+          .run(name, JSON.stringify(merged));
+      })
+      .immediate();
+    this.collections.delete(name);
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    validateCollectionName(name);
+    this.db
+      .transaction(() => {
+        this.db.exec(`DROP TABLE IF EXISTS ${tableName(name)}`);
+        this.db.prepare('DELETE FROM _collections WHERE name = ?').run(name);
+      })
+      .immediate();
+    this.collections.delete(name);
+  }
+
+  async get(collection: string, id: string): Promise<JsonObject | null> {
+    validateId(id);
+    const row = this.collection(collection).get.get(id);
+    return row ? (JSON.parse(row.doc) as JsonObject) : null;
+  }
+
+  async getMany(collection: string, ids: readonly string[]): Promise<Map<string, JsonObject>> {
+    validateIds(ids);
+    const { table } = this.collection(collection);
+    const found = new Map<string, JsonObject>();
+    // Chunks stay well under SQLite's bound-parameter limit.
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT id, doc FROM ${table} WHERE id IN (${chunk.map(() => '?').join(',')})`)
+        .all(...chunk) as Array<{ id: string; doc: string }>;
+      for (const row of rows) found.set(row.id, JSON.parse(row.doc) as JsonObject);
+    }
+    return found;
+  }
+
+  async find(collection: string, query: FindQuery = {}): Promise<FindPage> {
+    const info = this.collection(collection);
+    const q = normalizeQuery(query, info.indexes);
+    const sortExpr = q.sortField === 'id' ? 'id' : fieldExpr(q.sortField);
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    for (const [field, value] of q.where) {
+      const expr = field === 'id' ? 'id' : fieldExpr(field);
+      if (value === null) conditions.push(`${expr} IS NULL`);
+      else {
+        conditions.push(`${expr} = ?`);
+        params.push(toSql(value));
+      }
+    }
+    if (q.after) {
+      const [condition, args] = keysetCondition(
+        sortExpr,
+        q.descending,
+        q.after.value,
+        q.after.id,
+        q.sortField === 'id',
+      );
+      conditions.push(condition);
+      params.push(...args);
+    }
+    const dir = q.descending ? 'DESC' : 'ASC';
+    // SQLite puts NULL first ascending and last descending, as MongoDB does.
+    const order = q.sortField === 'id' ? `id ${dir}` : `${sortExpr} ${dir}, id ${dir}`;
+    const sql = `SELECT id, doc, ${sortExpr} AS sort_value FROM ${info.table}
+      ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, q.limit + 1) as Array<{
+      id: string;
+      doc: string;
+      sort_value: Scalar;
+    }>;
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((row) => ({ id: row.id, doc: JSON.parse(row.doc) as JsonObject })),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.sort_value, last.id) : null,
+    };
+  }
+
+  async count(collection: string, where: Record<string, Scalar> = {}): Promise<number> {
+    const info = this.collection(collection);
+    const q = normalizeQuery({ where }, info.indexes);
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    for (const [field, value] of q.where) {
+      const expr = field === 'id' ? 'id' : fieldExpr(field);
+      if (value === null) conditions.push(`${expr} IS NULL`);
+      else {
+        conditions.push(`${expr} = ?`);
+        params.push(toSql(value));
+      }
+    }
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM ${info.table} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}`,
+      )
+      .get(...params) as { n: number };
+    return row.n;
+  }
+
+  async commit(batch: WriteBatch): Promise<void> {
+    validateBatch(batch);
+    for (const write of batch.writes) this.collection(write.collection);
+    this.commitTx.immediate(batch);
+  }
+
+  async getCheckpoint(name: string): Promise<Checkpoint | null> {
+    const row = this.checkpointGet.get(name);
+    return row ? { position: row.position, sequence: row.sequence } : null;
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('read store is closed');
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private collection(name: string): CollectionInfo {
+    const cached = this.collections.get(name);
+    if (cached) return cached;
+    validateCollectionName(name);
+    const row = this.db.prepare('SELECT indexes FROM _collections WHERE name = ?').get(name) as
+      { indexes: string } | undefined;
+    if (!row) throw new UnknownCollectionError(name);
+    const table = tableName(name);
+    const info: CollectionInfo = {
+      table,
+      indexes: JSON.parse(row.indexes) as string[],
+      upsert: this.db.prepare(
+        `INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
+      ),
+      remove: this.db.prepare(`DELETE FROM ${table} WHERE id = ?`),
+      get: this.db.prepare(`SELECT doc FROM ${table} WHERE id = ?`),
+    };
+    this.collections.set(name, info);
+    return info;
+  }
+}
+
+/** Names are validated to [a-z0-9_], so they are safe as identifiers. */
+function tableName(collection: string): string {
+  return `c_${collection}`;
+}
+
+function fieldExpr(field: string): string {
+  return `json_extract(doc, '$.${field}')`;
+}
+
+function toSql(value: Exclude<Scalar, null>): string | number {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+}
+
+/** Rows strictly after (value, id) in the page order; NULLs sort first ascending. */
+function keysetCondition(
+  expr: string,
+  descending: boolean,
+  value: Scalar,
+  id: string,
+  byIdOnly: boolean,
+): [string, unknown[]] {
+  const cmp = descending ? '<' : '>';
+  if (byIdOnly) return [`id ${cmp} ?`, [id]];
+  if (value === null) {
+    return descending
+      ? [`(${expr} IS NULL AND id < ?)`, [id]]
+      : [`((${expr} IS NULL AND id > ?) OR ${expr} IS NOT NULL)`, [id]];
+  }
+  const v = toSql(value);
+  return descending
+    ? [`(${expr} < ? OR (${expr} = ? AND id < ?) OR ${expr} IS NULL)`, [v, v, id]]
+    : [`(${expr} > ? OR (${expr} = ? AND id > ?))`, [v, v, id]];
+}
