@@ -1,0 +1,36 @@
+import type { JsonObject } from '@custodian/domain';
+import type { DocumentWrite, ReadStore } from '@custodian/read-store';
+
+/** Read-store collection recording which build of each projection readers are served. */
+export const PROJECTIONS_CATALOG = 'projections';
+
+export interface ProjectionBuild {
+  version: number;
+  collection: string;
+}
+
+export interface ProjectionCatalogEntry {
+  /** The build readers query. */
+  active: ProjectionBuild;
+  /** A build of a newer (or older) definition catching up, swapped in once it has. */
+  pending: ProjectionBuild | null;
+}
+
+export async function readCatalogEntry(
+  reads: ReadStore,
+  name: string,
+): Promise<ProjectionCatalogEntry | null> {
+  return (await reads.get(PROJECTIONS_CATALOG, name)) as ProjectionCatalogEntry | null;
+}
+
+export function catalogWrite(name: string, entry: ProjectionCatalogEntry): DocumentWrite {
+  return { collection: PROJECTIONS_CATALOG, id: name, doc: entry as unknown as JsonObject };
+}
+
+/**
+ * Resolves a projection's active collection from the catalog, for processes that read
+ * projections another process runs (the API when the projector is deployed apart).
+ */
+export async function activeCollection(reads: ReadStore, name: string): Promise<string | null> {
+  return (await readCatalogEntry(reads, name))?.active.collection ?? null;
+}

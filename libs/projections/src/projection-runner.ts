@@ -1,0 +1,336 @@
+import type { JsonObject } from '@custodian/domain';
+import type { EventStore, RecordedEvent } from '@custodian/event-store';
+import type { ReadStore } from '@custodian/read-store';
+import { batched } from './batched';
+import { randomBytes } from 'node:crypto';
+import {
+  checkpointName,
+  newBuildCollection,
+  ProjectionDefinition,
+  validateDefinition,
+} from './projection.definition';
+import {
+  catalogWrite,
+  ProjectionBuild,
+  PROJECTIONS_CATALOG,
+  readCatalogEntry,
+} from './projection-catalog';
+
+export type ProjectionState =
+  'starting' | 'catching-up' | 'live' | 'rebuilding' | 'failed' | 'stopped';
+
+export interface ProjectionStatus {
+  name: string;
+  version: number;
+  /** The version readers are served from; differs from `version` while a rebuild runs. */
+  activeVersion: number;
+  state: ProjectionState;
+  /** Position of the last event applied, if any. */
+  position: string | null;
+  /** Events applied since the projection's (re)build began. */
+  sequence: number;
+  error?: string;
+}
+
+export interface ProjectionLag {
+  name: string;
+  /** Events in the log not yet applied (counted up to a cap). */
+  eventsBehind: number;
+  /** How long the oldest unapplied event has waited; 0 when caught up. */
+  secondsBehind: number;
+}
+
+export interface ProjectionRunnerOptions {
+  batchSize?: number;
+  /** First retry delay after a failure; doubles up to `maxRetryDelayMs`. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  logger?: { log(message: string): void; error(message: string): void };
+}
+
+const LAG_COUNT_CAP = 1_000_000;
+
+/**
+ * Runs every projection: catch-up from its stored checkpoint, then live, applying events in
+ * batches whose document writes and checkpoint commit together. A definition whose version
+ * changed is rebuilt into a fresh collection while the old one keeps serving, then swapped in.
+ */
+export class ProjectionRunner {
+  private readonly workers: ProjectionWorker[];
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly reads: ReadStore,
+    definitions: readonly ProjectionDefinition<JsonObject>[],
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    const names = new Set<string>();
+    for (const def of definitions) {
+      validateDefinition(def);
+      if (names.has(def.name)) throw new Error(`two projections are named "${def.name}"`);
+      names.add(def.name);
+    }
+    this.batchSize = options.batchSize ?? 500;
+    this.workers = definitions.map(
+      (def) => new ProjectionWorker(def, events, reads, this.batchSize, options),
+    );
+  }
+
+  /** Prepares collections and starts every projection; resolves once all are running. */
+  async start(): Promise<void> {
+    await this.reads.ensureCollection({ name: PROJECTIONS_CATALOG });
+    await Promise.all(this.workers.map((worker) => worker.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.stop()));
+  }
+
+  status(): ProjectionStatus[] {
+    return this.workers.map((worker) => worker.status());
+  }
+
+  async lag(): Promise<ProjectionLag[]> {
+    const now = Date.now();
+    return Promise.all(
+      this.workers.map(async (worker) => {
+        const after = worker.status().position ?? undefined;
+        const eventsBehind = await this.events.countEventsAfter(after, LAG_COUNT_CAP);
+        if (eventsBehind === 0) return { name: worker.name, eventsBehind, secondsBehind: 0 };
+        const [oldest] = await this.events.readAll({ after, maxCount: 1 });
+        const secondsBehind = oldest ? Math.max(0, (now - oldest.recordedAt.getTime()) / 1000) : 0;
+        return { name: worker.name, eventsBehind, secondsBehind };
+      }),
+    );
+  }
+
+  /** The collection readers should query for a projection. */
+  collectionFor(name: string): string {
+    const worker = this.workers.find((w) => w.name === name);
+    if (!worker) throw new Error(`no projection named "${name}"`);
+    return worker.activeCollection();
+  }
+
+  /** Resolves once every projection (or the named one) has applied the event at `position`. */
+  async waitFor(
+    position: string,
+    options: { name?: string; timeoutMs?: number } = {},
+  ): Promise<void> {
+    const workers = options.name
+      ? this.workers.filter((w) => w.name === options.name)
+      : this.workers;
+    await Promise.all(workers.map((w) => w.waitFor(position, options.timeoutMs ?? 10_000)));
+  }
+}
+
+class ProjectionWorker {
+  readonly name: string;
+  private state: ProjectionState = 'starting';
+  /** The build readers are served from. */
+  private active: ProjectionBuild = { version: 0, collection: '' };
+  /** The build this worker writes: the active one, or a rebuild waiting to be swapped in. */
+  private target: ProjectionBuild = { version: 0, collection: '' };
+  private position: string | null = null;
+  private sequence = 0;
+  private error: string | undefined;
+  private readonly controller = new AbortController();
+  private running: Promise<void> | undefined;
+  private readonly handled: ReadonlySet<string>;
+  private waiters: Array<{ position: string; resolve(): void }> = [];
+
+  constructor(
+    private readonly def: ProjectionDefinition<JsonObject>,
+    private readonly events: EventStore,
+    private readonly reads: ReadStore,
+    private readonly batchSize: number,
+    private readonly options: ProjectionRunnerOptions,
+  ) {
+    this.name = def.name;
+    this.handled = new Set(def.eventTypes);
+  }
+
+  async start(): Promise<void> {
+    const { name, version } = this.def;
+    const entry = await readCatalogEntry(this.reads, name);
+    if (entry?.active.version === version) {
+      this.active = this.target = entry.active;
+    } else if (entry?.pending?.version === version) {
+      this.active = entry.active;
+      this.target = entry.pending;
+    } else {
+      // A first build, or the definition changed: build from the start into a new collection.
+      if (entry?.pending) await this.reads.dropCollection(entry.pending.collection);
+      this.target = {
+        version,
+        collection: newBuildCollection(name, version, () => randomBytes(4).toString('hex')),
+      };
+      // With nothing older to serve, the first build is served while it catches up.
+      this.active = entry?.active ?? this.target;
+      await this.ensureTarget();
+      await this.reads.commit({
+        writes: [
+          catalogWrite(name, {
+            active: this.active,
+            pending: this.rebuilding() ? this.target : null,
+          }),
+        ],
+      });
+    }
+    await this.ensureTarget();
+    const checkpoint = await this.reads.getCheckpoint(checkpointName(this.target.collection));
+    this.position = checkpoint?.position ?? null;
+    this.sequence = checkpoint?.sequence ?? 0;
+    this.state = this.rebuilding() ? 'rebuilding' : 'catching-up';
+    this.running = this.runWithRetries();
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await this.running;
+    this.state = 'stopped';
+  }
+
+  status(): ProjectionStatus {
+    return {
+      name: this.def.name,
+      version: this.def.version,
+      activeVersion: this.active.version,
+      state: this.state,
+      position: this.position,
+      sequence: this.sequence,
+      ...(this.error ? { error: this.error } : {}),
+    };
+  }
+
+  activeCollection(): string {
+    return this.active.collection;
+  }
+
+  waitFor(position: string, timeoutMs: number): Promise<void> {
+    if (this.reached(position)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(
+          new Error(
+            `projection "${this.name}" did not reach position ${position} in ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      const waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private ensureTarget(): Promise<void> {
+    return this.reads.ensureCollection({
+      name: this.target.collection,
+      indexes: [...(this.def.indexes ?? [])],
+    });
+  }
+
+  private rebuilding(): boolean {
+    return this.target.collection !== this.active.collection;
+  }
+
+  private reached(position: string): boolean {
+    return this.position !== null && this.events.comparePositions(this.position, position) >= 0;
+  }
+
+  private async runWithRetries(): Promise<void> {
+    const signal = this.controller.signal;
+    let delay = this.options.retryDelayMs ?? 200;
+    while (!signal.aborted) {
+      try {
+        await this.run(signal);
+        return;
+      } catch (error) {
+        if (signal.aborted) return;
+        this.state = 'failed';
+        this.error = error instanceof Error ? error.message : String(error);
+        this.options.logger?.error(
+          `projection ${this.name} failed, retrying in ${delay} ms: ${this.error}`,
+        );
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, this.options.maxRetryDelayMs ?? 30_000);
+      }
+    }
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    const subscription = this.events.subscribeAll({ after: this.position ?? undefined, signal });
+    for await (const batch of batched(subscription, this.batchSize)) {
+      if (batch.items.length > 0) await this.applyBatch(batch.items);
+      if (batch.idle && (await this.events.countEventsAfter(this.position ?? undefined, 1)) === 0) {
+        await this.caughtUp();
+      }
+    }
+  }
+
+  private async applyBatch(batch: RecordedEvent[]): Promise<void> {
+    const collection = this.target.collection;
+    const relevant = batch.filter((event) => this.handled.has(event.type));
+    const idsByEvent = relevant.map((event) => this.def.documentIds(event));
+    const loaded = await this.reads.getMany(collection, [...new Set(idsByEvent.flat())]);
+    const touched = new Map<string, JsonObject | null>();
+    relevant.forEach((event, i) => {
+      for (const id of idsByEvent[i]) {
+        const current = touched.has(id) ? touched.get(id)! : (loaded.get(id) ?? null);
+        touched.set(id, this.def.apply(current, event, id));
+      }
+    });
+    const last = batch[batch.length - 1];
+    const sequence = this.sequence + batch.length;
+    await this.reads.commit({
+      writes: [...touched].map(([id, doc]) => ({ collection, id, doc })),
+      checkpoint: { name: checkpointName(collection), position: last.position, sequence },
+    });
+    this.position = last.position;
+    this.sequence = sequence;
+    this.error = undefined;
+    if (this.state === 'failed') this.state = this.rebuilding() ? 'rebuilding' : 'catching-up';
+    this.releaseWaiters();
+  }
+
+  private async caughtUp(): Promise<void> {
+    if (this.rebuilding()) {
+      const previous = this.active;
+      await this.reads.commit({
+        writes: [catalogWrite(this.name, { active: this.target, pending: null })],
+      });
+      this.active = this.target;
+      await this.reads.dropCollection(previous.collection);
+      this.options.logger?.log(
+        `projection ${this.name} rebuilt as v${this.def.version} and swapped in`,
+      );
+    }
+    this.state = 'live';
+    this.releaseWaiters();
+  }
+
+  private releaseWaiters(): void {
+    const ready = this.waiters.filter((w) => this.reached(w.position));
+    if (ready.length === 0) return;
+    this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    for (const waiter of ready) waiter.resolve();
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
