@@ -3,3 +3,4 @@ export * from './event-store.errors';
 export * from './event-ids';
 export { validateStreamName } from './append-validation';
 export * from './sqlite/sqlite-event-store';
+export * from './eventstoredb/esdb-event-store';

@@ -1,6 +1,11 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DuplicateEventIdError, WrongExpectedRevisionError } from '../event-store.errors';
+import type { RecordedEvent } from '../event-store.port';
 import { eventStoreContract } from '../testing/event-store.contract';
 import { SqliteEventStore } from './sqlite-event-store';
 
@@ -14,4 +19,91 @@ eventStoreContract('SQLite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+});
+
+describe('SqliteEventStore', () => {
+  let dir: string;
+  let file: string;
+  let store: SqliteEventStore;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'custodian-es-'));
+    file = join(dir, 'events.sqlite');
+    store = new SqliteEventStore({ file });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('group-commits appends that arrive together, each keeping its own revision check', async () => {
+    const before = store.stats;
+    const appends = Array.from({ length: 64 }, (_, i) =>
+      store.append(`s-${i}`, [{ type: 'T', data: { i } }], { expectedRevision: 'no_stream' }),
+    );
+    const conflicting = store.append('s-0', [{ type: 'T', data: {} }], {
+      expectedRevision: 'no_stream',
+    });
+    const results = await Promise.allSettled([...appends, conflicting]);
+    expect(results.slice(0, 64).every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(results[64]).toMatchObject({
+      status: 'rejected',
+      reason: expect.any(WrongExpectedRevisionError),
+    });
+    const after = store.stats;
+    expect(after.appends - before.appends).toBe(65);
+    expect(after.transactions - before.transactions).toBe(1);
+  });
+
+  it('rejects an event id already used in another stream, writing nothing', async () => {
+    const id = randomUUID();
+    await store.append('a-1', [{ id, type: 'T', data: {} }]);
+    await expect(
+      store.append('b-1', [
+        { type: 'T', data: {} },
+        { id, type: 'T', data: {} },
+      ]),
+    ).rejects.toBeInstanceOf(DuplicateEventIdError);
+    expect(await store.readStream('b-1')).toEqual([]);
+  });
+
+  it('keeps every acknowledged event across a reopen', async () => {
+    for (let i = 0; i < 20; i++) await store.append('s-1', [{ type: 'T', data: { i } }]);
+    await store.close();
+    store = new SqliteEventStore({ file });
+    expect((await store.readStream('s-1')).map((e) => e.data.i)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+  });
+
+  it('delivers events appended by another process to a live subscriber within a second', async () => {
+    await store.append('warm-1', [{ type: 'T', data: {} }]);
+    const last = await store.readLastEvent();
+    const controller = new AbortController();
+    const seen: Array<{ event: RecordedEvent; at: number }> = [];
+    const subscribed = (async () => {
+      for await (const event of store.subscribeAll({
+        after: last!.position,
+        signal: controller.signal,
+      })) {
+        seen.push({ event, at: Date.now() });
+        if (seen.length === 5) controller.abort();
+      }
+    })();
+    const child = promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(__dirname, '../testing/sqlite-append-child.ts'),
+        file,
+        'other-1',
+        '5',
+      ],
+      { timeout: 20_000 },
+    );
+    await child;
+    await subscribed;
+    expect(seen.map((s) => s.event.data.i)).toEqual([0, 1, 2, 3, 4]);
+    for (const { event, at } of seen) expect(at - event.recordedAt.getTime()).toBeLessThan(1000);
+  });
 });
