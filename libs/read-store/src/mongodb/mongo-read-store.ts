@@ -1,0 +1,253 @@
+import type { JsonObject } from '@custodian/domain';
+import { Collection, Db, MongoClient, MongoClientOptions, WriteConcern } from 'mongodb';
+import { InvalidReadStoreInputError, UnknownCollectionError } from '../read-store.errors';
+import type {
+  Checkpoint,
+  CollectionSpec,
+  FindPage,
+  FindQuery,
+  ReadStore,
+  Scalar,
+  WriteBatch,
+} from '../read-store.port';
+import {
+  encodeCursor,
+  normalizeQuery,
+  validateBatch,
+  validateCollectionName,
+  validateId,
+  validateIds,
+  validateSpec,
+} from '../read-store.validation';
+import {
+  StoredModel,
+  findFilter,
+  fieldPath,
+  sortSpec,
+  sortValue,
+  whereFilter,
+} from './mongo-query';
+import { bulkOperations } from './mongo-writes';
+
+export type MongoReadStoreOptions = { database: string } & (
+  | { uri: string; clientOptions?: MongoClientOptions }
+  /** A client owned by the caller: `close()` leaves it open. */
+  | { client: MongoClient }
+);
+
+interface RegistryEntry {
+  _id: string;
+  indexes: string[];
+}
+
+interface StoredCheckpoint {
+  _id: string;
+  position: string;
+  sequence: number;
+  updatedAt: Date;
+}
+
+interface CollectionInfo {
+  coll: Collection<StoredModel>;
+  indexes: string[];
+}
+
+const NAMESPACE_EXISTS = 48;
+/** Ids are at most 512 characters, so this keeps each `$in` query well under 16 MB. */
+const GET_MANY_CHUNK = 1000;
+
+/**
+ * Read models in MongoDB: a collection `rm_<name>` per read-store collection holding
+ * `{ _id, d: <document>, _seq }`, with an index on (d.<field>, _id) per declared field.
+ * `rm__collections` records declared collections and indexes, `rm__checkpoints` the
+ * checkpoints (double underscore: names start with a letter, so these never clash).
+ * A batch and its checkpoint commit in one majority-acknowledged transaction, which needs a
+ * replica set or sharded cluster.
+ */
+export class MongoReadStore implements ReadStore {
+  private readonly client: MongoClient;
+  private readonly ownsClient: boolean;
+  private readonly db: Db;
+  private readonly registry: Collection<RegistryEntry>;
+  private readonly checkpoints: Collection<StoredCheckpoint>;
+  /** Like the SQLite adapter, caches what this process learnt; ensure/drop here refresh it. */
+  private readonly collections = new Map<string, CollectionInfo>();
+  private closed = false;
+
+  constructor(options: MongoReadStoreOptions) {
+    if ('client' in options) {
+      this.client = options.client;
+      this.ownsClient = false;
+    } else {
+      // No I/O here: the driver connects on the first operation.
+      this.client = new MongoClient(options.uri, options.clientOptions);
+      this.ownsClient = true;
+    }
+    this.db = this.client.db(options.database);
+    this.registry = this.db.collection<RegistryEntry>('rm__collections');
+    this.checkpoints = this.db.collection<StoredCheckpoint>('rm__checkpoints');
+  }
+
+  async ensureCollection(spec: CollectionSpec): Promise<void> {
+    const { name, indexes } = validateSpec(spec);
+    // Created up front so commits never create collections inside a transaction.
+    await this.db.createCollection(mongoName(name)).catch((error: unknown) => {
+      if (errorCode(error) !== NAMESPACE_EXISTS) throw error;
+    });
+    if (indexes.length > 0) {
+      await this.db
+        .collection(mongoName(name))
+        .createIndexes(
+          indexes.map((field) => ({ key: { [fieldPath(field)]: 1, _id: 1 }, name: field })),
+        );
+    }
+    // Registered last, so a registered collection always has its indexes.
+    await this.registry.updateOne(
+      { _id: name },
+      { $addToSet: { indexes: { $each: indexes } } },
+      { upsert: true },
+    );
+    this.collections.delete(name);
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    validateCollectionName(name);
+    // The driver already treats "ns not found" as nothing to drop. Dropping before
+    // unregistering means a crash in between can never resurrect old documents.
+    await this.db.dropCollection(mongoName(name));
+    await this.registry.deleteOne({ _id: name });
+    this.collections.delete(name);
+  }
+
+  async get(collection: string, id: string): Promise<JsonObject | null> {
+    validateId(id);
+    const { coll } = await this.collection(collection);
+    const row = await coll.findOne({ _id: id }, { projection: { d: 1 } });
+    return row ? row.d : null;
+  }
+
+  async getMany(collection: string, ids: readonly string[]): Promise<Map<string, JsonObject>> {
+    validateIds(ids);
+    const { coll } = await this.collection(collection);
+    const found = new Map<string, JsonObject>();
+    for (let i = 0; i < ids.length; i += GET_MANY_CHUNK) {
+      const chunk = ids.slice(i, i + GET_MANY_CHUNK);
+      const rows = coll.find({ _id: { $in: chunk } }, { projection: { d: 1 } });
+      for await (const row of rows) found.set(row._id, row.d);
+    }
+    return found;
+  }
+
+  async find(collection: string, query: FindQuery = {}): Promise<FindPage> {
+    const { coll, indexes } = await this.collection(collection);
+    const q = normalizeQuery(query, indexes);
+    const rows = await coll
+      .find(findFilter(q), {
+        sort: sortSpec(q.sortField, q.descending),
+        limit: q.limit + 1,
+        projection: { d: 1 },
+      })
+      .toArray();
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((row) => ({ id: row._id, doc: row.d })),
+      nextCursor:
+        rows.length > q.limit && last ? encodeCursor(sortValue(last, q.sortField), last._id) : null,
+    };
+  }
+
+  async count(collection: string, where: Record<string, Scalar> = {}): Promise<number> {
+    const { coll, indexes } = await this.collection(collection);
+    const q = normalizeQuery({ where }, indexes);
+    return coll.countDocuments(whereFilter(q.where));
+  }
+
+  async commit(batch: WriteBatch): Promise<void> {
+    // Everything is checked before the transaction starts, so bad input writes nothing.
+    validateBatch(batch);
+    const targets = new Map<string, CollectionInfo>();
+    for (const write of batch.writes) {
+      if (!targets.has(write.collection)) {
+        targets.set(write.collection, await this.collection(write.collection));
+      }
+    }
+    const operations = bulkOperations(batch);
+    const checkpoint = batch.checkpoint;
+    if (operations.size === 0 && !checkpoint) return;
+
+    await this.client.withSession((session) =>
+      // withTransaction retries transient errors by calling this again; it only writes
+      // precomputed operations, so a retry is harmless.
+      session.withTransaction(
+        async () => {
+          for (const [name, { coll }] of targets) {
+            const ops = operations.get(name);
+            if (ops) await coll.bulkWrite(ops, { session, ordered: true });
+          }
+          if (checkpoint) {
+            await this.checkpoints.updateOne(
+              { _id: checkpoint.name },
+              {
+                $set: {
+                  position: checkpoint.position,
+                  sequence: checkpoint.sequence,
+                  updatedAt: new Date(),
+                },
+              },
+              { upsert: true, session },
+            );
+          }
+        },
+        {
+          readConcern: { level: 'snapshot' },
+          writeConcern: new WriteConcern('majority'),
+          readPreference: 'primary',
+        },
+      ),
+    );
+  }
+
+  async getCheckpoint(name: string): Promise<Checkpoint | null> {
+    // A non-string here would be read as a query operator, not a name.
+    if (typeof name !== 'string') throw new InvalidReadStoreInputError('name', 'must be a string');
+    const row = await this.checkpoints.findOne({ _id: name });
+    return row ? { position: row.position, sequence: row.sequence } : null;
+  }
+
+  async ping(): Promise<void> {
+    // The driver would silently reconnect a closed client, so say it is closed, as SQLite does.
+    if (this.closed) throw new Error('read store is closed');
+    await this.db.command({ ping: 1 });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsClient) await this.client.close();
+  }
+
+  private async collection(name: string): Promise<CollectionInfo> {
+    const cached = this.collections.get(name);
+    if (cached) return cached;
+    validateCollectionName(name);
+    const entry = await this.registry.findOne({ _id: name });
+    if (!entry) throw new UnknownCollectionError(name);
+    const info: CollectionInfo = {
+      coll: this.db.collection<StoredModel>(mongoName(name)),
+      indexes: entry.indexes,
+    };
+    this.collections.set(name, info);
+    return info;
+  }
+}
+
+/** Names are validated to [a-z0-9_] starting with a letter. */
+function mongoName(collection: string): string {
+  return `rm_${collection}`;
+}
+
+function errorCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
