@@ -1,1 +1,3 @@
 export * from './describe-when-env';
+export * from './test-app';
+export * from './http';

@@ -2,6 +2,7 @@ import type { JsonObject } from '@custodian/domain';
 import type { EventStore, RecordedEvent } from '@custodian/event-store';
 import type { ReadStore } from '@custodian/read-store';
 import { batched } from './batched';
+import { projectionLag, type ProjectionLag } from './projection-lag';
 import { randomBytes } from 'node:crypto';
 import {
   checkpointName,
@@ -32,14 +33,6 @@ export interface ProjectionStatus {
   error?: string;
 }
 
-export interface ProjectionLag {
-  name: string;
-  /** Events in the log not yet applied (counted up to a cap). */
-  eventsBehind: number;
-  /** How long the oldest unapplied event has waited; 0 when caught up. */
-  secondsBehind: number;
-}
-
 export interface ProjectionRunnerOptions {
   batchSize?: number;
   /** First retry delay after a failure; doubles up to `maxRetryDelayMs`. */
@@ -47,8 +40,6 @@ export interface ProjectionRunnerOptions {
   maxRetryDelayMs?: number;
   logger?: { log(message: string): void; error(message: string): void };
 }
-
-const LAG_COUNT_CAP = 1_000_000;
 
 /**
  * Runs every projection: catch-up from its stored checkpoint, then live, applying events in
@@ -91,17 +82,11 @@ export class ProjectionRunner {
     return this.workers.map((worker) => worker.status());
   }
 
-  async lag(): Promise<ProjectionLag[]> {
-    const now = Date.now();
-    return Promise.all(
-      this.workers.map(async (worker) => {
-        const after = worker.status().position ?? undefined;
-        const eventsBehind = await this.events.countEventsAfter(after, LAG_COUNT_CAP);
-        if (eventsBehind === 0) return { name: worker.name, eventsBehind, secondsBehind: 0 };
-        const [oldest] = await this.events.readAll({ after, maxCount: 1 });
-        const secondsBehind = oldest ? Math.max(0, (now - oldest.recordedAt.getTime()) / 1000) : 0;
-        return { name: worker.name, eventsBehind, secondsBehind };
-      }),
+  lag(): Promise<ProjectionLag[]> {
+    return projectionLag(
+      this.events,
+      this.reads,
+      this.workers.map((w) => w.name),
     );
   }
 
@@ -136,7 +121,7 @@ class ProjectionWorker {
   private error: string | undefined;
   private readonly controller = new AbortController();
   private running: Promise<void> | undefined;
-  private readonly handled: ReadonlySet<string>;
+  private readonly handles: (type: string) => boolean;
   private waiters: Array<{ position: string; resolve(): void }> = [];
 
   constructor(
@@ -147,7 +132,8 @@ class ProjectionWorker {
     private readonly options: ProjectionRunnerOptions,
   ) {
     this.name = def.name;
-    this.handled = new Set(def.eventTypes);
+    const types = def.eventTypes === 'all' ? null : new Set(def.eventTypes);
+    this.handles = types ? (type) => types.has(type) : () => true;
   }
 
   async start(): Promise<void> {
@@ -276,7 +262,7 @@ class ProjectionWorker {
 
   private async applyBatch(batch: RecordedEvent[]): Promise<void> {
     const collection = this.target.collection;
-    const relevant = batch.filter((event) => this.handled.has(event.type));
+    const relevant = batch.filter((event) => this.handles(event.type));
     const idsByEvent = relevant.map((event) => this.def.documentIds(event));
     const loaded = await this.reads.getMany(collection, [...new Set(idsByEvent.flat())]);
     const touched = new Map<string, JsonObject | null>();

@@ -10,8 +10,8 @@ export interface ProjectionDefinition<D extends JsonObject = JsonObject> {
   name: string;
   /** Bump it when `apply` changes meaning: the projection is rebuilt and swapped in. */
   version: number;
-  /** Event types this projection reads; every other event only advances its checkpoint. */
-  eventTypes: readonly string[];
+  /** Event types this projection reads ('all' for every one); others only advance its checkpoint. */
+  eventTypes: readonly string[] | 'all';
   /** Top-level document fields to index for `find`. */
   indexes?: readonly string[];
   /** The ids of the documents an event changes; none means the event is ignored. */

@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '@custodian/platform';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { ProjectorModule } from './projector.module';
+
+/**
+ * Runs the projections apart from the API, so production can scale them separately; start
+ * the API with CUSTODIAN_PROJECTOR=off beside it.
+ */
+async function main(): Promise<void> {
+  // This process is the projector, whatever the shared environment says about the API.
+  const config = { ...loadConfig(), projector: 'in-process' as const };
+  const app = await NestFactory.createApplicationContext(ProjectorModule.forRoot(config), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await app.init();
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

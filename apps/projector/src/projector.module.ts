@@ -1,0 +1,24 @@
+import {
+  ConfigModule,
+  CustodianConfig,
+  LoggingModule,
+  ProjectionsModule,
+  StorageModule,
+} from '@custodian/platform';
+import { DynamicModule, Module } from '@nestjs/common';
+
+/** The projector alone: stores and projections, no HTTP. */
+@Module({})
+export class ProjectorModule {
+  static forRoot(config: CustodianConfig): DynamicModule {
+    return {
+      module: ProjectorModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
+        StorageModule,
+        ProjectionsModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './custodian-config';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded stores in ./data on 127.0.0.1:3000', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: resolve('./data'),
+      actorsFile: resolve('./data/actors.json'),
+      eventStore: { kind: 'sqlite', file: resolve('./data/events.sqlite') },
+      readStore: { kind: 'sqlite', file: resolve('./data/read.sqlite') },
+      projector: 'in-process',
+      logLevel: 'info',
+    });
+  });
+
+  it('switches to EventStoreDB and MongoDB when their variables are set', () => {
+    const config = loadConfig({
+      EVENTSTORE_CONNECTION_STRING: 'esdb://localhost:2113?tls=false',
+      MONGODB_URI: 'mongodb://localhost:27017/?replicaSet=rs0',
+      MONGODB_DATABASE: 'crm_privacy',
+    });
+    expect(config.eventStore).toEqual({
+      kind: 'eventstoredb',
+      connectionString: 'esdb://localhost:2113?tls=false',
+    });
+    expect(config.readStore).toEqual({
+      kind: 'mongodb',
+      uri: 'mongodb://localhost:27017/?replicaSet=rs0',
+      database: 'crm_privacy',
+    });
+  });
+
+  it('reports every bad value at once, naming each variable, without echoing secrets', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        CUSTODIAN_MASTER_KEY: 'c2VjcmV0LWtleQ==',
+        EVENTSTORE_CONNECTION_STRING: 'http://user:hunter2@host',
+        MONGODB_URI: 'postgres://user:hunter2@host',
+        CUSTODIAN_PROJECTOR: 'sometimes',
+        LOG_LEVEL: 'loud',
+        CUSTODIAN_PROJECTION_BATCH_SIZE: '0',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'CUSTODIAN_MASTER_KEY',
+      'CUSTODIAN_PROJECTION_BATCH_SIZE',
+      'CUSTODIAN_PROJECTOR',
+      'EVENTSTORE_CONNECTION_STRING',
+      'LOG_LEVEL',
+      'MONGODB_URI',
+      'PORT',
+    ]);
+    expect(problems).toHaveLength(7);
+    expect((error as Error).message).not.toMatch(/hunter2|c2VjcmV0/);
+  });
+
+  it('accepts a well-formed master key', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ CUSTODIAN_MASTER_KEY: key }).masterKey).toBe(key);
+  });
+});

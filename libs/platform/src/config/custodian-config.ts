@@ -1,0 +1,119 @@
+import { resolve } from 'node:path';
+
+export type ProjectorMode = 'in-process' | 'off';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface CustodianConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  actorsFile: string;
+  /** Base64 of 32 bytes, or undefined to generate one into the data dir in embedded mode. */
+  masterKey: string | undefined;
+  eventStore: { kind: 'sqlite'; file: string } | { kind: 'eventstoredb'; connectionString: string };
+  readStore: { kind: 'sqlite'; file: string } | { kind: 'mongodb'; uri: string; database: string };
+  /** Whether this process runs the projections (the embedded default) or leaves them to `apps/projector`. */
+  projector: ProjectorMode;
+  projectionBatchSize: number;
+  logLevel: LogLevel;
+}
+
+/** Every problem with the environment, reported together at start-up. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+
+/**
+ * Reads the configuration from the environment. Values that may hold secrets (connection
+ * strings, the master key) are never echoed in an error.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfig {
+  const problems: string[] = [];
+  const text = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = text(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name}: must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const port = integer('PORT', 3000, 0, 65535);
+  const host = text('HOST') ?? '127.0.0.1';
+  const dataDir = resolve(text('CUSTODIAN_DATA_DIR') ?? './data');
+  const actorsFile = resolve(text('CUSTODIAN_ACTORS_FILE') ?? `${dataDir}/actors.json`);
+
+  const masterKey = text('CUSTODIAN_MASTER_KEY');
+  if (masterKey !== undefined && !isBase64Key(masterKey)) {
+    problems.push('CUSTODIAN_MASTER_KEY: must be the base64 encoding of exactly 32 bytes');
+  }
+
+  const esdb = text('EVENTSTORE_CONNECTION_STRING');
+  if (
+    esdb !== undefined &&
+    !/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//.test(esdb)
+  ) {
+    problems.push(
+      'EVENTSTORE_CONNECTION_STRING: must start with esdb://, esdb+discover://, kurrentdb:// or kdb://',
+    );
+  }
+  const mongo = text('MONGODB_URI');
+  if (mongo !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongo)) {
+    problems.push('MONGODB_URI: must start with mongodb:// or mongodb+srv://');
+  }
+  const database = text('MONGODB_DATABASE') ?? 'custodian';
+  if (!/^[A-Za-z0-9_-]{1,63}$/.test(database)) {
+    problems.push(`MONGODB_DATABASE: must be 1-63 letters, digits, "_" or "-" (got "${database}")`);
+  }
+
+  const projector = text('CUSTODIAN_PROJECTOR') ?? 'in-process';
+  if (projector !== 'in-process' && projector !== 'off') {
+    problems.push(`CUSTODIAN_PROJECTOR: must be "in-process" or "off" (got "${projector}")`);
+  }
+  const logLevel = (text('LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+  const projectionBatchSize = integer('CUSTODIAN_PROJECTION_BATCH_SIZE', 500, 1, 10_000);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port,
+    host,
+    dataDir,
+    actorsFile,
+    masterKey,
+    eventStore: esdb
+      ? { kind: 'eventstoredb', connectionString: esdb }
+      : { kind: 'sqlite', file: `${dataDir}/events.sqlite` },
+    readStore: mongo
+      ? { kind: 'mongodb', uri: mongo, database }
+      : { kind: 'sqlite', file: `${dataDir}/read.sqlite` },
+    projector: projector as ProjectorMode,
+    projectionBatchSize,
+    logLevel,
+  };
+}
+
+function isBase64Key(value: string): boolean {
+  return /^[A-Za-z0-9+/]{43}=$/.test(value) && Buffer.from(value, 'base64').length === 32;
+}

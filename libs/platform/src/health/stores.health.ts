@@ -1,0 +1,61 @@
+import { EVENT_STORE, EventStore } from '@custodian/event-store';
+import { ProjectionRunner } from '@custodian/projections';
+import { READ_STORE, ReadStore } from '@custodian/read-store';
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { CUSTODIAN_CONFIG } from '../config/config.module';
+import type { CustodianConfig } from '../config/custodian-config';
+
+/** Readiness: both stores answer, and no projection has failed. */
+@Injectable()
+export class StoresHealthIndicator {
+  constructor(
+    private readonly health: HealthIndicatorService,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(READ_STORE) private readonly reads: ReadStore,
+    private readonly runner: ProjectionRunner,
+    @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
+  ) {}
+
+  async eventStore() {
+    const indicator = this.health.check('eventStore');
+    try {
+      await this.events.ping();
+      return indicator.up({ adapter: this.config.eventStore.kind });
+    } catch (error) {
+      return indicator.down({ adapter: this.config.eventStore.kind, message: describe(error) });
+    }
+  }
+
+  async readStore() {
+    const indicator = this.health.check('readStore');
+    try {
+      await this.reads.ping();
+      return indicator.up({ adapter: this.config.readStore.kind });
+    } catch (error) {
+      return indicator.down({ adapter: this.config.readStore.kind, message: describe(error) });
+    }
+  }
+
+  async projections() {
+    const indicator = this.health.check('projections');
+    try {
+      const lag = await this.runner.lag();
+      const status = this.runner.status();
+      const projections = status.map((s) => ({
+        ...s,
+        ...lag.find((l) => l.name === s.name),
+      }));
+      const failed = status.filter((s) => s.state === 'failed');
+      const details = { runsHere: this.config.projector === 'in-process', projections };
+      return failed.length > 0 ? indicator.down(details) : indicator.up(details);
+    } catch (error) {
+      return indicator.down({ message: describe(error) });
+    }
+  }
+}
+
+/** Error class and message only: store errors never carry personal values. */
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
+}

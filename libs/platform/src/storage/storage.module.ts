@@ -1,0 +1,45 @@
+import { EVENT_STORE, EsdbEventStore, EventStore, SqliteEventStore } from '@custodian/event-store';
+import { MongoReadStore, READ_STORE, ReadStore, SqliteReadStore } from '@custodian/read-store';
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { CUSTODIAN_CONFIG } from '../config/config.module';
+import type { CustodianConfig } from '../config/custodian-config';
+
+export function createEventStore(config: CustodianConfig): EventStore {
+  return config.eventStore.kind === 'sqlite'
+    ? new SqliteEventStore({ file: config.eventStore.file })
+    : new EsdbEventStore(config.eventStore.connectionString);
+}
+
+export function createReadStore(config: CustodianConfig): ReadStore {
+  return config.readStore.kind === 'sqlite'
+    ? new SqliteReadStore({ file: config.readStore.file })
+    : new MongoReadStore({ uri: config.readStore.uri, database: config.readStore.database });
+}
+
+/** Wires the EventStore and ReadStore ports to the adapters the configuration names. */
+@Global()
+@Module({
+  providers: [
+    { provide: EVENT_STORE, inject: [CUSTODIAN_CONFIG], useFactory: createEventStore },
+    { provide: READ_STORE, inject: [CUSTODIAN_CONFIG], useFactory: createReadStore },
+  ],
+  exports: [EVENT_STORE, READ_STORE],
+})
+export class StorageModule implements OnApplicationShutdown {
+  private readonly logger = new Logger(StorageModule.name);
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(READ_STORE) private readonly reads: ReadStore,
+    @Inject(CUSTODIAN_CONFIG) config: CustodianConfig,
+  ) {
+    this.logger.log(
+      `event store: ${config.eventStore.kind}, read store: ${config.readStore.kind}` +
+        (config.eventStore.kind === 'sqlite' ? `, data in ${config.dataDir}` : ''),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.events.close(), this.reads.close()]);
+  }
+}
