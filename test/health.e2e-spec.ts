@@ -50,7 +50,9 @@ describe('GET /health (real app, embedded stores)', () => {
     const { status, body } = await request(`${t.baseUrl}/health`);
     ping.mockRestore();
     expect(status).toBe(503);
+    expect(body.status).toBe('error');
     expect(body.details.readStore).toMatchObject({ status: 'down', message: 'Error: disk gone' });
+    expect(body.details.eventStore).toMatchObject({ status: 'up' });
   });
 
   it('answers unknown routes with the shared error shape', async () => {
@@ -61,6 +63,26 @@ describe('GET /health (real app, embedded stores)', () => {
       error: 'Not Found',
       message: 'Cannot GET /v1/nothing-here',
     });
+  });
+});
+
+describe('GET /health when the projector runs in another process', () => {
+  it('answers 200 and reports lag from stored checkpoints before any projector has run', async () => {
+    const t = await startTestApp({ CUSTODIAN_PROJECTOR: 'off' });
+    try {
+      await t.app
+        .get<EventStore>(EVENT_STORE)
+        .append('test-remote', [{ type: 'Probed', data: {} }]);
+      const { status, body } = await request(`${t.baseUrl}/health`);
+      expect(status).toBe(200);
+      expect(body.details.projections).toEqual({
+        status: 'up',
+        runsHere: false,
+        projections: [{ name: 'event_counts', eventsBehind: 1, secondsBehind: expect.any(Number) }],
+      });
+    } finally {
+      await t.close();
+    }
   });
 });
 

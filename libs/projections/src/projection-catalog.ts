@@ -1,5 +1,5 @@
 import type { JsonObject } from '@custodian/domain';
-import type { DocumentWrite, ReadStore } from '@custodian/read-store';
+import { UnknownCollectionError, type DocumentWrite, type ReadStore } from '@custodian/read-store';
 
 /** Read-store collection recording which build of each projection readers are served. */
 export const PROJECTIONS_CATALOG = 'projections';
@@ -16,11 +16,18 @@ export interface ProjectionCatalogEntry {
   pending: ProjectionBuild | null;
 }
 
+/** The entry for a projection; null before any projector has started it. */
 export async function readCatalogEntry(
   reads: ReadStore,
   name: string,
 ): Promise<ProjectionCatalogEntry | null> {
-  return (await reads.get(PROJECTIONS_CATALOG, name)) as ProjectionCatalogEntry | null;
+  try {
+    return (await reads.get(PROJECTIONS_CATALOG, name)) as ProjectionCatalogEntry | null;
+  } catch (error) {
+    // The catalog itself is created by the first projector to start.
+    if (error instanceof UnknownCollectionError) return null;
+    throw error;
+  }
 }
 
 export function catalogWrite(name: string, entry: ProjectionCatalogEntry): DocumentWrite {

@@ -41,13 +41,14 @@ export class StoresHealthIndicator {
     const indicator = this.health.check('projections');
     try {
       const lag = await this.runner.lag();
-      const status = this.runner.status();
-      const projections = status.map((s) => ({
-        ...s,
-        ...lag.find((l) => l.name === s.name),
-      }));
+      const runsHere = this.config.projector === 'in-process';
+      // Another process runs them: report lag from the stored checkpoints, not local state.
+      const status = runsHere ? this.runner.status() : [];
+      const projections = runsHere
+        ? status.map((s) => ({ ...s, ...lag.find((l) => l.name === s.name) }))
+        : lag;
       const failed = status.filter((s) => s.state === 'failed');
-      const details = { runsHere: this.config.projector === 'in-process', projections };
+      const details = { runsHere, projections };
       return failed.length > 0 ? indicator.down(details) : indicator.up(details);
     } catch (error) {
       return indicator.down({ message: describe(error) });
