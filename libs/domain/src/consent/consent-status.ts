@@ -1,0 +1,33 @@
+import type { PurposeState } from '../purposes/purpose.types';
+import type { ConsentStatus, PurposeConsent } from './consent.types';
+
+/**
+ * The one rule for "may we act on this customer for this purpose": the recorded decision,
+ * read at a moment. A grant lapses at its expiry, and goes stale once a later notice of the
+ * purpose that requires re-consent has been published — both without anyone acting.
+ */
+export function effectiveStatus(
+  consent: PurposeConsent | undefined,
+  purpose: Pick<PurposeState, 'notices'>,
+  at: Date,
+): ConsentStatus {
+  if (!consent) return 'never';
+  if (consent.decision === 'revoked') return 'revoked';
+  const moment = at.toISOString();
+  if (consent.expiresAt !== null && consent.expiresAt <= moment) return 'expired';
+  if (isStale(consent.noticeVersion, purpose, moment)) return 'stale';
+  return 'granted';
+}
+
+/** A later notice requiring re-consent, published by `moment`, makes an older grant stale. */
+function isStale(
+  noticeVersion: string | null,
+  purpose: Pick<PurposeState, 'notices'>,
+  moment: string,
+): boolean {
+  const shown = purpose.notices.findIndex((n) => n.version === noticeVersion);
+  if (shown < 0) return false;
+  return purpose.notices
+    .slice(shown + 1)
+    .some((n) => n.requiresReconsent && n.version !== noticeVersion && n.publishedAt <= moment);
+}

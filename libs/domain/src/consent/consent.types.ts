@@ -1,0 +1,64 @@
+export const CONSENT_CHANNELS = [
+  'web',
+  'mobile',
+  'call_centre',
+  'offline',
+  'import',
+  'email',
+] as const;
+export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
+
+/** How consent was collected (affirmative methods) or withdrawn (any method). */
+export const CONSENT_METHODS = [
+  'checkbox_opt_in',
+  'double_opt_in_confirmed',
+  'recorded_verbal',
+  'signed_form',
+  'unsubscribe_link',
+  'account_settings',
+  'written_request',
+  'gpc_signal',
+] as const;
+export type ConsentMethod = (typeof CONSENT_METHODS)[number];
+
+/** Methods that show an affirmative act, as a valid grant requires (no pre-ticked boxes). */
+export const AFFIRMATIVE_METHODS: readonly ConsentMethod[] = [
+  'checkbox_opt_in',
+  'double_opt_in_confirmed',
+  'recorded_verbal',
+  'signed_form',
+];
+
+export interface ConsentEvidence {
+  channel: ConsentChannel;
+  /** Where it was collected: a form id, a page, a call-centre script. Never personal data. */
+  collectionPoint: string;
+  method: ConsentMethod;
+  /** BCP 47 language of the notice shown. */
+  language: string;
+  /** ISO 3166 country or region code whose law applies (RU, DE, US-CA, EU). */
+  jurisdiction: string;
+  /** SHA-256 of the stored proof (a recording, a signed form), when there is one. */
+  proofSha256?: string;
+}
+
+/** Effective consent of one customer for one purpose at a moment. */
+export type ConsentStatus = 'granted' | 'revoked' | 'expired' | 'stale' | 'never';
+
+/** The last recorded decision for one purpose. */
+export interface PurposeConsent {
+  purposeId: string;
+  decision: 'granted' | 'revoked';
+  /** When the decision was recorded. */
+  since: string;
+  noticeVersion: string | null;
+  channel: ConsentChannel;
+  method: ConsentMethod;
+  expiresAt: string | null;
+  receiptId: string;
+}
+
+export interface ConsentState {
+  /** By purpose id. */
+  purposes: Record<string, PurposeConsent>;
+}

@@ -1,0 +1,87 @@
+export const LEGAL_BASES = [
+  'consent',
+  'contract',
+  'legal_obligation',
+  'vital_interest',
+  'public_task',
+  'legitimate_interest',
+] as const;
+export type LegalBasis = (typeof LEGAL_BASES)[number];
+
+export const DATA_CATEGORIES = [
+  'contact',
+  'identity',
+  'financial',
+  'special',
+  'behavioural',
+  'location',
+  'technical',
+] as const;
+export type DataCategory = (typeof DATA_CATEGORIES)[number];
+
+export interface PurposeFlags {
+  marketing: boolean;
+  profiling: boolean;
+  saleOrShare: boolean;
+  aiProcessing: boolean;
+}
+
+/** The privacy-by-design check answered at registration. */
+export interface PurposeAssessment {
+  /** Why the data is needed for this purpose. */
+  necessity: string;
+  /** The minimum fields the purpose uses. */
+  minimumFields: string[];
+  /** Why the retention period is as long as it is. */
+  retentionJustification: string;
+  /** Who inside the company sees the data. */
+  access: string;
+  /** Which third parties receive it, and why ("none" when none do). */
+  thirdParties: string;
+  /** How a customer withdraws. */
+  withdrawal: string;
+  /** The main risk to the customer, and how it is reduced. */
+  mainRisk: string;
+}
+
+export interface PurposeDefinition {
+  purposeId: string;
+  title: string;
+  description: string;
+  legalBasis: LegalBasis;
+  dataCategories: DataCategory[];
+  /** ISO-8601 duration. */
+  retention: string;
+  recipients: string[];
+  allowedRoles: string[];
+  flags: PurposeFlags;
+  assessment: PurposeAssessment;
+}
+
+export interface Notice {
+  version: string;
+  language: string;
+  url: string;
+  textSha256: string;
+  requiresReconsent: boolean;
+  publishedAt: string;
+}
+
+export type PurposeStatus = 'draft' | 'active' | 'retired';
+
+export interface PurposeState extends PurposeDefinition {
+  status: PurposeStatus;
+  /** In publication order. */
+  notices: Notice[];
+  registeredAt: string;
+  activatedAt: string | null;
+  retiredAt: string | null;
+}
+
+/**
+ * Purposes a Global Privacy Control signal opts a customer out of: sale or sharing of data,
+ * and targeted advertising (marketing that relies on profiling).
+ */
+export function coveredByGpc(flags: PurposeFlags): boolean {
+  return flags.saleOrShare || (flags.marketing && flags.profiling);
+}

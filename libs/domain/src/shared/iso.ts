@@ -1,0 +1,15 @@
+/** ISO-8601 duration (e.g. P3Y, P6M, P1Y2M10DT2H30M); no fractional or negative parts. */
+const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
+
+export function isIsoDuration(value: string): boolean {
+  return ISO_DURATION.test(value);
+}
+
+/** A full ISO-8601 timestamp with a zone, as produced by Date#toISOString or with an offset. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function parseIsoTimestamp(value: string): Date | null {
+  if (!ISO_TIMESTAMP.test(value)) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
