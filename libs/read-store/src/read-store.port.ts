@@ -7,16 +7,41 @@ import type { JsonObject } from '@custodian/domain';
 
 export type Scalar = string | number | boolean | null;
 
+/** A range bound. Strings compare by UTF-8 bytes, so ISO-8601 UTC timestamps compare by time. */
+export type RangeBound = string | number;
+
+export interface Range<T extends RangeBound> {
+  gt?: T;
+  gte?: T;
+  lt?: T;
+  lte?: T;
+}
+
+/**
+ * Bounds on an indexed field: at least one, all of them must hold. Every bound is a string or
+ * every bound a finite number, and it only matches values of its own type: a string range never
+ * matches numbers and a number range never matches strings or booleans (MongoDB only compares
+ * values within one BSON type bracket, so the SQLite adapter checks the JSON type to agree).
+ * A missing or null field never matches a range.
+ */
+export type RangeFilter = Range<string> | Range<number>;
+
+/** Equality with a scalar, or a range. */
+export type WhereValue = Scalar | RangeFilter;
+
 export interface CollectionSpec {
   /** Lowercase letters, digits and "_", starting with a letter; at most 63 characters. */
   name: string;
-  /** Top-level fields that `find` may filter on by equality and sort by. `id` always is. */
+  /** Top-level fields that `find` and `count` may filter and `find` sort by. `id` always is. */
   indexes?: string[];
 }
 
 export interface FindQuery {
-  /** Equality on indexed fields, all of which must match. */
-  where?: Record<string, Scalar>;
+  /**
+   * Conditions on indexed fields, all of which must match: a scalar for equality (null also
+   * matches a missing field), or a `RangeFilter`.
+   */
+  where?: Record<string, WhereValue>;
   /** Default: by id ascending. Ties are broken by id. */
   sort?: { field: string; direction?: 'asc' | 'desc' };
   /** Default 100, at most 1000. */
@@ -65,7 +90,8 @@ export interface ReadStore {
   get(collection: string, id: string): Promise<JsonObject | null>;
   getMany(collection: string, ids: readonly string[]): Promise<Map<string, JsonObject>>;
   find(collection: string, query?: FindQuery): Promise<FindPage>;
-  count(collection: string, where?: Record<string, Scalar>): Promise<number>;
+  /** `where` as in `FindQuery`. */
+  count(collection: string, where?: Record<string, WhereValue>): Promise<number>;
   /** All writes and the checkpoint commit together or not at all. */
   commit(batch: WriteBatch): Promise<void>;
   getCheckpoint(name: string): Promise<Checkpoint | null>;

@@ -1,10 +1,20 @@
 import { InvalidReadStoreInputError } from './read-store.errors';
-import type { CollectionSpec, FindQuery, Scalar, WriteBatch } from './read-store.port';
+import type {
+  CollectionSpec,
+  FindQuery,
+  RangeBound,
+  RangeFilter,
+  Scalar,
+  WhereValue,
+  WriteBatch,
+} from './read-store.port';
 
 const COLLECTION = /^[a-z][a-z0-9_]{0,62}$/;
 const FIELD = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
+const RANGE_OPS = ['gt', 'gte', 'lt', 'lte'] as const;
+export type RangeOp = (typeof RANGE_OPS)[number];
 
 export function validateCollectionName(name: unknown): string {
   if (typeof name !== 'string' || !COLLECTION.test(name)) {
@@ -28,7 +38,8 @@ export function validateSpec(spec: CollectionSpec): Required<CollectionSpec> {
 }
 
 export interface NormalizedQuery {
-  where: Array<[string, Scalar]>;
+  /** Ranges are copies holding only their bounds, which are all strings or all numbers. */
+  where: Array<[string, WhereValue]>;
   sortField: string;
   descending: boolean;
   limit: number;
@@ -37,21 +48,15 @@ export interface NormalizedQuery {
 
 /** Checks a query against the collection's declared indexes. */
 export function normalizeQuery(query: FindQuery, indexes: readonly string[]): NormalizedQuery {
-  const where = Object.entries(query.where ?? {});
-  for (const [field, value] of where) {
+  const where = Object.entries(query.where ?? {}).map(([field, value]): [string, WhereValue] => {
     if (field !== 'id' && !indexes.includes(field)) {
       throw new InvalidReadStoreInputError(
         `where.${field}`,
         'is not an indexed field of this collection',
       );
     }
-    if (!isScalar(value)) {
-      throw new InvalidReadStoreInputError(
-        `where.${field}`,
-        'must be a string, number, boolean or null',
-      );
-    }
-  }
+    return [field, isScalar(value) ? value : normalizeRange(field, value)];
+  });
   const sortField = query.sort?.field ?? 'id';
   if (sortField !== 'id' && !indexes.includes(sortField)) {
     throw new InvalidReadStoreInputError('sort.field', `"${sortField}" is not an indexed field`);
@@ -71,6 +76,59 @@ export function normalizeQuery(query: FindQuery, indexes: readonly string[]): No
     limit,
     after: query.cursor === undefined ? null : decodeCursor(query.cursor),
   };
+}
+
+/** True for the range objects of a normalized where; everything else there is a scalar. */
+export function isRange(value: WhereValue): value is RangeFilter {
+  return typeof value === 'object' && value !== null;
+}
+
+/** A normalized range's bounds, in a fixed order. */
+export function rangeBounds(range: RangeFilter): Array<[RangeOp, RangeBound]> {
+  return RANGE_OPS.flatMap((op): Array<[RangeOp, RangeBound]> => {
+    const bound = range[op];
+    return bound === undefined ? [] : [[op, bound]];
+  });
+}
+
+/**
+ * Copies a range, strictly: an unknown key such as "$gt" is an error, not a bound that is quietly
+ * ignored (or, in MongoDB, passed on as an operator). Bounds of one range share a type because
+ * each only matches values of its own type, so a mixed range could match nothing.
+ */
+function normalizeRange(field: string, value: unknown): RangeFilter {
+  const path = `where.${field}`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidReadStoreInputError(
+      path,
+      'must be a string, number, boolean, null or a range of gt, gte, lt, lte',
+    );
+  }
+  const unknownKey = Object.keys(value).find((key) => !RANGE_OPS.some((op) => op === key));
+  if (unknownKey !== undefined) {
+    throw new InvalidReadStoreInputError(
+      path,
+      `"${unknownKey}" is not a range bound; use gt, gte, lt or lte`,
+    );
+  }
+  const range: Partial<Record<RangeOp, RangeBound>> = {};
+  let type: 'string' | 'number' | undefined;
+  for (const op of RANGE_OPS) {
+    const bound = (value as Record<string, unknown>)[op];
+    if (bound === undefined) continue;
+    if (typeof bound !== 'string' && !(typeof bound === 'number' && Number.isFinite(bound))) {
+      throw new InvalidReadStoreInputError(`${path}.${op}`, 'must be a string or a finite number');
+    }
+    if (type !== undefined && typeof bound !== type) {
+      throw new InvalidReadStoreInputError(path, 'bounds must be all strings or all numbers');
+    }
+    type = typeof bound === 'string' ? 'string' : 'number';
+    range[op] = bound;
+  }
+  if (type === undefined) {
+    throw new InvalidReadStoreInputError(path, 'a range needs at least one of gt, gte, lt, lte');
+  }
+  return range as RangeFilter;
 }
 
 export function encodeCursor(value: Scalar, id: string): string {

@@ -25,6 +25,46 @@ describe('mongo-query', () => {
     it('is empty without conditions', () => {
       expect(whereFilter([])).toEqual({});
     });
+
+    const indexes = ['status', 'score', 'expiresAt'];
+    const where = (w: Record<string, unknown>) =>
+      whereFilter(normalizeQuery({ where: w as never }, indexes).where);
+
+    it('maps a range to $gt/$gte/$lt/$lte on the field, in a fixed order, without absent bounds', () => {
+      const filter = where({
+        expiresAt: { lte: '2026-11-28T10:00:00.000Z', gt: '2026-11-01', lt: undefined },
+      });
+      expect(filter).toEqual({
+        'd.expiresAt': { $gt: '2026-11-01', $lte: '2026-11-28T10:00:00.000Z' },
+      });
+      expect(Object.keys((filter as Record<string, object>)['d.expiresAt']!)).toEqual([
+        '$gt',
+        '$lte',
+      ]);
+      expect(where({ score: { gte: 0, lt: 2.5 } })).toEqual({ 'd.score': { $gte: 0, $lt: 2.5 } });
+      expect(where({ score: { gt: -1, gte: 0, lt: 9, lte: 10 } })).toEqual({
+        'd.score': { $gt: -1, $gte: 0, $lt: 9, $lte: 10 },
+      });
+    });
+
+    it('puts ranges beside equality conditions, and a range on id on _id', () => {
+      expect(
+        where({
+          status: 'granted',
+          id: { gte: 'k' },
+          expiresAt: { lte: '2026-11-28T10:00:00.000Z' },
+        }),
+      ).toEqual({
+        'd.status': 'granted',
+        _id: { $gte: 'k' },
+        'd.expiresAt': { $lte: '2026-11-28T10:00:00.000Z' },
+      });
+    });
+
+    it('never passes on operators from the caller', () => {
+      expect(() => where({ status: { $gt: '' } })).toThrow(InvalidReadStoreInputError);
+      expect(() => where({ status: { gt: { $ne: null } } })).toThrow(InvalidReadStoreInputError);
+    });
   });
 
   describe('sortSpec', () => {
@@ -129,6 +169,25 @@ describe('mongo-query', () => {
       );
       expect(findFilter(q)).toEqual({
         $and: [{ _id: 'b', 'd.status': true }, { _id: { $gt: 'a' } }],
+      });
+    });
+
+    it('joins a range on the sort field and the keyset with $and', () => {
+      const q = normalizeQuery(
+        { where: { score: { gte: 3 } }, sort: { field: 'score' }, cursor: encodeCursor(5, 'x') },
+        indexes,
+      );
+      expect(findFilter(q)).toEqual({
+        $and: [
+          { 'd.score': { $gte: 3 } },
+          {
+            $or: [
+              { 'd.score': { $gt: 5 } },
+              { 'd.score': 5, _id: { $gt: 'x' } },
+              { 'd.score': { $type: ['string', 'bool'] } },
+            ],
+          },
+        ],
       });
     });
 

@@ -6,6 +6,7 @@ import type { JsonObject } from '@custodian/domain';
 import type { Document, Filter } from 'mongodb';
 import { InvalidReadStoreInputError } from '../read-store.errors';
 import type { Scalar } from '../read-store.port';
+import { isRange, rangeBounds } from '../read-store.validation';
 import type { NormalizedQuery } from '../read-store.validation';
 
 /** How a read-model document is stored: the caller's JSON under `d`, so its keys never clash. */
@@ -24,12 +25,18 @@ export function fieldPath(field: string): string {
 }
 
 /**
- * Equality on each field. `{ path: null }` matches null and missing alike, as SQL's IS NULL on
- * json_extract does; booleans only match booleans.
+ * Equality or a range on each field. `{ path: null }` matches null and missing alike, as SQL's
+ * IS NULL on json_extract does; booleans only match booleans. $gt/$gte/$lt/$lte only match
+ * values in the bound's type bracket (a string bound strings, a number bound numbers) and never
+ * null or missing, which is what the SQLite adapter's json_type check reproduces.
  */
 export function whereFilter(where: NormalizedQuery['where']): Filter<StoredModel> {
   const filter: Document = {};
-  for (const [field, value] of where) filter[fieldPath(field)] = value;
+  for (const [field, value] of where) {
+    filter[fieldPath(field)] = isRange(value)
+      ? Object.fromEntries(rangeBounds(value).map(([op, bound]) => [`$${op}`, bound]))
+      : value;
+  }
   return filter;
 }
 

@@ -7,7 +7,7 @@ import type {
   FindPage,
   FindQuery,
   ReadStore,
-  Scalar,
+  WhereValue,
   WriteBatch,
 } from '../read-store.port';
 import {
@@ -157,7 +157,7 @@ export class MongoReadStore implements ReadStore {
     };
   }
 
-  async count(collection: string, where: Record<string, Scalar> = {}): Promise<number> {
+  async count(collection: string, where: Record<string, WhereValue> = {}): Promise<number> {
     const { coll, indexes } = await this.collection(collection);
     const q = normalizeQuery({ where }, indexes);
     return coll.countDocuments(whereFilter(q.where));

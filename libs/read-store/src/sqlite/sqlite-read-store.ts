@@ -10,17 +10,21 @@ import type {
   FindQuery,
   ReadStore,
   Scalar,
+  WhereValue,
   WriteBatch,
 } from '../read-store.port';
 import {
   encodeCursor,
+  isRange,
   normalizeQuery,
+  rangeBounds,
   validateBatch,
   validateCollectionName,
   validateId,
   validateIds,
   validateSpec,
 } from '../read-store.validation';
+import type { NormalizedQuery, RangeOp } from '../read-store.validation';
 
 export interface SqliteReadStoreOptions {
   file: string;
@@ -153,16 +157,7 @@ export class SqliteReadStore implements ReadStore {
     const info = this.collection(collection);
     const q = normalizeQuery(query, info.indexes);
     const sortExpr = q.sortField === 'id' ? 'id' : fieldExpr(q.sortField);
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    for (const [field, value] of q.where) {
-      const expr = field === 'id' ? 'id' : fieldExpr(field);
-      if (value === null) conditions.push(`${expr} IS NULL`);
-      else {
-        conditions.push(`${expr} = ?`);
-        params.push(toSql(value));
-      }
-    }
+    const [conditions, params] = whereConditions(q.where);
     if (q.after) {
       const [condition, args] = keysetCondition(
         sortExpr,
@@ -178,7 +173,7 @@ export class SqliteReadStore implements ReadStore {
     // SQLite puts NULL first ascending and last descending, as MongoDB does.
     const order = q.sortField === 'id' ? `id ${dir}` : `${sortExpr} ${dir}, id ${dir}`;
     const sql = `SELECT id, doc, ${sortExpr} AS sort_value FROM ${info.table}
-      ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
+      ${whereSql(conditions)} ORDER BY ${order} LIMIT ?`;
     const rows = this.db.prepare(sql).all(...params, q.limit + 1) as Array<{
       id: string;
       doc: string;
@@ -192,23 +187,12 @@ export class SqliteReadStore implements ReadStore {
     };
   }
 
-  async count(collection: string, where: Record<string, Scalar> = {}): Promise<number> {
+  async count(collection: string, where: Record<string, WhereValue> = {}): Promise<number> {
     const info = this.collection(collection);
     const q = normalizeQuery({ where }, info.indexes);
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    for (const [field, value] of q.where) {
-      const expr = field === 'id' ? 'id' : fieldExpr(field);
-      if (value === null) conditions.push(`${expr} IS NULL`);
-      else {
-        conditions.push(`${expr} = ?`);
-        params.push(toSql(value));
-      }
-    }
+    const [conditions, params] = whereConditions(q.where);
     const row = this.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM ${info.table} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}`,
-      )
+      .prepare(`SELECT COUNT(*) AS n FROM ${info.table} ${whereSql(conditions)}`)
       .get(...params) as { n: number };
     return row.n;
   }
@@ -264,6 +248,45 @@ function tableName(collection: string): string {
 
 function fieldExpr(field: string): string {
   return `json_extract(doc, '$.${field}')`;
+}
+
+const SQL_OPS: Record<RangeOp, string> = { gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+/**
+ * The where conditions shared by `find` and `count`, all to be ANDed. A NULL json_extract (field
+ * null or missing) fails every comparison, so ranges need no null check. They do need a type
+ * check: SQLite orders every number before every string and reads JSON booleans as 1 and 0,
+ * whereas MongoDB only compares within a type bracket. The comparison on json_extract keeps the
+ * expression index usable; json_type then drops values of the other type.
+ */
+function whereConditions(where: NormalizedQuery['where']): [string[], unknown[]] {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  for (const [field, value] of where) {
+    const expr = field === 'id' ? 'id' : fieldExpr(field);
+    if (isRange(value)) {
+      const bounds = rangeBounds(value);
+      for (const [op, bound] of bounds) {
+        conditions.push(`${expr} ${SQL_OPS[op]} ?`);
+        params.push(bound);
+      }
+      // typeof names TEXT, INTEGER and REAL as json_type does. Ids are always TEXT, so a number
+      // range on id matches nothing (unchecked, id's TEXT affinity would compare 5 as '5').
+      const type = field === 'id' ? 'typeof(id)' : `json_type(doc, '$.${field}')`;
+      const isString = typeof bounds[0]?.[1] === 'string';
+      conditions.push(`${type} IN (${isString ? "'text'" : "'integer', 'real'"})`);
+    } else if (value === null) {
+      conditions.push(`${expr} IS NULL`);
+    } else {
+      conditions.push(`${expr} = ?`);
+      params.push(toSql(value));
+    }
+  }
+  return [conditions, params];
+}
+
+function whereSql(conditions: readonly string[]): string {
+  return conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
 }
 
 function toSql(value: Exclude<Scalar, null>): string | number {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidReadStoreInputError, UnknownCollectionError } from '../read-store.errors';
-import type { ReadStore, StoredDocument } from '../read-store.port';
+import type { ReadStore, StoredDocument, WhereValue } from '../read-store.port';
 
 export interface ReadStoreFixture {
   store: ReadStore;
@@ -20,7 +20,10 @@ export function readStoreContract(adapter: string, open: () => Promise<ReadStore
       fixture = await open();
       store = fixture.store;
       name = `t_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
-      await store.ensureCollection({ name, indexes: ['status', 'purpose', 'score'] });
+      await store.ensureCollection({
+        name,
+        indexes: ['status', 'purpose', 'score', 'expiresAt'],
+      });
     });
     afterEach(async () => {
       await store.dropCollection(name);
@@ -33,6 +36,12 @@ export function readStoreContract(adapter: string, open: () => Promise<ReadStore
       doc: doc as never,
     });
     const ids = (items: StoredDocument[]) => items.map((item) => item.id);
+    /** Ids matching `where`, by id; `count` must agree with `find`. */
+    const matching = async (where: Record<string, WhereValue>) => {
+      const page = await store.find(name, { where, limit: 1000 });
+      expect(await store.count(name, where)).toBe(page.items.length);
+      return ids(page.items);
+    };
 
     it('stores, reads, replaces and deletes documents by id', async () => {
       await store.commit({ writes: [put('a', { status: 'granted', nested: { x: [1, 'two'] } })] });
@@ -153,6 +162,149 @@ export function readStoreContract(adapter: string, open: () => Promise<ReadStore
       expect(await store.count(name, { status: 'expired' })).toBe(0);
     });
 
+    it('filters a string range: ISO timestamps with gt, gte, lt, lte and several bounds', async () => {
+      const t = '2026-11-28T10:00:00.000Z';
+      await store.commit({
+        writes: [
+          put('e1', { expiresAt: '2026-11-27T10:00:00.000Z' }),
+          put('e2', { expiresAt: '2026-11-28T09:59:59.999Z' }),
+          put('e3', { expiresAt: t }),
+          put('e4', { expiresAt: '2026-11-28T10:00:00.001Z' }),
+          put('e5', { expiresAt: '2026-12-01T00:00:00.000Z' }),
+        ],
+      });
+      expect(await matching({ expiresAt: { lte: t } })).toEqual(['e1', 'e2', 'e3']);
+      expect(await matching({ expiresAt: { lt: t } })).toEqual(['e1', 'e2']);
+      expect(await matching({ expiresAt: { gt: t } })).toEqual(['e4', 'e5']);
+      expect(await matching({ expiresAt: { gte: t } })).toEqual(['e3', 'e4', 'e5']);
+      expect(
+        await matching({
+          expiresAt: { gte: '2026-11-28T09:59:59.999Z', lt: '2026-11-28T10:00:00.001Z' },
+        }),
+      ).toEqual(['e2', 'e3']);
+      expect(await matching({ expiresAt: { gt: '2026-11-28', lte: '2026-11-29' } })).toEqual([
+        'e2',
+        'e3',
+        'e4',
+      ]);
+      expect(await matching({ expiresAt: { gt: t, gte: '2026-11-30', lt: '2027' } })).toEqual([
+        'e5',
+      ]);
+      expect(await matching({ expiresAt: { gt: t, lt: t } })).toEqual([]);
+      expect(await matching({ id: { gt: 'e1', lte: 'e3' } })).toEqual(['e2', 'e3']);
+    });
+
+    it('filters a number range, integers and decimals alike', async () => {
+      const scores = { n1: -1.5, n2: 0, n3: 2, n4: 2.5, n5: 10, n6: 100 };
+      await store.commit({
+        writes: Object.entries(scores).map(([id, score]) => put(id, { score })),
+      });
+      expect(await matching({ score: { gt: 0 } })).toEqual(['n3', 'n4', 'n5', 'n6']);
+      expect(await matching({ score: { gte: 0 } })).toEqual(['n2', 'n3', 'n4', 'n5', 'n6']);
+      expect(await matching({ score: { lt: 0 } })).toEqual(['n1']);
+      expect(await matching({ score: { lte: 2 } })).toEqual(['n1', 'n2', 'n3']);
+      expect(await matching({ score: { gt: 2, lte: 10 } })).toEqual(['n4', 'n5']);
+      expect(await matching({ score: { gte: -1.5, lt: 2.5 } })).toEqual(['n1', 'n2', 'n3']);
+      expect(await matching({ score: { gt: 2.4, lt: 2.6 } })).toEqual(['n4']);
+    });
+
+    it('combines a range with equality filters, a sort and paging', async () => {
+      const day = (i: number) => new Date(Date.UTC(2026, 10, 1 + i)).toISOString();
+      const docs = Array.from({ length: 40 }, (_, i) => ({
+        id: `c${String(i).padStart(2, '0')}`,
+        purpose: i % 2 === 0 ? 'newsletter' : 'billing',
+        status: i % 3 === 0 ? 'revoked' : 'granted',
+        score: i % 4,
+        expiresAt: day(i % 30),
+      }));
+      await store.commit({ writes: docs.map(({ id, ...doc }) => put(id, doc)) });
+
+      const cutoff = day(20);
+      const where = {
+        purpose: 'newsletter',
+        status: 'granted',
+        expiresAt: { lte: cutoff },
+      };
+      const wanted = docs.filter(
+        (d) => d.purpose === 'newsletter' && d.status === 'granted' && d.expiresAt <= cutoff,
+      );
+      expect(wanted.length).toBeGreaterThan(8);
+      expect(await store.count(name, where)).toBe(wanted.length);
+
+      const pageThrough = async (
+        sort: { field: string; direction: 'asc' | 'desc' },
+        filter: Record<string, WhereValue>,
+      ) => {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.find(name, { where: filter, sort, limit: 3, cursor });
+          seen.push(...ids(page.items));
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        return seen;
+      };
+      const byExpiryDesc = [...wanted]
+        .sort((a, b) => b.expiresAt.localeCompare(a.expiresAt) || b.id.localeCompare(a.id))
+        .map((d) => d.id);
+      expect(await pageThrough({ field: 'expiresAt', direction: 'desc' }, where)).toEqual(
+        byExpiryDesc,
+      );
+      const byScore = [...wanted]
+        .sort((a, b) => a.score - b.score || a.id.localeCompare(b.id))
+        .map((d) => d.id);
+      expect(await pageThrough({ field: 'score', direction: 'asc' }, where)).toEqual(byScore);
+
+      // Ranges on two fields, one of them the sort field.
+      const band = { ...where, score: { gte: 1, lt: 3 } };
+      const inBand = wanted.filter((d) => d.score >= 1 && d.score < 3);
+      expect(await store.count(name, band)).toBe(inBand.length);
+      expect(await pageThrough({ field: 'score', direction: 'desc' }, band)).toEqual(
+        [...inBand].sort((a, b) => b.score - a.score || b.id.localeCompare(a.id)).map((d) => d.id),
+      );
+    });
+
+    it('never matches a missing or null field with a range', async () => {
+      await store.commit({
+        writes: [
+          put('v', { expiresAt: '2026-11-28T10:00:00.000Z', score: 1 }),
+          put('n', { expiresAt: null, score: null }),
+          put('m', {}),
+        ],
+      });
+      expect(await matching({ expiresAt: { gte: '' } })).toEqual(['v']);
+      expect(await matching({ expiresAt: { lt: '\uffff' } })).toEqual(['v']);
+      expect(await matching({ score: { gte: -Number.MAX_VALUE } })).toEqual(['v']);
+      expect(await matching({ score: { lte: Number.MAX_VALUE } })).toEqual(['v']);
+    });
+
+    it('matches a number range only to numbers and a string range only to strings', async () => {
+      await store.commit({
+        writes: [
+          put('num0', { score: 0 }),
+          put('num1', { score: 1 }),
+          put('num5', { score: 5 }),
+          put('str5', { score: '5' }),
+          put('str50', { score: '50' }),
+          put('strA', { score: 'a' }),
+          put('true', { score: true }),
+          put('false', { score: false }),
+          put('obj', { score: { n: 1 } }),
+        ],
+      });
+      expect(await matching({ score: { gte: 0 } })).toEqual(['num0', 'num1', 'num5']);
+      // JSON booleans are not 0 and 1 here, even where the engine stores them so.
+      expect(await matching({ score: { gte: 0, lte: 1 } })).toEqual(['num0', 'num1']);
+      expect(await matching({ score: { lt: 100 } })).toEqual(['num0', 'num1', 'num5']);
+      // Every number would sort before '9' in SQLite, and every string after 0.
+      expect(await matching({ score: { lt: '9' } })).toEqual(['str5', 'str50']);
+      expect(await matching({ score: { gte: '' } })).toEqual(['str5', 'str50', 'strA']);
+      expect(await matching({ score: { gt: '5', lte: 'z' } })).toEqual(['str50', 'strA']);
+      // Ids are strings, so a number range on id matches nothing.
+      expect(await matching({ id: { gte: 0 } })).toEqual([]);
+      expect(await matching({ id: { gte: 'num', lt: 'nun' } })).toEqual(['num0', 'num1', 'num5']);
+    });
+
     it('commits writes to several collections together with a checkpoint', async () => {
       const other = `${name}_o`;
       await store.ensureCollection({ name: other });
@@ -215,6 +367,35 @@ export function readStoreContract(adapter: string, open: () => Promise<ReadStore
       ['a forged cursor', { cursor: 'not-a-cursor' }],
     ])('rejects %s', async (_, query) => {
       await expect(store.find(name, query as never)).rejects.toBeInstanceOf(
+        InvalidReadStoreInputError,
+      );
+    });
+
+    it.each([
+      ['an operator key', { $gt: 'x' }, 'where.expiresAt'],
+      ['an unknown key', { ne: 'x' }, 'where.expiresAt'],
+      ['a bound beside an unknown key', { gt: 'a', lt: 'z', eq: 'm' }, 'where.expiresAt'],
+      ['an empty object', {}, 'where.expiresAt'],
+      ['only undefined bounds', { gt: undefined }, 'where.expiresAt'],
+      ['an array', ['a', 'z'], 'where.expiresAt'],
+      ['a null bound', { gt: null }, 'where.expiresAt.gt'],
+      ['a boolean bound', { gte: false }, 'where.expiresAt.gte'],
+      ['an object bound', { lt: { $date: 'x' } }, 'where.expiresAt.lt'],
+      ['an array bound', { lte: ['a'] }, 'where.expiresAt.lte'],
+      ['a NaN bound', { gt: NaN }, 'where.expiresAt.gt'],
+      ['an infinite bound', { lt: Infinity }, 'where.expiresAt.lt'],
+      ['string and number bounds together', { gte: '2026', lt: 2027 }, 'where.expiresAt'],
+    ])('rejects a range with %s, in find and count', async (_, range, field) => {
+      const where = { status: 'granted', expiresAt: range } as never;
+      for (const attempt of [store.find(name, { where }), store.count(name, where)]) {
+        const error = await attempt.catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(InvalidReadStoreInputError);
+        expect((error as InvalidReadStoreInputError).field).toBe(field);
+      }
+    });
+
+    it('rejects a range on a field that is not indexed', async () => {
+      await expect(store.count(name, { secret: { gt: 1 } })).rejects.toBeInstanceOf(
         InvalidReadStoreInputError,
       );
     });
