@@ -8,6 +8,10 @@ export interface CustodianConfig {
   host: string;
   dataDir: string;
   actorsFile: string;
+  /** True when no CUSTODIAN_ACTORS_FILE was given: embedded mode may then create the file. */
+  actorsFileIsDefault: boolean;
+  /** The controller named in consent receipts. */
+  controller: { name: string; contact: string };
   /** Base64 of 32 bytes, or undefined to generate one into the data dir in embedded mode. */
   masterKey: string | undefined;
   eventStore: { kind: 'sqlite'; file: string } | { kind: 'eventstoredb'; connectionString: string };
@@ -61,6 +65,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const host = text('HOST') ?? '127.0.0.1';
   const dataDir = resolve(text('CUSTODIAN_DATA_DIR') ?? './data');
   const actorsFile = resolve(text('CUSTODIAN_ACTORS_FILE') ?? `${dataDir}/actors.json`);
+  const controller = {
+    name:
+      text('CUSTODIAN_CONTROLLER_NAME') ??
+      'Controller name not configured (CUSTODIAN_CONTROLLER_NAME)',
+    contact:
+      text('CUSTODIAN_CONTROLLER_CONTACT') ?? 'not configured (CUSTODIAN_CONTROLLER_CONTACT)',
+  };
 
   const masterKey = text('CUSTODIAN_MASTER_KEY');
   if (masterKey !== undefined && !isBase64Key(masterKey)) {
@@ -101,6 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     host,
     dataDir,
     actorsFile,
+    actorsFileIsDefault: text('CUSTODIAN_ACTORS_FILE') === undefined,
+    controller,
     masterKey,
     eventStore: esdb
       ? { kind: 'eventstoredb', connectionString: esdb }

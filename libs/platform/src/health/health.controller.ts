@@ -1,8 +1,10 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
+import { Public } from '../auth/auth.decorators';
 import { StoresHealthIndicator } from './stores.health';
 
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -6,8 +6,19 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
+import { DomainError, type DomainErrorKind } from '@custodian/domain';
+import { InvalidEventStoreInputError, WrongExpectedRevisionError } from '@custodian/event-store';
+import { InvalidReadStoreInputError } from '@custodian/read-store';
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+
+const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  gone: 410,
+};
 
 /** The error body every route answers with: `{ statusCode, error, message, details? }`. */
 export interface ErrorBody {
@@ -38,6 +49,35 @@ export class HttpErrorFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof DomainError) {
+      const statusCode = DOMAIN_STATUS[exception.kind];
+      return {
+        statusCode,
+        error: STATUS_CODES[statusCode] ?? 'Error',
+        message: exception.message,
+        ...(exception.field
+          ? { details: [{ field: exception.field, problem: exception.message }] }
+          : {}),
+      };
+    }
+    if (exception instanceof WrongExpectedRevisionError) {
+      return {
+        statusCode: 409,
+        error: 'Conflict',
+        message: 'the record changed concurrently; retry',
+      };
+    }
+    if (
+      exception instanceof InvalidEventStoreInputError ||
+      exception instanceof InvalidReadStoreInputError
+    ) {
+      return {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: exception.message,
+        details: [{ field: exception.field, problem: exception.message }],
+      };
+    }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
       const response = exception.getResponse();

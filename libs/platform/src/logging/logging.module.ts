@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { CustodianConfig } from '../config/custodian-config';
 
 /**
@@ -17,7 +17,8 @@ export class LoggingModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
-            genReqId: (req: IncomingMessage) => requestId(req),
+            genReqId: (req: IncomingMessage & { id?: unknown }) =>
+              typeof req.id === 'string' ? req.id : requestId(req),
             serializers: {
               req: (req: { id: unknown; method: string; url: string }) => ({
                 id: req.id,
@@ -33,7 +34,8 @@ export class LoggingModule {
   }
 }
 
-function requestId(req: IncomingMessage): string {
+/** The caller's X-Request-Id when it is a sane token, else a fresh UUID. */
+export function requestId(req: { headers: IncomingHttpHeaders }): string {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
 }

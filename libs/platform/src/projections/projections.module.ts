@@ -1,9 +1,13 @@
 import type { JsonObject } from '@custodian/domain';
 import { EVENT_STORE, EventStore } from '@custodian/event-store';
 import {
+  consentDailyProjection,
+  consentReceiptsProjection,
+  consentStateProjection,
   eventCountsProjection,
   ProjectionDefinition,
   ProjectionRunner,
+  purposesProjection,
 } from '@custodian/projections';
 import { READ_STORE, ReadStore } from '@custodian/read-store';
 import {
@@ -15,12 +19,17 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
+import { ProjectionReader } from './projection-reader';
 import type { CustodianConfig } from '../config/custodian-config';
 
 /** Every projection the product runs; features add theirs here. */
-export const PROJECTION_DEFINITIONS: readonly ProjectionDefinition<JsonObject>[] = [
-  eventCountsProjection as unknown as ProjectionDefinition<JsonObject>,
-];
+export const PROJECTION_DEFINITIONS = [
+  eventCountsProjection,
+  purposesProjection,
+  consentStateProjection,
+  consentReceiptsProjection,
+  consentDailyProjection,
+] as unknown as readonly ProjectionDefinition<JsonObject>[];
 
 /**
  * Provides the ProjectionRunner. It runs the projections when this process is the projector
@@ -40,8 +49,9 @@ export const PROJECTION_DEFINITIONS: readonly ProjectionDefinition<JsonObject>[]
         });
       },
     },
+    ProjectionReader,
   ],
-  exports: [ProjectionRunner],
+  exports: [ProjectionRunner, ProjectionReader],
 })
 export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ProjectionsModule.name);

@@ -1,6 +1,7 @@
 import { EVENT_STORE, EsdbEventStore, EventStore, SqliteEventStore } from '@custodian/event-store';
 import { MongoReadStore, READ_STORE, ReadStore, SqliteReadStore } from '@custodian/read-store';
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { CommandExecutor } from '../commands/command-executor';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 
@@ -22,8 +23,9 @@ export function createReadStore(config: CustodianConfig): ReadStore {
   providers: [
     { provide: EVENT_STORE, inject: [CUSTODIAN_CONFIG], useFactory: createEventStore },
     { provide: READ_STORE, inject: [CUSTODIAN_CONFIG], useFactory: createReadStore },
+    CommandExecutor,
   ],
-  exports: [EVENT_STORE, READ_STORE],
+  exports: [EVENT_STORE, READ_STORE, CommandExecutor],
 })
 export class StorageModule implements OnApplicationShutdown {
   private readonly logger = new Logger(StorageModule.name);

@@ -1,0 +1,94 @@
+import { isRole, type Role } from '@custodian/policy';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface Actor {
+  id: string;
+  roles: Role[];
+  /** SHA-256 (hex) of the actor's API key; the key itself is never kept in memory. */
+  apiKeySha256: string;
+}
+
+/** The actors file is missing, unreadable or malformed; the app cannot start. */
+export class ActorsFileError extends Error {
+  override readonly name = 'ActorsFileError';
+}
+
+const ACTOR_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/**
+ * Reads `{ "actors": [ { "id", "roles", "apiKey" | "apiKeySha256" } ] }`. Every problem names
+ * the actor and field at fault, never a key.
+ */
+export function parseActorsFile(text: string, path: string): Actor[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ActorsFileError(`${path}: not valid JSON`);
+  }
+  const list = (parsed as { actors?: unknown })?.actors;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ActorsFileError(`${path}: must hold { "actors": [ ... ] } with at least one actor`);
+  }
+  const seenIds = new Set<string>();
+  const seenKeys = new Set<string>();
+  return list.map((entry: unknown, i) => {
+    const where = `${path}: actors[${i}]`;
+    const { id, roles, apiKey, apiKeySha256 } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof id !== 'string' || !ACTOR_ID.test(id))
+      throw new ActorsFileError(`${where}.id must be 1-64 letters, digits, ".", "_" or "-"`);
+    if (seenIds.has(id)) throw new ActorsFileError(`${where}.id "${id}" appears twice`);
+    seenIds.add(id);
+    if (!Array.isArray(roles) || roles.length === 0 || !roles.every(isRole)) {
+      throw new ActorsFileError(`${where}.roles must be a non-empty list of known roles`);
+    }
+    let hash: string;
+    if (typeof apiKey === 'string' && apiKey.length >= 24) hash = sha256Hex(apiKey);
+    else if (typeof apiKeySha256 === 'string' && SHA256_HEX.test(apiKeySha256.toLowerCase()))
+      hash = apiKeySha256.toLowerCase();
+    else
+      throw new ActorsFileError(
+        `${where} needs "apiKey" (at least 24 characters) or "apiKeySha256" (64 hex digits)`,
+      );
+    if (seenKeys.has(hash))
+      throw new ActorsFileError(`${where} shares its API key with another actor`);
+    seenKeys.add(hash);
+    return { id, roles: [...new Set(roles)] as Role[], apiKeySha256: hash };
+  });
+}
+
+export function loadActors(path: string): Actor[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ActorsFileError(
+      `${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  return parseActorsFile(text, path);
+}
+
+/**
+ * Embedded mode with no actors file: create one holding a single admin actor (who also holds
+ * the dpo role, so one person can try every route) with a fresh key, readable by its owner only.
+ * Returns true when it created the file.
+ */
+export function ensureEmbeddedActorsFile(path: string): boolean {
+  if (existsSync(path)) return false;
+  mkdirSync(dirname(path), { recursive: true });
+  const actors = {
+    actors: [
+      { id: 'admin', roles: ['admin', 'dpo'], apiKey: randomBytes(32).toString('base64url') },
+    ],
+  };
+  writeFileSync(path, `${JSON.stringify(actors, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  return true;
+}

@@ -1,0 +1,20 @@
+import type { Permission } from '@custodian/policy';
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { RequestActor } from './actor-registry';
+
+export const PUBLIC_ROUTE = 'custodian:public';
+export const REQUIRED_PERMISSION = 'custodian:permission';
+
+/** No authentication: health, metrics, docs. */
+export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+
+/** The permission (see libs/policy) a caller's role needs for this route. */
+export const RequirePermission = (permission: Permission) =>
+  SetMetadata(REQUIRED_PERMISSION, permission);
+
+/** The authenticated caller, set by the ActorGuard. */
+export const CurrentActor = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): RequestActor => {
+    return ctx.switchToHttp().getRequest<{ actor: RequestActor }>().actor;
+  },
+);

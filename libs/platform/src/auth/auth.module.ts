@@ -1,0 +1,32 @@
+import { Global, Logger, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { CUSTODIAN_CONFIG } from '../config/config.module';
+import type { CustodianConfig } from '../config/custodian-config';
+import { ActorRegistry } from './actor-registry';
+import { ensureEmbeddedActorsFile, loadActors } from './actors-file';
+import { ActorGuard } from './actor.guard';
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: ActorRegistry,
+      inject: [CUSTODIAN_CONFIG],
+      useFactory: (config: CustodianConfig) => {
+        if (
+          config.actorsFileIsDefault &&
+          config.eventStore.kind === 'sqlite' &&
+          ensureEmbeddedActorsFile(config.actorsFile)
+        ) {
+          new Logger('Auth').warn(
+            `created ${config.actorsFile} with one admin actor (roles admin, dpo); its API key is in that file`,
+          );
+        }
+        return new ActorRegistry(loadActors(config.actorsFile));
+      },
+    },
+    { provide: APP_GUARD, useClass: ActorGuard },
+  ],
+  exports: [ActorRegistry],
+})
+export class AuthModule {}

@@ -1,0 +1,37 @@
+import type { Role } from './roles';
+
+/**
+ * Who may do what, in one place. Every /v1 route names one of these permissions; a route
+ * that names none is refused to everyone (the guard fails closed).
+ */
+export const PERMISSIONS = {
+  /** Register purposes, publish notices, retire purposes. */
+  'purposes.manage': ['admin', 'dpo'],
+  /** Activation is the DPO's sign-off on the privacy-by-design check. */
+  'purposes.activate': ['dpo'],
+  'purposes.read': [
+    'admin',
+    'dpo',
+    'service',
+    'sales',
+    'marketing',
+    'support',
+    'analyst',
+    'dashboard',
+  ],
+  /** Record a grant or revocation (services, and people who take requests by phone or in person). */
+  'consents.record': ['admin', 'service', 'support', 'sales'],
+  'consents.read': ['admin', 'dpo', 'service', 'support', 'sales', 'marketing'],
+  'consents.history': ['admin', 'dpo', 'support'],
+  /** The check a mailer or campaign makes before contacting anyone. */
+  'consents.gate': ['admin', 'service', 'marketing'],
+  'receipts.read': ['admin', 'dpo', 'service', 'support'],
+  /** Aggregates only, never personal values. */
+  'dashboard.read': ['admin', 'dpo', 'analyst', 'dashboard'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function roleMay(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}
