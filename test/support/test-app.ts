@@ -1,30 +1,60 @@
 import { createApi } from '../../apps/api/src/create-api';
 import { loadConfig, type CustodianConfig } from '@custodian/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+export interface TestActor {
+  id: string;
+  roles: string[];
+}
 
 export interface TestApp {
   app: NestFastifyApplication;
   config: CustodianConfig;
   baseUrl: string;
   dataDir: string;
+  /** API key of each actor (the embedded admin is "admin"). */
+  keys: Record<string, string>;
   close(): Promise<void>;
 }
 
+/** A deterministic test key for an actor. */
+export const testKey = (actorId: string) => `test-key-${actorId}-0123456789abcdef`;
+
 /** Boots the real API on the embedded stores in a fresh data directory, listening on 127.0.0.1. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  actors?: TestActor[],
+): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'custodian-e2e-'));
+  const keys: Record<string, string> = {};
+  if (actors) {
+    const file = join(dataDir, 'test-actors.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ actors: actors.map((a) => ({ ...a, apiKey: testKey(a.id) })) }),
+    );
+    for (const actor of actors) keys[actor.id] = testKey(actor.id);
+    env = { CUSTODIAN_ACTORS_FILE: file, ...env };
+  }
   const config = loadConfig({ CUSTODIAN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', PORT: '0', ...env });
   const app = await createApi(config);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  if (!actors) {
+    const generated = JSON.parse(readFileSync(config.actorsFile, 'utf8')) as {
+      actors: Array<{ id: string; apiKey: string }>;
+    };
+    for (const actor of generated.actors) keys[actor.id] = actor.apiKey;
+  }
   return {
     app,
     config,
     dataDir,
+    keys,
     baseUrl: `http://127.0.0.1:${port}`,
     close: async () => {
       await app.close();

@@ -1,5 +1,7 @@
 import {
+  AuthModule,
   ConfigModule,
+  createValidationPipe,
   CustodianConfig,
   HealthModule,
   HttpErrorFilter,
@@ -8,7 +10,10 @@ import {
   StorageModule,
 } from '@custodian/platform';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ConsentsModule } from './consents/consents.module';
+import { DashboardModule } from './dashboard/dashboard.module';
+import { PurposesModule } from './purposes/purposes.module';
 
 @Module({})
 export class AppModule {
@@ -20,9 +25,16 @@ export class AppModule {
         LoggingModule.forRoot(config),
         StorageModule,
         ProjectionsModule,
+        AuthModule,
         HealthModule,
+        PurposesModule,
+        ConsentsModule,
+        DashboardModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { CustodianConfig } from '@custodian/platform';
+import { requestId, type CustodianConfig } from '@custodian/platform';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -8,7 +8,7 @@ import { AppModule } from './app.module';
 export async function createApi(config: CustodianConfig): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+    new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024, genReqId: requestId }),
     { bufferLogs: true, abortOnError: false },
   );
   app.useLogger(app.get(Logger));

@@ -4,3 +4,7 @@ export * from './projection-catalog';
 export * from './batched';
 export * from './projection-lag';
 export * from './operations/event-counts.projection';
+export * from './purposes/purposes.projection';
+export * from './consent/consent-state.projection';
+export * from './consent/consent-receipts.projection';
+export * from './consent/consent-daily.projection';

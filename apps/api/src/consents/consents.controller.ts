@@ -1,0 +1,71 @@
+import { CurrentActor, RequirePermission, UuidParam, type RequestActor } from '@custodian/platform';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { IdempotencyKey } from '../shared/idempotency-key';
+import { commandMeta } from '../shared/request-meta';
+import { ConsentGateDto } from './consent-gate.dto';
+import { ConsentsService } from './consents.service';
+import { RecordConsentDto } from './record-consent.dto';
+
+@Controller('v1')
+export class ConsentsController {
+  constructor(private readonly consents: ConsentsService) {}
+
+  @Post('subjects/:subjectId/consents')
+  @RequirePermission('consents.record')
+  async record(
+    @Param('subjectId', new UuidParam('subjectId')) subjectId: string,
+    @Body() body: RecordConsentDto,
+    @Headers('sec-gpc') gpcHeader: string | undefined,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const gpc = gpcHeader?.trim() === '1';
+    const meta = commandMeta(request, actor, { key: idempotencyKey, request: { body, gpc } });
+    const { replayed, body: result } = await this.consents.record(subjectId, body, gpc, meta);
+    if (replayed) void reply.header('idempotent-replayed', 'true');
+    void reply.status(201);
+    return result;
+  }
+
+  @Get('subjects/:subjectId/consents')
+  @RequirePermission('consents.read')
+  async state(
+    @Param('subjectId', new UuidParam('subjectId')) subjectId: string,
+    @Query('asOf') asOf?: string,
+  ) {
+    return this.consents.state(subjectId, asOf);
+  }
+
+  @Get('subjects/:subjectId/consents/history')
+  @RequirePermission('consents.history')
+  async history(@Param('subjectId', new UuidParam('subjectId')) subjectId: string) {
+    return this.consents.history(subjectId);
+  }
+
+  @Get('consent-receipts/:receiptId')
+  @RequirePermission('receipts.read')
+  async receipt(@Param('receiptId', new UuidParam('receiptId')) receiptId: string) {
+    return this.consents.receipt(receiptId);
+  }
+
+  @Post('consent-gate')
+  @HttpCode(200)
+  @RequirePermission('consents.gate')
+  async gate(@Body() body: ConsentGateDto) {
+    return this.consents.gate(body.purposeId, body.subjectIds);
+  }
+}

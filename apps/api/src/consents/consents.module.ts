@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { PurposesModule } from '../purposes/purposes.module';
+import { ConsentsController } from './consents.controller';
+import { ConsentsService } from './consents.service';
+
+@Module({
+  imports: [PurposesModule],
+  controllers: [ConsentsController],
+  providers: [ConsentsService],
+})
+export class ConsentsModule {}

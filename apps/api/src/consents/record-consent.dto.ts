@@ -1,0 +1,59 @@
+import {
+  CONSENT_CHANNELS,
+  CONSENT_METHODS,
+  type ConsentChannel,
+  type ConsentMethod,
+} from '@custodian/domain';
+import { PURPOSE_ID_PATTERN } from '@custodian/platform';
+import { Type } from 'class-transformer';
+import {
+  IsDefined,
+  IsIn,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export class ConsentEvidenceDto {
+  @IsIn(CONSENT_CHANNELS) channel!: ConsentChannel;
+  @IsString() @IsNotEmpty() @MaxLength(200) collectionPoint!: string;
+  @IsIn(CONSENT_METHODS) method!: ConsentMethod;
+  @Matches(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, {
+    message: 'language must be a BCP 47 tag such as en or ru-RU',
+  })
+  language!: string;
+  @Matches(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, {
+    message: 'jurisdiction must be an ISO 3166 code such as RU, DE or US-CA',
+  })
+  jurisdiction!: string;
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'proofSha256 must be 64 lowercase hex digits' })
+  proofSha256?: string;
+}
+
+export class RecordConsentDto {
+  @Matches(PURPOSE_ID_PATTERN, {
+    message: 'purposeId must be 2-64 lowercase letters, digits or "-"',
+  })
+  purposeId!: string;
+  @IsIn(['grant', 'revoke']) action!: 'grant' | 'revoke';
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, {
+    message: 'noticeVersion must be a published notice version',
+  })
+  noticeVersion?: string;
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ConsentEvidenceDto)
+  evidence!: ConsentEvidenceDto;
+  @IsOptional()
+  @Matches(ISO_TIMESTAMP, { message: 'expiresAt must be an ISO-8601 timestamp with a time zone' })
+  expiresAt?: string;
+}

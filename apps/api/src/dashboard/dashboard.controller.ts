@@ -1,0 +1,103 @@
+import { badParam, ProjectionReader, RequirePermission } from '@custodian/platform';
+import type { ConsentDailyDocument } from '@custodian/projections';
+import { READ_STORE, type RangeFilter, type ReadStore } from '@custodian/read-store';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { PurposesService } from '../purposes/purposes.service';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Aggregates for dashboards: counts only, never a customer's values or ids. */
+@Controller('v1/dashboard')
+export class DashboardController {
+  constructor(
+    private readonly purposes: PurposesService,
+    private readonly projections: ProjectionReader,
+    @Inject(READ_STORE) private readonly reads: ReadStore,
+  ) {}
+
+  /** Per purpose, how many customers' consent is granted, revoked, expired or stale right now. */
+  @Get('consents')
+  @RequirePermission('dashboard.read')
+  async consents() {
+    const collection = await this.projections.collection('consent_state');
+    const now = new Date().toISOString();
+    const purposes = await Promise.all(
+      (await this.purposes.allIds()).map((id) => this.purposes.current(id)),
+    );
+    const rows = await Promise.all(
+      purposes
+        .flatMap((purpose) => (purpose ? [purpose] : []))
+        .map(async (purpose) => {
+          const count = (where: Record<string, string | RangeFilter>) =>
+            this.reads.count(collection, { purposeId: purpose.purposeId, ...where });
+          const lapsed = { lte: now };
+          const [grantedTotal, expired, revoked] = await Promise.all([
+            count({ decision: 'granted' }),
+            count({ decision: 'granted', expiresAt: lapsed }),
+            count({ decision: 'revoked' }),
+          ]);
+          // Grants under a notice that a later re-consent notice superseded, not already expired.
+          const superseded = purpose.notices
+            .filter((n, i) =>
+              purpose.notices
+                .slice(i + 1)
+                .some(
+                  (later) =>
+                    later.requiresReconsent &&
+                    later.version !== n.version &&
+                    later.publishedAt <= now,
+                ),
+            )
+            .map((n) => n.version);
+          let stale = 0;
+          for (const version of new Set(superseded)) {
+            const [all, lapsedToo] = await Promise.all([
+              count({ decision: 'granted', noticeVersion: version }),
+              count({ decision: 'granted', noticeVersion: version, expiresAt: lapsed }),
+            ]);
+            stale += all - lapsedToo;
+          }
+          return {
+            purposeId: purpose.purposeId,
+            title: purpose.title,
+            purposeStatus: purpose.status,
+            legalBasis: purpose.legalBasis,
+            counts: { granted: grantedTotal - expired - stale, revoked, expired, stale },
+          };
+        }),
+    );
+    return { at: now, purposes: rows };
+  }
+
+  /** Grants and revocations per UTC day, for one purpose or all, within [from, to]. */
+  @Get('consents/daily')
+  @RequirePermission('dashboard.read')
+  async daily(
+    @Query('purposeId') purposeId?: string,
+    @Query('from') from?: string,
+    @Query('to') to?: string,
+  ) {
+    if (from !== undefined && !DAY.test(from)) throw badParam('from', 'must be a day, YYYY-MM-DD');
+    if (to !== undefined && !DAY.test(to)) throw badParam('to', 'must be a day, YYYY-MM-DD');
+    if (purposeId !== undefined && !/^[a-z0-9][a-z0-9-]{1,63}$/.test(purposeId))
+      throw badParam('purposeId', 'is not a purpose id');
+    const collection = await this.projections.collection('consent_daily');
+    const range: RangeFilter | undefined =
+      from || to
+        ? ({ ...(from ? { gte: from } : {}), ...(to ? { lte: to } : {}) } as RangeFilter)
+        : undefined;
+    const days: ConsentDailyDocument[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.reads.find(collection, {
+        where: { ...(purposeId ? { purposeId } : {}), ...(range ? { day: range } : {}) },
+        sort: { field: 'day' },
+        limit: 1000,
+        cursor,
+      });
+      days.push(...page.items.map((item) => item.doc as ConsentDailyDocument));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return { days };
+  }
+}

@@ -1,0 +1,113 @@
+import type { PurposeDefinition } from '@custodian/domain';
+import {
+  badParam,
+  CurrentActor,
+  PurposeIdParam,
+  RequirePermission,
+  type RequestActor,
+} from '@custodian/platform';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { commandMeta } from '../shared/request-meta';
+import { PublishNoticeDto, RegisterPurposeDto } from './register-purpose.dto';
+import { PurposesService } from './purposes.service';
+
+@Controller('v1/purposes')
+export class PurposesController {
+  constructor(private readonly purposes: PurposesService) {}
+
+  @Post()
+  @RequirePermission('purposes.manage')
+  async register(
+    @Body() body: RegisterPurposeDto,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.purposes.register(toDefinition(body), commandMeta(request, actor));
+  }
+
+  @Post(':purposeId/notices')
+  @RequirePermission('purposes.manage')
+  async publishNotice(
+    @Param('purposeId', PurposeIdParam) purposeId: string,
+    @Body() body: PublishNoticeDto,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.purposes.publishNotice(purposeId, body, commandMeta(request, actor));
+  }
+
+  @Post(':purposeId/activate')
+  @HttpCode(200)
+  @RequirePermission('purposes.activate')
+  async activate(
+    @Param('purposeId', PurposeIdParam) purposeId: string,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.purposes.activate(purposeId, commandMeta(request, actor));
+  }
+
+  @Post(':purposeId/retire')
+  @HttpCode(200)
+  @RequirePermission('purposes.manage')
+  async retire(
+    @Param('purposeId', PurposeIdParam) purposeId: string,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.purposes.retire(purposeId, commandMeta(request, actor));
+  }
+
+  @Get()
+  @RequirePermission('purposes.read')
+  async list(
+    @Query('status') status?: string,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+  ) {
+    if (status !== undefined && !['draft', 'active', 'retired'].includes(status)) {
+      throw badParam('status', 'must be draft, active or retired');
+    }
+    const n = limit === undefined ? undefined : Number(limit);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000))
+      throw badParam('limit', 'must be an integer from 1 to 1000');
+    return this.purposes.list({ status, limit: n, cursor });
+  }
+
+  @Get(':purposeId')
+  @RequirePermission('purposes.read')
+  async get(@Param('purposeId', PurposeIdParam) purposeId: string) {
+    return this.purposes.get(purposeId);
+  }
+}
+
+/** Only the declared fields reach the event, in a fixed shape. */
+function toDefinition(body: RegisterPurposeDto): PurposeDefinition {
+  const { flags, assessment } = body;
+  return {
+    purposeId: body.purposeId,
+    title: body.title,
+    description: body.description,
+    legalBasis: body.legalBasis,
+    dataCategories: [...new Set(body.dataCategories)],
+    retention: body.retention,
+    recipients: body.recipients,
+    allowedRoles: [...new Set(body.allowedRoles)],
+    flags: {
+      marketing: flags.marketing,
+      profiling: flags.profiling,
+      saleOrShare: flags.saleOrShare,
+      aiProcessing: flags.aiProcessing,
+    },
+    assessment: {
+      necessity: assessment.necessity,
+      minimumFields: assessment.minimumFields,
+      retentionJustification: assessment.retentionJustification,
+      access: assessment.access,
+      thirdParties: assessment.thirdParties,
+      withdrawal: assessment.withdrawal,
+      mainRisk: assessment.mainRisk,
+    },
+  };
+}
