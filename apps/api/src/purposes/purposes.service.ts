@@ -111,6 +111,7 @@ export class PurposesService {
 
   /** Ids of every purpose ever registered (for replays, which need retired ones too). */
   async allIds(): Promise<string[]> {
+    await this.projections.catchUp('purposes');
     const collection = await this.projections.collection('purposes');
     const ids: string[] = [];
     let cursor: string | undefined;
