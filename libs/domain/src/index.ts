@@ -10,3 +10,8 @@ export * from './consent/consent.events';
 export * from './consent/consent.decider';
 export * from './consent/consent-status';
 export * from './consent/consent-history';
+export * from './subjects/subject.types';
+export * from './subjects/subject.events';
+export * from './subjects/subject.decider';
+export * from './subjects/field-catalogue';
+export * from './subjects/retention';

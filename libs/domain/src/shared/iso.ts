@@ -13,3 +13,19 @@ export function parseIsoTimestamp(value: string): Date | null {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? null : date;
 }
+
+const DURATION_PARTS =
+  /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+
+/** `at` plus an ISO-8601 duration, calendar-aware for years and months (UTC). */
+export function addIsoDuration(at: Date, duration: string): Date {
+  const m = DURATION_PARTS.exec(duration);
+  if (!m || !isIsoDuration(duration)) throw new Error(`not an ISO-8601 duration: ${duration}`);
+  const [years, months, weeks, days, hours, minutes, seconds] = m
+    .slice(1)
+    .map((v) => Number(v ?? 0));
+  const d = new Date(at.getTime());
+  d.setUTCFullYear(d.getUTCFullYear() + years, d.getUTCMonth() + months);
+  d.setUTCDate(d.getUTCDate() + weeks * 7 + days);
+  return new Date(d.getTime() + ((hours * 60 + minutes) * 60 + seconds) * 1000);
+}
