@@ -101,7 +101,6 @@ describe('subject decider', () => {
         {
           type: 'EraseSubject',
           subjectId,
-          keyId: 'k1',
           reason: 'retention',
           requestedVia: 'system',
         },
@@ -125,7 +124,6 @@ describe('subject decider', () => {
         {
           type: 'EraseSubject',
           subjectId,
-          keyId: 'k1',
           reason: 'retention',
           requestedVia: 'system',
         },

@@ -20,7 +20,6 @@ export type SubjectCommand =
   | {
       type: 'EraseSubject';
       subjectId: string;
-      keyId: string;
       reason: ErasureReason;
       requestedVia: ErasureChannel;
     };
@@ -79,7 +78,8 @@ export const subjectDecider: Decider<
     if (!state) throw notFound('subjectId', `subject ${command.subjectId} is not registered`);
     if (command.type === 'EraseSubject') {
       if (state.erased) return [];
-      const { subjectId, keyId, reason, requestedVia } = command;
+      const { subjectId, reason, requestedVia } = command;
+      const keyId = state.keyId;
       return [
         { type: 'SubjectErased', data: { subjectId, keyId, reason, requestedVia, erasedAt: at } },
       ];
