@@ -1,0 +1,45 @@
+/**
+ * The KeyStore port: each data subject's data key (DEK), wrapped by the master key (KEK), kept
+ * outside the immutable event log so that destroying it crypto-shreds every copy of the
+ * subject's personal values. Adapters: embedded SQLite, MongoDB; both pass
+ * `testing/key-store.contract.ts`.
+ */
+
+export interface WrappedKeyRecord {
+  subjectId: string;
+  /** Letters, digits, "_" and "-", at most 64 (a UUID fits). */
+  keyId: string;
+  /** The DEK wrapped by the KEK (`wrapKey`); useless without the master key. */
+  wrappedKey: string;
+  /** As `Date.toISOString()` writes it. */
+  createdAt: string;
+}
+
+/** What is left of a destroyed key: which key it was and when — no key material. */
+export interface KeyTombstone {
+  keyId: string;
+  destroyedAt: string;
+}
+
+export interface KeyStore {
+  /**
+   * Stores the subject's key if it has none; returns the record now stored (the existing one if
+   * a key was already there — first writer wins, so concurrent creators agree). Refuses (throws
+   * KeyDestroyedError) if the subject's key was destroyed: a shredded subject never gets a new
+   * key.
+   */
+  putIfAbsent(record: WrappedKeyRecord): Promise<WrappedKeyRecord>;
+  get(subjectId: string): Promise<WrappedKeyRecord | null>;
+  /**
+   * Destroys the subject's key irrecoverably and remembers that it was destroyed (a tombstone:
+   * subjectId, keyId, destroyedAt — no key material). Idempotent: destroying again returns the
+   * first tombstone. Returns null if the subject never had a key.
+   */
+  destroy(subjectId: string, at: Date): Promise<KeyTombstone | null>;
+  /** The tombstone, if the key was destroyed. */
+  destroyed(subjectId: string): Promise<KeyTombstone | null>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const KEY_STORE = Symbol.for('custodian.KeyStore');

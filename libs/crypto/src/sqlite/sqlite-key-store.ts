@@ -1,0 +1,173 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { KeyDestroyedError } from '../crypto.errors';
+import type { KeyStore, KeyTombstone, WrappedKeyRecord } from '../key-store.port';
+import { validateDate, validateRecord, validateSubjectId } from '../key-store.validation';
+
+export interface SqliteKeyStoreOptions {
+  /** e.g. `data/keys.sqlite`; its own file, so it can be kept out of event-log backups. */
+  file: string;
+  busyTimeoutMs?: number;
+}
+
+interface KeyRow {
+  key_id: string;
+  wrapped_key: string;
+  created_at: string;
+}
+
+interface TombstoneRow {
+  key_id: string;
+  destroyed_at: string;
+}
+
+/**
+ * Wrapped data keys in one SQLite file. Shredding must leave no copy of the wrapped key on disk,
+ * which SQLite does not do by default:
+ * - `secure_delete = ON` overwrites a deleted row's bytes (and freed pages) with zeros instead
+ *   of just unlinking them;
+ * - in WAL mode a write goes to the `-wal` file first, so the frame written when the key was
+ *   stored still holds it, and the main file keeps the old page until a checkpoint copies the
+ *   zeroed page over it. `destroy` therefore runs `wal_checkpoint(TRUNCATE)` after it commits,
+ *   which copies every frame into the main file and truncates the WAL to zero bytes.
+ * The `-shm` file is only an index of page numbers, never row content.
+ * synchronous=FULL: a key acknowledged as stored may already encrypt data, so it must survive a
+ * power cut (losing it would shred the subject by accident).
+ */
+export class SqliteKeyStore implements KeyStore {
+  private readonly db: Database.Database;
+  private readonly keyGet: Database.Statement<[string], KeyRow>;
+  private readonly tombstoneGet: Database.Statement<[string], TombstoneRow>;
+  private readonly putTx: Database.Transaction<(record: WrappedKeyRecord) => KeyRow>;
+  private readonly destroyTx: Database.Transaction<
+    (subjectId: string, at: string) => { tombstone: TombstoneRow; deleted: boolean } | null
+  >;
+  /** A checkpoint could not finish (another connection was reading): retried on the next write. */
+  private scrubPending = false;
+  private closed = false;
+
+  constructor(options: SqliteKeyStoreOptions) {
+    mkdirSync(dirname(options.file), { recursive: true });
+    this.db = new Database(options.file);
+    this.db.pragma('secure_delete = ON');
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS keys (
+        subject_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, wrapped_key TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS tombstones (
+        subject_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, destroyed_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `);
+    // A crash between a destroy's commit and its checkpoint leaves the key in the WAL; scrub it.
+    this.scrubPending = true;
+    this.scrub();
+
+    this.keyGet = this.db.prepare(
+      'SELECT key_id, wrapped_key, created_at FROM keys WHERE subject_id = ?',
+    );
+    this.tombstoneGet = this.db.prepare(
+      'SELECT key_id, destroyed_at FROM tombstones WHERE subject_id = ?',
+    );
+    const keyInsert = this.db.prepare<[string, string, string, string]>(
+      'INSERT OR IGNORE INTO keys (subject_id, key_id, wrapped_key, created_at) VALUES (?, ?, ?, ?)',
+    );
+    const keyDelete = this.db.prepare<[string]>('DELETE FROM keys WHERE subject_id = ?');
+    const tombstoneInsert = this.db.prepare<[string, string, string]>(
+      'INSERT INTO tombstones (subject_id, key_id, destroyed_at) VALUES (?, ?, ?)',
+    );
+
+    this.putTx = this.db.transaction((record: WrappedKeyRecord) => {
+      if (this.tombstoneGet.get(record.subjectId)) throw new KeyDestroyedError(record.subjectId);
+      keyInsert.run(record.subjectId, record.keyId, record.wrappedKey, record.createdAt);
+      return this.keyGet.get(record.subjectId)!;
+    });
+    this.destroyTx = this.db.transaction((subjectId: string, at: string) => {
+      const existing = this.tombstoneGet.get(subjectId);
+      if (existing) return { tombstone: existing, deleted: false };
+      const key = this.keyGet.get(subjectId);
+      if (!key) return null;
+      tombstoneInsert.run(subjectId, key.key_id, at);
+      keyDelete.run(subjectId);
+      return { tombstone: { key_id: key.key_id, destroyed_at: at }, deleted: true };
+    });
+  }
+
+  async putIfAbsent(record: WrappedKeyRecord): Promise<WrappedKeyRecord> {
+    const valid = validateRecord(record);
+    this.scrub();
+    const row = this.putTx.immediate(valid);
+    return toRecord(valid.subjectId, row);
+  }
+
+  async get(subjectId: string): Promise<WrappedKeyRecord | null> {
+    validateSubjectId(subjectId);
+    const row = this.keyGet.get(subjectId);
+    return row ? toRecord(subjectId, row) : null;
+  }
+
+  async destroy(subjectId: string, at: Date): Promise<KeyTombstone | null> {
+    validateSubjectId(subjectId);
+    const when = validateDate(at).toISOString();
+    const result = this.destroyTx.immediate(subjectId, when);
+    if (result?.deleted) this.scrubPending = true;
+    this.scrub();
+    return result ? toTombstone(result.tombstone) : null;
+  }
+
+  async destroyed(subjectId: string): Promise<KeyTombstone | null> {
+    validateSubjectId(subjectId);
+    const row = this.tombstoneGet.get(subjectId);
+    return row ? toTombstone(row) : null;
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('key store is closed');
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.scrub();
+    this.db.close();
+  }
+
+  /**
+   * Moves every WAL frame into the main file and truncates the WAL, so a destroyed key's old
+   * page image survives nowhere. It cannot finish while another connection reads a snapshot
+   * that still needs those frames (it waits up to busy_timeout first); then it stays pending
+   * and is retried on the next write and on close.
+   */
+  private scrub(): void {
+    if (!this.scrubPending) return;
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{
+      busy: number;
+      log: number;
+      checkpointed: number;
+    }>;
+    this.scrubPending = !result || result.busy !== 0;
+  }
+
+  /** True while a destroyed key may still linger in the WAL; exposed for tests and health. */
+  get hasPendingScrub(): boolean {
+    return this.scrubPending;
+  }
+}
+
+function toRecord(subjectId: string, row: KeyRow): WrappedKeyRecord {
+  return {
+    subjectId,
+    keyId: row.key_id,
+    wrappedKey: row.wrapped_key,
+    createdAt: row.created_at,
+  };
+}
+
+function toTombstone(row: TombstoneRow): KeyTombstone {
+  return { keyId: row.key_id, destroyedAt: row.destroyed_at };
+}
