@@ -34,8 +34,17 @@ export class ApiClient {
   }
 
   post(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
+    return this.request('POST', path, body, headers);
+  }
+
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<JsonResponse> {
     return request(`${this.baseUrl}${path}`, {
-      method: 'POST',
+      method,
       headers: this.headers({
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,

@@ -8,12 +8,14 @@ import {
   LoggingModule,
   ProjectionsModule,
   StorageModule,
+  VaultModule,
 } from '@custodian/platform';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { PurposesModule } from './purposes/purposes.module';
+import { SubjectsModule } from './subjects/subjects.module';
 
 @Module({})
 export class AppModule {
@@ -24,12 +26,14 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config),
         StorageModule,
+        VaultModule,
         ProjectionsModule,
         AuthModule,
         HealthModule,
         PurposesModule,
         ConsentsModule,
         DashboardModule,
+        SubjectsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -4,6 +4,7 @@ import {
   LoggingModule,
   ProjectionsModule,
   StorageModule,
+  VaultModule,
 } from '@custodian/platform';
 import { DynamicModule, Module } from '@nestjs/common';
 
@@ -17,6 +18,7 @@ export class ProjectorModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config),
         StorageModule,
+        VaultModule,
         ProjectionsModule,
       ],
     };

@@ -14,3 +14,8 @@ export * from './auth/auth.decorators';
 export * from './auth/actor.guard';
 export * from './auth/auth.module';
 export * from './projections/projection-reader';
+export * from './vault/vault.module';
+export * from './vault/field-vault';
+export * from './vault/blind-index';
+export * from './vault/erasure.service';
+export * from './vault/retention-sweeper';

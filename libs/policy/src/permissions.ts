@@ -26,6 +26,18 @@ export const PERMISSIONS = {
   /** The check a mailer or campaign makes before contacting anyone. */
   'consents.gate': ['admin', 'service', 'marketing'],
   'receipts.read': ['admin', 'dpo', 'service', 'support'],
+  /** Register customers and change their profiles. */
+  'subjects.register': ['admin', 'service', 'support', 'sales'],
+  'subjects.update': ['admin', 'service', 'support'],
+  /** Find a customer by exact email or phone, for a declared purpose. */
+  'subjects.lookup': ['admin', 'dpo', 'service', 'support', 'sales', 'marketing'],
+  /** Record an erasure request (crypto-shredding). */
+  'subjects.erase': ['admin', 'dpo', 'support', 'service'],
+  'subjects.erasure-receipt': ['admin', 'dpo', 'support'],
+  /** Everything held about a customer, for access and portability requests. */
+  'subjects.dsar': ['admin', 'dpo'],
+  'catalogue.manage': ['admin', 'dpo'],
+  'catalogue.read': ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'],
   /** Aggregates only, never personal values. */
   'dashboard.read': ['admin', 'dpo', 'analyst', 'dashboard'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -8,3 +8,4 @@ export * from './purposes/purposes.projection';
 export * from './consent/consent-state.projection';
 export * from './consent/consent-receipts.projection';
 export * from './consent/consent-daily.projection';
+export * from './subjects/subjects.projection';

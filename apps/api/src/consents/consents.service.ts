@@ -4,6 +4,7 @@ import {
   consentStream,
   consentViewAt,
   effectiveStatus,
+  gone,
   notFound,
   parseIsoTimestamp,
   invalid,
@@ -30,11 +31,13 @@ import {
 } from '@custodian/platform';
 import { consentStateId, type ConsentReceiptDocument } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
+import { KEY_STORE, type KeyStore } from '@custodian/crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PurposesService } from '../purposes/purposes.service';
 import type { RecordConsentDto } from './record-consent.dto';
 
-export type GateReason = 'revoked' | 'expired' | 'stale' | 'never_asked' | 'purpose_inactive';
+export type GateReason =
+  'revoked' | 'expired' | 'stale' | 'never_asked' | 'erased' | 'purpose_inactive';
 
 @Injectable()
 export class ConsentsService {
@@ -45,9 +48,11 @@ export class ConsentsService {
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
+    @Inject(KEY_STORE) private readonly keyStore: KeyStore,
   ) {}
 
   async record(subjectId: string, body: RecordConsentDto, gpc: boolean, meta: CommandMeta) {
+    if (await this.keyStore.destroyed(subjectId)) throw gone(subjectId);
     const expiresAt = body.expiresAt === undefined ? null : parseIsoTimestamp(body.expiresAt);
     if (expiresAt === null && body.expiresAt !== undefined)
       throw invalid('expiresAt', 'is not a valid timestamp');
@@ -218,17 +223,30 @@ export class ConsentsService {
         })),
       };
     }
-    await this.projections.catchUp('consent_state');
-    const collection = await this.projections.collection('consent_state');
-    const docs = await this.reads.getMany(
-      collection,
-      unique.map((id) => consentStateId(id, purposeId)),
-    );
+    await Promise.all([
+      this.projections.catchUp('consent_state'),
+      this.projections.catchUp('subjects'),
+    ]);
+    const [collection, subjects] = await Promise.all([
+      this.projections.collection('consent_state'),
+      this.projections.collection('subjects'),
+    ]);
+    const [docs, profiles] = await Promise.all([
+      this.reads.getMany(
+        collection,
+        unique.map((id) => consentStateId(id, purposeId)),
+      ),
+      this.reads.getMany(subjects, unique),
+    ]);
     const now = new Date();
     const needsConsent = purpose.legalBasis === 'consent';
     const allowed: string[] = [];
     const denied: Array<{ subjectId: string; reason: GateReason }> = [];
     for (const subjectId of unique) {
+      if (profiles.get(subjectId)?.erased === true) {
+        denied.push({ subjectId, reason: 'erased' });
+        continue;
+      }
       const doc = docs.get(consentStateId(subjectId, purposeId)) as PurposeConsent | undefined;
       const status = effectiveStatus(doc, purpose, now);
       // Other legal bases need no consent, but an objection (revocation) still stops contact.

@@ -1,8 +1,10 @@
 /**
  * Why a command was refused. The HTTP edge maps each kind to one status code:
- * invalid → 400, not_found → 404, conflict → 409, forbidden → 403, gone → 410.
+ * invalid → 400, not_found → 404, conflict → 409, forbidden → 403, gone → 410,
+ * precondition → 412 (a stale If-Match).
  */
-export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'gone';
+export type DomainErrorKind =
+  'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'gone' | 'precondition';
 
 /** A refused command: nothing was written. Messages never contain personal values. */
 export class DomainError extends Error {

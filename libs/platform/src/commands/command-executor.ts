@@ -1,4 +1,11 @@
-import { conflict, fold, type Decider, type DomainEvent, type JsonObject } from '@custodian/domain';
+import {
+  conflict,
+  DomainError,
+  fold,
+  type Decider,
+  type DomainEvent,
+  type JsonObject,
+} from '@custodian/domain';
 import {
   deterministicEventId,
   EVENT_STORE,
@@ -9,11 +16,10 @@ import {
 } from '@custodian/event-store';
 import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { RequestActor } from '../auth/actor-registry';
 
 /** Who asked, and the request that carried it, for every event's metadata. */
 export interface CommandMeta {
-  actor: RequestActor;
+  actor: { id: string; role: string };
   requestId: string;
   now: Date;
   /**
@@ -23,6 +29,8 @@ export interface CommandMeta {
   idempotencyKey?: string;
   /** Canonical form of the request the key stands for. */
   request?: unknown;
+  /** If-Match: the stream revision the caller last saw; another one is a 412. */
+  expectedRevision?: bigint;
 }
 
 export interface CommandOutcome<S> {
@@ -60,6 +68,13 @@ export class CommandExecutor {
       const state = fold(decider, history as unknown as E[]);
       const last = history[history.length - 1];
       const revision = last ? last.revision : null;
+      if (meta.expectedRevision !== undefined && revision !== meta.expectedRevision) {
+        throw new DomainError(
+          'precondition',
+          'If-Match',
+          `the record is at revision ${revision ?? 'none'}, not ${meta.expectedRevision}`,
+        );
+      }
       if (idempotency) {
         const original = history.filter((e) => e.metadata.idempotencyKey === idempotency.key);
         if (original.length > 0) {

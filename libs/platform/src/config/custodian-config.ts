@@ -19,7 +19,11 @@ export interface CustodianConfig {
   /** Whether this process runs the projections (the embedded default) or leaves them to `apps/projector`. */
   projector: ProjectorMode;
   projectionBatchSize: number;
+  /** How often retention erasures are swept for, in ms; 0 turns the sweep off. */
+  retentionSweepMs: number;
   logLevel: LogLevel;
+  /** Write logs to this file instead of standard output. */
+  logFile: string | undefined;
 }
 
 /** Every problem with the environment, reported together at start-up. */
@@ -105,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   }
   const projectionBatchSize = integer('CUSTODIAN_PROJECTION_BATCH_SIZE', 500, 1, 10_000);
+  const retentionSweepMs = integer('CUSTODIAN_RETENTION_SWEEP_MS', 60_000, 0, 86_400_000);
+  const logFile = text('CUSTODIAN_LOG_FILE');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -123,7 +129,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
       : { kind: 'sqlite', file: `${dataDir}/read.sqlite` },
     projector: projector as ProjectorMode,
     projectionBatchSize,
+    retentionSweepMs,
     logLevel,
+    logFile: logFile === undefined ? undefined : resolve(logFile),
   };
 }
 

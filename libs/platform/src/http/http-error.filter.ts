@@ -18,6 +18,7 @@ const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
   conflict: 409,
   forbidden: 403,
   gone: 410,
+  precondition: 412,
 };
 
 /** The error body every route answers with: `{ statusCode, error, message, details? }`. */

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import pino from 'pino';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { CustodianConfig } from '../config/custodian-config';
 
@@ -17,6 +18,9 @@ export class LoggingModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
+            ...(config.logFile
+              ? { stream: pino.destination({ dest: config.logFile, mkdir: true, sync: false }) }
+              : {}),
             genReqId: (req: IncomingMessage & { id?: unknown }) =>
               typeof req.id === 'string' ? req.id : requestId(req),
             serializers: {

@@ -8,6 +8,7 @@ import {
   ProjectionDefinition,
   ProjectionRunner,
   purposesProjection,
+  subjectsProjection,
 } from '@custodian/projections';
 import { READ_STORE, ReadStore } from '@custodian/read-store';
 import {
@@ -29,6 +30,7 @@ export const PROJECTION_DEFINITIONS = [
   consentStateProjection,
   consentReceiptsProjection,
   consentDailyProjection,
+  subjectsProjection,
 ] as unknown as readonly ProjectionDefinition<JsonObject>[];
 
 /**

@@ -1,0 +1,78 @@
+import { catalogueFields, type FieldDefinition } from '@custodian/domain';
+import { normalizeEmail, normalizePhone } from '@custodian/crypto';
+
+export interface FieldProblem {
+  field: string;
+  problem: string;
+}
+
+const LIMITS: Record<string, number> = { name: 200, address: 500 };
+const CUSTOM_LIMIT = 1000;
+
+/**
+ * Checks one profile value against its field's format. Problems never repeat the value: it
+ * is personal data and must not reach an error body or a log.
+ */
+export function checkValue(name: string, value: unknown): string | null {
+  if (typeof value !== 'string') return 'must be a string';
+  const trimmed = value.trim();
+  if (trimmed.length === 0) return 'must not be empty';
+  switch (name) {
+    case 'email':
+      return normalizeEmail(trimmed) === null ? 'is not a valid email address' : null;
+    case 'phone':
+      return normalizePhone(trimmed) === null
+        ? 'is not a valid phone number (7-15 digits, optional +)'
+        : null;
+    case 'birthDate': {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) return 'must be a date, YYYY-MM-DD';
+      const date = new Date(`${trimmed}T00:00:00Z`);
+      if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== trimmed)
+        return 'is not a real date';
+      if (date.getTime() > Date.now()) return 'must not be in the future';
+      return null;
+    }
+    default: {
+      const limit = LIMITS[name] ?? CUSTOM_LIMIT;
+      return trimmed.length > limit ? `must be at most ${limit} characters` : null;
+    }
+  }
+}
+
+/**
+ * Validates a profile (or a profile change, where null removes a field): every field must be
+ * in the catalogue, well formed, and justified by an active purpose that lists it among its
+ * minimum fields (data minimisation). Returns trimmed values, or every problem found.
+ */
+export function checkProfile(
+  profile: Record<string, unknown>,
+  custom: Record<string, FieldDefinition>,
+  justified: ReadonlySet<string>,
+  allowRemoval: boolean,
+): { values: Record<string, string | null>; problems: FieldProblem[] } {
+  const catalogue = catalogueFields(custom);
+  const values: Record<string, string | null> = {};
+  const problems: FieldProblem[] = [];
+  for (const [name, value] of Object.entries(profile)) {
+    const field = `profile.${name}`;
+    if (!(name in catalogue)) {
+      problems.push({ field, problem: 'is not a field of the catalogue' });
+      continue;
+    }
+    if (value === null && allowRemoval) {
+      values[name] = null;
+      continue;
+    }
+    const problem = checkValue(name, value);
+    if (problem) {
+      problems.push({ field, problem });
+      continue;
+    }
+    if (!justified.has(name)) {
+      problems.push({ field, problem: 'no active purpose justifies collecting this field' });
+      continue;
+    }
+    values[name] = (value as string).trim();
+  }
+  return { values, problems };
+}

@@ -1,0 +1,168 @@
+import { catalogueFields, LOOKUP_FIELDS, type LookupField } from '@custodian/domain';
+import {
+  badParam,
+  CurrentActor,
+  PurposeIdParam,
+  RequirePermission,
+  UuidParam,
+  type RequestActor,
+} from '@custodian/platform';
+import {
+  Body,
+  Controller,
+  ForbiddenException,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ConsentsService } from '../consents/consents.service';
+import { PurposesService } from '../purposes/purposes.service';
+import { IdempotencyKey } from '../shared/idempotency-key';
+import { commandMeta } from '../shared/request-meta';
+import {
+  DeclareFieldDto,
+  ErasureRequestDto,
+  RegisterSubjectDto,
+  UpdateProfileDto,
+} from './subjects.dto';
+import { SubjectsService } from './subjects.service';
+
+/** The stream revision as an ETag, so If-Match can carry it back. */
+const etag = (revision: bigint) => `"${revision}"`;
+
+@Controller('v1')
+export class SubjectsController {
+  constructor(
+    private readonly subjects: SubjectsService,
+    private readonly consents: ConsentsService,
+    private readonly purposes: PurposesService,
+  ) {}
+
+  @Post('subjects')
+  @RequirePermission('subjects.register')
+  async register(
+    @Body() body: RegisterSubjectDto,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const meta = commandMeta(request, actor, { key: idempotencyKey, request: body });
+    const { subjectId, revision, replayed } = await this.subjects.register(
+      body.profile,
+      body.source,
+      meta,
+    );
+    void reply.status(201).header('etag', etag(revision));
+    if (replayed) void reply.header('idempotent-replayed', 'true');
+    return { subjectId, revision: String(revision) };
+  }
+
+  @Patch('subjects/:subjectId/profile')
+  @RequirePermission('subjects.update')
+  async updateProfile(
+    @Param('subjectId', new UuidParam('subjectId')) subjectId: string,
+    @Body() body: UpdateProfileDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    let expected: bigint | undefined;
+    if (ifMatch !== undefined) {
+      const match = /^(?:W\/)?"?(\d{1,18})"?$/.exec(ifMatch.trim());
+      if (!match) throw badParam('If-Match', 'must be a revision as returned in ETag, e.g. "3"');
+      expected = BigInt(match[1]);
+    }
+    const { revision } = await this.subjects.updateProfile(
+      subjectId,
+      body.profile,
+      expected,
+      commandMeta(request, actor),
+    );
+    void reply.header('etag', etag(revision));
+    return { subjectId, revision: String(revision) };
+  }
+
+  @Get('subjects')
+  @RequirePermission('subjects.lookup')
+  async lookup(
+    @Query('email') email: string | undefined,
+    @Query('phone') phone: string | undefined,
+    @Query('purpose', PurposeIdParam) purposeId: string,
+    @CurrentActor() actor: RequestActor,
+  ) {
+    const given = LOOKUP_FIELDS.filter((f) => ({ email, phone })[f] !== undefined);
+    if (given.length !== 1) throw badParam('email', 'give exactly one of email or phone');
+    const field: LookupField = given[0];
+    const purpose = await this.purposes.get(purposeId);
+    if (purpose.status !== 'active')
+      throw badParam('purpose', `purpose "${purposeId}" is not active`);
+    if (
+      !purpose.allowedRoles.includes(actor.role) &&
+      actor.role !== 'admin' &&
+      actor.role !== 'dpo'
+    ) {
+      throw new ForbiddenException(`role "${actor.role}" may not declare purpose "${purposeId}"`);
+    }
+    const subjectIds = await this.subjects.lookup(field, (field === 'email' ? email : phone)!);
+    return { purposeId, subjects: subjectIds.map((subjectId) => ({ subjectId })) };
+  }
+
+  @Post('subjects/:subjectId/erasure')
+  @HttpCode(202)
+  @RequirePermission('subjects.erase')
+  async erase(
+    @Param('subjectId', new UuidParam('subjectId')) subjectId: string,
+    @Body() body: ErasureRequestDto,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.subjects.erase(subjectId, body, commandMeta(request, actor));
+  }
+
+  @Get('subjects/:subjectId/erasure')
+  @RequirePermission('subjects.erasure-receipt')
+  async erasureReceipt(@Param('subjectId', new UuidParam('subjectId')) subjectId: string) {
+    return this.subjects.erasureReceipt(subjectId);
+  }
+
+  @Get('subjects/:subjectId/dsar')
+  @RequirePermission('subjects.dsar')
+  async subjectAccess(@Param('subjectId', new UuidParam('subjectId')) subjectId: string) {
+    const [current, history] = await Promise.all([
+      this.consents.state(subjectId, undefined),
+      this.consents.history(subjectId),
+    ]);
+    return this.subjects.subjectAccess(subjectId, {
+      current: current.purposes,
+      history: history.events,
+    });
+  }
+
+  @Post('field-catalogue')
+  @RequirePermission('catalogue.manage')
+  async declareField(
+    @Body() body: DeclareFieldDto,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.subjects.declareField(
+      { name: body.name, category: body.category, description: body.description },
+      commandMeta(request, actor),
+    );
+  }
+
+  @Get('field-catalogue')
+  @RequirePermission('catalogue.read')
+  async catalogue() {
+    return { fields: Object.values(catalogueFields(await this.subjects.catalogue())) };
+  }
+}

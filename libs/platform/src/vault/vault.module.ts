@@ -1,0 +1,74 @@
+import {
+  deriveKey,
+  KEY_PURPOSES,
+  KEY_STORE,
+  loadMasterKey,
+  MongoKeyStore,
+  SqliteKeyStore,
+  SubjectKeys,
+  type KeyStore,
+} from '@custodian/crypto';
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { join } from 'node:path';
+import { CUSTODIAN_CONFIG } from '../config/config.module';
+import type { CustodianConfig } from '../config/custodian-config';
+import { BlindIndex } from './blind-index';
+import { ErasureService } from './erasure.service';
+import { BLIND_INDEX_KEY, FieldVault } from './field-vault';
+import { RetentionSweeper } from './retention-sweeper';
+
+const MASTER_KEY = Symbol.for('custodian.MasterKey');
+
+export function createKeyStore(config: CustodianConfig): KeyStore {
+  return config.readStore.kind === 'sqlite'
+    ? new SqliteKeyStore({ file: join(config.dataDir, 'keys.sqlite') })
+    : new MongoKeyStore({ uri: config.readStore.uri, database: config.readStore.database });
+}
+
+/** Personal-data protection: the master key, per-subject data keys, the field cipher, erasure. */
+@Global()
+@Module({
+  providers: [
+    { provide: KEY_STORE, inject: [CUSTODIAN_CONFIG], useFactory: createKeyStore },
+    {
+      provide: MASTER_KEY,
+      inject: [CUSTODIAN_CONFIG],
+      useFactory: (config: CustodianConfig) => {
+        const loaded = loadMasterKey({
+          masterKey: config.masterKey,
+          dataDir: config.dataDir,
+          embedded: config.eventStore.kind === 'sqlite',
+        });
+        if (loaded.generated) {
+          new Logger('Vault').warn(
+            `generated a master key into ${loaded.file} (owner-only); set CUSTODIAN_MASTER_KEY in production and keep it out of backups of the data`,
+          );
+        }
+        return loaded.key;
+      },
+    },
+    {
+      provide: SubjectKeys,
+      inject: [KEY_STORE, MASTER_KEY],
+      useFactory: (keyStore: KeyStore, master: Buffer) =>
+        new SubjectKeys({ keyStore, kek: deriveKey(master, KEY_PURPOSES.keyWrap) }),
+    },
+    {
+      provide: BLIND_INDEX_KEY,
+      inject: [MASTER_KEY],
+      useFactory: (master: Buffer) => deriveKey(master, KEY_PURPOSES.blindIndex),
+    },
+    FieldVault,
+    BlindIndex,
+    ErasureService,
+    RetentionSweeper,
+  ],
+  exports: [KEY_STORE, SubjectKeys, FieldVault, BlindIndex, ErasureService, RetentionSweeper],
+})
+export class VaultModule implements OnApplicationShutdown {
+  constructor(@Inject(KEY_STORE) private readonly keyStore: KeyStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.keyStore.close();
+  }
+}
