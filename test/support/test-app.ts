@@ -17,7 +17,10 @@ export interface TestApp {
   dataDir: string;
   /** API key of each actor (the embedded admin is "admin"). */
   keys: Record<string, string>;
+  /** Stops the app and removes its data directory. */
   close(): Promise<void>;
+  /** Stops the app, keeping its files for inspection. */
+  stop(): Promise<void>;
 }
 
 /** A deterministic test key for an actor. */
@@ -25,10 +28,11 @@ export const testKey = (actorId: string) => `test-key-${actorId}-0123456789abcde
 
 /** Boots the real API on the embedded stores in a fresh data directory, listening on 127.0.0.1. */
 export async function startTestApp(
-  env: Record<string, string> = {},
+  envOrFactory: Record<string, string> | ((dataDir: string) => Record<string, string>) = {},
   actors?: TestActor[],
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'custodian-e2e-'));
+  let env = typeof envOrFactory === 'function' ? envOrFactory(dataDir) : envOrFactory;
   const keys: Record<string, string> = {};
   if (actors) {
     const file = join(dataDir, 'test-actors.json');
@@ -60,5 +64,6 @@ export async function startTestApp(
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
+    stop: () => app.close(),
   };
 }

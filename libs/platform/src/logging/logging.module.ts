@@ -19,7 +19,7 @@ export class LoggingModule {
           pinoHttp: {
             level: config.logLevel,
             ...(config.logFile
-              ? { stream: pino.destination({ dest: config.logFile, mkdir: true, sync: false }) }
+              ? { stream: pino.destination({ dest: config.logFile, mkdir: true, sync: true }) }
               : {}),
             genReqId: (req: IncomingMessage & { id?: unknown }) =>
               typeof req.id === 'string' ? req.id : requestId(req),

@@ -1,0 +1,300 @@
+import {
+  decryptField,
+  deriveKey,
+  fieldAad,
+  KEY_PURPOSES,
+  keyWrapAad,
+  loadMasterKey,
+  unwrapKey,
+} from '@custodian/crypto';
+import {
+  ApiClient,
+  consentBody,
+  noticeBody,
+  purposeBody,
+  startTestApp,
+  type TestApp,
+} from '@test/support';
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Every way a marker could sit in a file: plaintext, base64 at each byte alignment, hex. */
+function encodings(marker: string): string[] {
+  const bytes = Buffer.from(marker, 'utf8');
+  const found = [marker, bytes.toString('hex'), bytes.toString('hex').toUpperCase()];
+  for (let shift = 0; shift < 3; shift++) {
+    for (const alphabet of ['base64', 'base64url'] as const) {
+      const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString(alphabet);
+      // Drop the characters that also depend on the padding bytes or on what follows.
+      const start = Math.ceil((shift * 4) / 3);
+      const end = Math.floor(((shift + bytes.length) * 4) / 3);
+      found.push(encoded.slice(start, end));
+    }
+  }
+  return found;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** Every (file, marker) found, in any of the encodings. */
+function scan(dir: string, markers: string[]): string[] {
+  const hits = new Set<string>();
+  for (const file of filesUnder(dir)) {
+    const content = readFileSync(file);
+    for (const marker of markers) {
+      for (const encoded of encodings(marker)) {
+        if (content.indexOf(encoded) >= 0) hits.add(`${file}: ${marker}`);
+      }
+    }
+  }
+  return [...hits];
+}
+
+describe('no personal value at rest in plaintext; erasure leaves nothing decryptable', () => {
+  let t: TestApp;
+  const token = randomBytes(6).toString('hex');
+  const a = {
+    name: `Markername${token}`,
+    email: `markermail${token}@example.org`,
+    phone: '+7 912 845-39-71',
+    address: `Markerstreet ${token} 12`,
+    loyaltyCard: `LCMARK${token}`,
+  };
+  const aChanged = { name: `Newmarkername${token}` };
+  const b = { name: `Othername${token}`, email: `othermail${token}@example.org` };
+  const markers = [
+    a.name,
+    a.email,
+    a.address,
+    a.loyaltyCard,
+    aChanged.name,
+    b.name,
+    b.email,
+    '79128453971',
+    '845-39-71',
+  ];
+
+  beforeAll(async () => {
+    t = await startTestApp(
+      (dataDir) => ({
+        LOG_LEVEL: 'trace',
+        CUSTODIAN_LOG_FILE: join(dataDir, 'logs', 'custodian.log'),
+      }),
+      [
+        { id: 'admin-1', roles: ['admin', 'dpo'] },
+        { id: 'crm', roles: ['service'] },
+      ],
+    );
+  });
+  afterAll(() => rmSync(t.dataDir, { recursive: true, force: true }));
+
+  it('finds the markers nowhere under the data directory after every route has seen them, and erasure shreds', async () => {
+    const admin = new ApiClient(t.baseUrl, t.keys['admin-1']);
+    const dpo = admin.as('dpo');
+    const crm = new ApiClient(t.baseUrl, t.keys.crm);
+    const ok = (status: number) => expect(status).toBeLessThan(300);
+
+    // Set-up: a purpose that justifies every field, and a custom field.
+    ok(
+      (
+        await admin.post('/v1/field-catalogue', {
+          name: 'loyaltyCard',
+          category: 'financial',
+          description: 'Card number',
+        })
+      ).status,
+    );
+    ok(
+      (
+        await admin.post(
+          '/v1/purposes',
+          purposeBody('crm-profile', {
+            assessment: {
+              ...purposeBody('x').assessment,
+              minimumFields: ['name', 'email', 'phone', 'address', 'loyaltyCard'],
+            },
+          }),
+        )
+      ).status,
+    );
+    ok((await admin.post('/v1/purposes/crm-profile/notices', noticeBody('v1'))).status);
+    ok((await dpo.post('/v1/purposes/crm-profile/activate')).status);
+
+    // Every route, with the markers flowing through.
+    const createdA = await crm.post(
+      '/v1/subjects',
+      { profile: a, source: 'web-signup' },
+      { 'idempotency-key': `k-${token}` },
+    );
+    ok(createdA.status);
+    const subjectA = createdA.body.subjectId as string;
+    const createdB = await crm.post('/v1/subjects', { profile: b, source: 'web-signup' });
+    const subjectB = createdB.body.subjectId as string;
+    ok(
+      (
+        await crm.post(
+          '/v1/subjects',
+          { profile: a, source: 'web-signup' },
+          { 'idempotency-key': `k-${token}` },
+        )
+      ).status,
+    );
+    ok(
+      (
+        await crm.request(
+          'PATCH',
+          `/v1/subjects/${subjectA}/profile`,
+          { profile: aChanged },
+          { 'if-match': '"0"' },
+        )
+      ).status,
+    );
+    expect(
+      (
+        await crm.request('PATCH', `/v1/subjects/${subjectA}/profile`, {
+          profile: { email: `broken${a.email}@@` },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await crm.post('/v1/subjects', {
+          profile: { email: `x${a.name}`, shoe: a.address },
+          source: 'web',
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await crm.get(`/v1/subjects?email=${encodeURIComponent(a.email)}&purpose=crm-profile`)).body
+        .subjects,
+    ).toEqual([{ subjectId: subjectA }]);
+    expect(
+      (await crm.get(`/v1/subjects?phone=${encodeURIComponent(a.phone)}&purpose=crm-profile`)).body
+        .subjects,
+    ).toEqual([{ subjectId: subjectA }]);
+    ok((await crm.post(`/v1/subjects/${subjectA}/consents`, consentBody('crm-profile'))).status);
+    ok((await crm.get(`/v1/subjects/${subjectA}/consents`)).status);
+    ok((await admin.get(`/v1/subjects/${subjectA}/consents/history`)).status);
+    ok(
+      (
+        await crm.post('/v1/consent-gate', {
+          purposeId: 'crm-profile',
+          subjectIds: [subjectA, subjectB],
+        })
+      ).status,
+    );
+    const dsar = await admin.get(`/v1/subjects/${subjectA}/dsar`);
+    expect(dsar.body.profile.name.value).toBe(aChanged.name);
+    expect(dsar.body.profile.loyaltyCard.value).toBe(a.loyaltyCard);
+
+    // Capture A's wrapped key as stored, to look for it afterwards.
+    const keysDb = new Database(join(t.dataDir, 'keys.sqlite'), { readonly: true });
+    const wrappedA = (
+      keysDb.prepare('SELECT wrapped_key FROM keys WHERE subject_id = ?').get(subjectA) as {
+        wrapped_key: string;
+      }
+    ).wrapped_key;
+    keysDb.close();
+    expect(wrappedA).toMatch(/^v1\./);
+
+    expect(
+      (
+        await crm.post(`/v1/subjects/${subjectA}/erasure`, {
+          reason: 'data_subject_request',
+          requestedVia: 'web',
+        })
+      ).status,
+    ).toBe(202);
+    ok((await dpo.get(`/v1/subjects/${subjectA}/erasure`)).status);
+    expect((await admin.get(`/v1/subjects/${subjectA}/dsar`)).status).toBe(410);
+    await t.stop();
+
+    // 1. No marker in any file: event store, read store, key store, WAL/SHM, logs, actors, master key.
+    const files = filesUnder(t.dataDir).map((f) => f.slice(t.dataDir.length + 1));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'events.sqlite',
+        'read.sqlite',
+        'keys.sqlite',
+        'master.key',
+        'logs/custodian.log',
+      ]),
+    );
+    expect(readFileSync(join(t.dataDir, 'logs', 'custodian.log'), 'utf8')).toContain(
+      '"path":"/v1/subjects"',
+    );
+    expect(scan(t.dataDir, markers)).toEqual([]);
+    // The scanner itself finds markers hidden in each encoding (so an empty result means something).
+    const control = join(t.dataDir, 'control.bin');
+    writeFileSync(
+      control,
+      `xx${Buffer.from(`..${a.name}`).toString('base64')}yy${Buffer.from(b.email).toString('hex')}`,
+    );
+    expect(scan(t.dataDir, [a.name, b.email])).toHaveLength(2);
+    rmSync(control);
+
+    // 2. With every data file and the master key in hand, A's values cannot be decrypted; B's can.
+    const master = loadMasterKey({ dataDir: t.dataDir, embedded: true }).key;
+    const kek = deriveKey(master, KEY_PURPOSES.keyWrap);
+    const eventsDb = new Database(join(t.dataDir, 'events.sqlite'), { readonly: true });
+    const ciphertexts = (subjectId: string) =>
+      (
+        eventsDb
+          .prepare(
+            "SELECT data FROM events WHERE stream = ? AND type IN ('SubjectRegistered', 'ProfileUpdated') ORDER BY revision",
+          )
+          .all(`subject-${subjectId}`) as Array<{ data: string }>
+      )
+        .flatMap(({ data }) =>
+          Object.entries(
+            (JSON.parse(data).fields ?? JSON.parse(data).changed) as Record<string, string | null>,
+          ),
+        )
+        .filter((entry): entry is [string, string] => entry[1] !== null);
+    const aValues = ciphertexts(subjectA);
+    const bValues = ciphertexts(subjectB);
+    eventsDb.close();
+    expect(aValues.length).toBeGreaterThanOrEqual(6);
+
+    const keys = new Database(join(t.dataDir, 'keys.sqlite'), { readonly: true });
+    const stored = keys.prepare('SELECT subject_id, key_id, wrapped_key FROM keys').all() as Array<{
+      subject_id: string;
+      key_id: string;
+      wrapped_key: string;
+    }>;
+    const tombstone = keys
+      .prepare('SELECT key_id FROM tombstones WHERE subject_id = ?')
+      .get(subjectA);
+    keys.close();
+    expect(stored.map((k) => k.subject_id)).not.toContain(subjectA);
+    expect(tombstone).toBeDefined();
+    for (const file of filesUnder(t.dataDir)) expect(readFileSync(file).indexOf(wrappedA)).toBe(-1);
+
+    // Every key that is left, tried against every one of A's values: none opens.
+    for (const key of stored) {
+      const dek = unwrapKey(kek, key.wrapped_key, keyWrapAad(key.subject_id, key.key_id));
+      for (const [field, value] of aValues) {
+        expect(() => decryptField(dek, value, fieldAad(subjectA, field))).toThrow();
+        expect(() => decryptField(dek, value, fieldAad(key.subject_id, field))).toThrow();
+      }
+    }
+    // Other customers are untouched.
+    const keyB = stored.find((k) => k.subject_id === subjectB)!;
+    const dekB = unwrapKey(kek, keyB.wrapped_key, keyWrapAad(subjectB, keyB.key_id));
+    expect(
+      Object.fromEntries(
+        bValues.map(([field, value]) => [
+          field,
+          decryptField(dekB, value, fieldAad(subjectB, field)),
+        ]),
+      ),
+    ).toEqual(b);
+  });
+});
