@@ -1,11 +1,12 @@
-import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import {
   ApiClient,
   consentBody,
   newSubjectId,
   noticeBody,
   purposeBody,
+  Scenario,
   startTestApp,
+  waitFor,
   type JsonResponse,
   type TestApp,
 } from '@test/support';
@@ -26,7 +27,7 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
   let crm: ApiClient;
   let mailer: ApiClient;
   let board: ApiClient;
-  let events: EventStore;
+  let scenario: Scenario;
 
   beforeAll(async () => {
     t = await startTestApp({}, ACTORS);
@@ -36,34 +37,16 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
     crm = client('crm');
     mailer = client('mailer');
     board = client('board');
-    events = t.app.get<EventStore>(EVENT_STORE);
+    scenario = new Scenario(t);
   });
   afterAll(async () => t.close());
 
   /** The newest event's id: unchanged means nothing was written. */
-  const head = async () => (await events.readLastEvent())?.id ?? null;
-  async function expectNothingWritten(action: () => Promise<JsonResponse>, status: number) {
-    const before = await head();
-    const response = await action();
-    expect(response.status).toBe(status);
-    expect(response.body).toMatchObject({
-      statusCode: status,
-      error: expect.any(String),
-      message: expect.any(String),
-    });
-    expect(await head()).toBe(before);
-    return response.body;
-  }
-  async function activePurpose(
-    purposeId: string,
-    overrides: Record<string, unknown> = {},
-    notices = [noticeBody('v1')],
-  ) {
-    expect((await admin.post('/v1/purposes', purposeBody(purposeId, overrides))).status).toBe(201);
-    for (const notice of notices)
-      expect((await admin.post(`/v1/purposes/${purposeId}/notices`, notice)).status).toBe(201);
-    expect((await dpo.post(`/v1/purposes/${purposeId}/activate`)).status).toBe(200);
-  }
+  const expectNothingWritten = (action: () => Promise<JsonResponse>, status: number) =>
+    scenario.expectNothingWritten(action, status);
+  const head = () => scenario.head();
+  const activePurpose = (purposeId: string, overrides: Record<string, unknown> = {}) =>
+    scenario.activePurpose(admin, dpo, purposeId, overrides);
 
   describe('purpose registry', () => {
     it('registers a draft, publishes a notice, is activated by a DPO, lists and retires', async () => {
@@ -730,11 +713,3 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
     });
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

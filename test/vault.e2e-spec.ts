@@ -4,9 +4,10 @@ import {
   ApiClient,
   consentBody,
   newSubjectId,
-  noticeBody,
   purposeBody,
+  Scenario,
   startTestApp,
+  waitFor,
   type JsonResponse,
   type TestApp,
 } from '@test/support';
@@ -26,6 +27,7 @@ describe('personal-data vault and crypto-shredding (HTTP, embedded stores)', () 
   let crm: ApiClient;
   let mailer: ApiClient;
   let events: EventStore;
+  let scenario: Scenario;
 
   beforeAll(async () => {
     t = await startTestApp({}, ACTORS);
@@ -35,6 +37,7 @@ describe('personal-data vault and crypto-shredding (HTTP, embedded stores)', () 
     crm = client('crm');
     mailer = client('mailer');
     events = t.app.get<EventStore>(EVENT_STORE);
+    scenario = new Scenario(t);
     // Purposes that justify the built-in fields; `address` is justified by none.
     await activePurpose('contact-us', {
       assessment: {
@@ -45,21 +48,12 @@ describe('personal-data vault and crypto-shredding (HTTP, embedded stores)', () 
   });
   afterAll(async () => t.close());
 
-  const head = async () => (await events.readLastEvent())?.id ?? null;
-  async function expectNothingWritten(action: () => Promise<JsonResponse>, status: number) {
-    const before = await head();
-    const response = await action();
-    expect(response.status).toBe(status);
-    expect(await head()).toBe(before);
-    return response.body;
-  }
-  async function activePurpose(purposeId: string, overrides: Record<string, unknown> = {}) {
-    expect((await admin.post('/v1/purposes', purposeBody(purposeId, overrides))).status).toBe(201);
-    expect((await admin.post(`/v1/purposes/${purposeId}/notices`, noticeBody('v1'))).status).toBe(
-      201,
-    );
-    expect((await dpo.post(`/v1/purposes/${purposeId}/activate`)).status).toBe(200);
-  }
+  const expectNothingWritten = (action: () => Promise<JsonResponse>, status: number) =>
+    scenario.expectNothingWritten(action, status);
+  const head = () => scenario.head();
+  const activePurpose = (purposeId: string, overrides: Record<string, unknown> = {}) =>
+    scenario.activePurpose(admin, dpo, purposeId, overrides);
+
   const register = async (profile: Record<string, unknown>, headers: Record<string, string> = {}) =>
     crm.post('/v1/subjects', { profile, source: 'web-signup' }, headers);
   const patch = (
@@ -427,11 +421,3 @@ describe('personal-data vault and crypto-shredding (HTTP, embedded stores)', () 
     });
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

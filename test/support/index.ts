@@ -2,3 +2,4 @@ export * from './describe-when-env';
 export * from './test-app';
 export * from './http';
 export * from './fixtures';
+export * from './scenario';
