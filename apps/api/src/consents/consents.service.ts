@@ -11,6 +11,7 @@ import {
   type ConsentEvent,
   type ConsentStatus,
   type PurposeConsent,
+  type PurposeState,
   type PurposeEvent,
   type RecordConsent,
 } from '@custodian/domain';
@@ -75,13 +76,14 @@ export class ConsentsService {
       receiptId,
       gpc,
     };
+    let purpose: PurposeState | null = null;
     const outcome = await this.executor.execute(
       consentStream(subjectId),
       consentDecider,
       command,
       async () => ({
         now: meta.now,
-        purpose: await this.purposes.current(body.purposeId),
+        purpose: (purpose = await this.purposes.current(body.purposeId)),
         gpcPurposes: gpc ? await this.purposes.gpcCovered() : [],
         gpcReceiptId: (purposeId: string) =>
           deterministicEventId(`${receiptId}:gpc:${purposeId}`, 0),
@@ -89,15 +91,19 @@ export class ConsentsService {
       meta,
     );
     const [primary, ...optOuts] = outcome.events as unknown as ConsentEvent[];
-    const purpose = await this.purposes.current(primary.data.purposeId);
-    const consent = outcome.state.purposes[primary.data.purposeId] as PurposeConsent | undefined;
+    purpose ??= await this.purposes.current(primary.data.purposeId);
+    // The status the decision left, at its own time: a replay answers what the original did.
+    const recorded = consentDecider.evolve(consentDecider.initialState(), primary).purposes[
+      primary.data.purposeId
+    ];
+    const at = new Date(consentEventTime(primary));
     return {
       replayed: outcome.replayed,
       body: {
         receiptId: primary.data.receiptId,
         subjectId,
         purposeId: primary.data.purposeId,
-        status: purpose ? effectiveStatus(consent, purpose, meta.now) : 'never',
+        status: purpose ? effectiveStatus(recorded, purpose, at) : 'never',
         recordedAt: consentEventTime(primary),
         gpcOptOuts: optOuts.map((e) => ({
           purposeId: e.data.purposeId,
