@@ -115,7 +115,41 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** Rejects anything JSON would silently change or drop: only what round-trips exactly passes. */
 function assertJsonObject(value: unknown, field: string): asserts value is JsonObject {
   if (!isPlainObject(value)) throw new InvalidEventStoreInputError(field, 'must be a JSON object');
-  assertJson(value, field, new Set());
+  // The fast check builds no paths; only a failure walks again to name the field at fault.
+  if (!isJson(value, new Set())) {
+    assertJson(value, field, new Set());
+    throw new InvalidEventStoreInputError(field, 'is not JSON');
+  }
+}
+
+function isJson(value: unknown, ancestors: Set<object>): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (ancestors.has(value)) return false;
+      ancestors.add(value);
+      let ok: boolean;
+      if (Array.isArray(value)) ok = value.every((item) => isJson(item, ancestors));
+      else if (isPlainObject(value)) {
+        ok = true;
+        for (const key in value) {
+          if (!isJson(value[key], ancestors)) {
+            ok = false;
+            break;
+          }
+        }
+      } else ok = false;
+      ancestors.delete(value);
+      return ok;
+    }
+    default:
+      return false;
+  }
 }
 
 function assertJson(value: unknown, path: string, ancestors: Set<object>): void {
