@@ -125,17 +125,20 @@ export class SubjectsService {
   }
 
   async erase(subjectId: string, request: ErasureRequestDto, meta: CommandMeta) {
-    await this.current(subjectId);
     await this.erasure.erase(subjectId, request, meta);
     return this.erasureReceipt(subjectId);
   }
 
   /** When, by whom, why, which key — and whether each projection has processed the erasure. */
   async erasureReceipt(subjectId: string) {
-    const history = await this.events.readStream(subjectStream(subjectId));
-    if (history.length === 0) throw notFound('subjectId', `subject ${subjectId} is not registered`);
-    const event = history.find((e) => e.type === 'SubjectErased');
-    if (!event) throw notFound('subjectId', `subject ${subjectId} has not been erased`);
+    // Nothing follows an erasure, so the last event says it all, however long the history.
+    const [event] = await this.events.readStream(subjectStream(subjectId), {
+      direction: 'backwards',
+      maxCount: 1,
+    });
+    if (!event) throw notFound('subjectId', `subject ${subjectId} is not registered`);
+    if (event.type !== 'SubjectErased')
+      throw notFound('subjectId', `subject ${subjectId} has not been erased`);
     const data = (event as unknown as SubjectEvent & { type: 'SubjectErased' }).data;
     const tombstone = await this.keyStore.destroyed(subjectId);
     const projections = await Promise.all(

@@ -12,6 +12,7 @@ import {
   newEventId,
   WrongExpectedRevisionError,
   type EventStore,
+  type NewEvent,
   type RecordedEvent,
 } from '@custodian/event-store';
 import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
@@ -91,25 +92,14 @@ export class CommandExecutor {
       }
       const decided = decider.decide(command, state, await context(state));
       if (decided.length === 0) return { events: [], state, replayed: false, revision };
-      const toAppend = decided.map((event, i) => {
-        const id = idempotency ? deterministicEventId(idempotency.key, i) : newEventId();
-        return {
-          id,
-          type: event.type,
-          data: event.data as unknown as JsonObject,
-          metadata: {
-            eventId: id,
-            occurredAt: meta.now.toISOString(),
-            actor: { id: meta.actor.id, role: meta.actor.role },
-            correlationId: meta.requestId,
-            causationId: meta.requestId,
-            schemaVersion: SCHEMA_VERSION,
-            ...(idempotency
-              ? { idempotencyKey: idempotency.key, requestHash: idempotency.requestHash }
-              : {}),
-          },
-        };
-      });
+      const toAppend = decided.map((event, i) =>
+        toNewEvent(
+          event,
+          meta,
+          idempotency ? deterministicEventId(idempotency.key, i) : newEventId(),
+          idempotency,
+        ),
+      );
       try {
         const result = await this.events.append(stream, toAppend, {
           expectedRevision: revision ?? 'no_stream',
@@ -132,6 +122,31 @@ export class CommandExecutor {
       }
     }
   }
+}
+
+/** A decided event as stored: its data, and metadata saying who, when, why and in which schema. */
+export function toNewEvent(
+  event: DomainEvent,
+  meta: CommandMeta,
+  id: string = newEventId(),
+  idempotency: { key: string; requestHash: string } | null = null,
+): NewEvent {
+  return {
+    id,
+    type: event.type,
+    data: event.data as unknown as JsonObject,
+    metadata: {
+      eventId: id,
+      occurredAt: meta.now.toISOString(),
+      actor: { id: meta.actor.id, role: meta.actor.role },
+      correlationId: meta.requestId,
+      causationId: meta.requestId,
+      schemaVersion: SCHEMA_VERSION,
+      ...(idempotency
+        ? { idempotencyKey: idempotency.key, requestHash: idempotency.requestHash }
+        : {}),
+    },
+  };
 }
 
 /** The key is stored hashed with its scope: callers' keys are theirs, and may be anything. */
