@@ -19,3 +19,4 @@ export * from './vault/field-vault';
 export * from './vault/blind-index';
 export * from './vault/erasure.service';
 export * from './vault/retention-sweeper';
+export * from './commands/write-tracker';

@@ -25,6 +25,7 @@ import {
   CommandExecutor,
   CUSTODIAN_CONFIG,
   ProjectionReader,
+  WriteTracker,
   isUuid,
   badParam,
   type CommandMeta,
@@ -50,6 +51,7 @@ export class ConsentsService {
     @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
     @Inject(KEY_STORE) private readonly keyStore: KeyStore,
+    private readonly writes: WriteTracker,
   ) {}
 
   async record(subjectId: string, body: RecordConsentDto, gpc: boolean, meta: CommandMeta) {
@@ -161,7 +163,9 @@ export class ConsentsService {
     let doc = (await this.reads.get(collection, receiptId)) as ConsentReceiptDocument | null;
     if (!doc) {
       // Recorded a moment ago? Wait for the projection to apply what has been written.
-      await this.projections.catchUp('consent_receipts');
+      await this.projections.catchUp('consent_receipts', {
+        position: this.writes.lastPosition('consent'),
+      });
       doc = (await this.reads.get(collection, receiptId)) as ConsentReceiptDocument | null;
     }
     if (!doc) throw notFound('receiptId', `no consent receipt ${receiptId}`);

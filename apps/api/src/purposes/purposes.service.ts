@@ -1,4 +1,5 @@
 import {
+  coveredByGpc,
   notFound,
   purposeDecider,
   purposeStream,
@@ -7,11 +8,18 @@ import {
   type PurposeState,
 } from '@custodian/domain';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
-import { CommandExecutor, ProjectionReader, type CommandMeta } from '@custodian/platform';
+import {
+  CommandExecutor,
+  ProjectionReader,
+  WriteTracker,
+  type CommandMeta,
+} from '@custodian/platform';
 import type { PurposeDocument } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
 import type { PublishNoticeDto } from './register-purpose.dto';
+
+const CACHE_MS = 1000;
 
 /** Purpose commands, and reads of purposes from their streams (authoritative) or the list projection. */
 @Injectable()
@@ -21,7 +29,15 @@ export class PurposesService {
     private readonly projections: ProjectionReader,
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
+    private readonly writes: WriteTracker,
   ) {}
+
+  private cache: { generation: number; at: number; purposes: Map<string, PurposeState> } | null =
+    null;
+  private readonly states = new Map<
+    string,
+    { state: PurposeState | null; generation: number; at: number }
+  >();
 
   async register(definition: PurposeDefinition, meta: CommandMeta): Promise<PurposeState> {
     const outcome = await this.executor.execute(
@@ -81,13 +97,24 @@ export class PurposesService {
     return (await this.events.readStream(purposeStream(purposeId))) as unknown as PurposeEvent[];
   }
 
-  /** The purpose as it stands, from its stream; null when never registered. */
+  /**
+   * The purpose as it stands, from its stream; null when never registered. Kept for up to a
+   * second, and dropped at once when this process writes any purpose event, so a retirement
+   * made elsewhere takes at most a second to refuse new consents here.
+   */
   async current(purposeId: string): Promise<PurposeState | null> {
+    const generation = this.writes.generation('purpose');
+    const cached = this.states.get(purposeId);
+    if (cached && cached.generation === generation && Date.now() - cached.at < CACHE_MS)
+      return cached.state;
     const history = await this.history(purposeId);
-    return history.reduce<PurposeState | null>(
-      (state, event) => purposeDecider.evolve(state, event),
+    const state = history.reduce<PurposeState | null>(
+      (s, event) => purposeDecider.evolve(s, event),
       null,
     );
+    if (this.states.size >= 10_000) this.states.clear();
+    this.states.set(purposeId, { state, generation, at: Date.now() });
+    return state;
   }
 
   async get(purposeId: string): Promise<PurposeState> {
@@ -109,28 +136,44 @@ export class PurposesService {
     };
   }
 
-  /** Ids of every purpose ever registered (for replays, which need retired ones too). */
-  async allIds(): Promise<string[]> {
-    await this.projections.catchUp('purposes');
+  /**
+   * Every purpose ever registered, from the list projection. Cached until this process writes
+   * a purpose event (then read again once the projection has applied it) or for one second,
+   * so other processes' changes show within a second of being projected.
+   */
+  async all(): Promise<Map<string, PurposeState>> {
+    const generation = this.writes.generation('purpose');
+    if (
+      this.cache &&
+      this.cache.generation === generation &&
+      Date.now() - this.cache.at < CACHE_MS
+    ) {
+      return this.cache.purposes;
+    }
+    const position = this.writes.lastPosition('purpose');
+    if (position) await this.projections.catchUp('purposes', { position });
     const collection = await this.projections.collection('purposes');
-    const ids: string[] = [];
+    const purposes = new Map<string, PurposeState>();
     let cursor: string | undefined;
     do {
       const page = await this.reads.find(collection, { limit: 1000, cursor });
-      ids.push(...page.items.map((item) => item.id));
+      for (const item of page.items)
+        purposes.set(item.id, withoutIndexFields(item.doc as PurposeDocument));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    return ids;
+    this.cache = { generation, at: Date.now(), purposes };
+    return purposes;
+  }
+
+  async allIds(): Promise<string[]> {
+    return [...(await this.all()).keys()];
   }
 
   /** Active purposes a Global Privacy Control signal opts customers out of. */
   async gpcCovered(): Promise<PurposeState[]> {
-    const collection = await this.projections.collection('purposes');
-    const page = await this.reads.find(collection, {
-      where: { gpcCovered: true, status: 'active' },
-      limit: 1000,
-    });
-    return page.items.map((item) => withoutIndexFields(item.doc as PurposeDocument));
+    return [...(await this.all()).values()].filter(
+      (p) => p.status === 'active' && coveredByGpc(p.flags),
+    );
   }
 }
 

@@ -244,15 +244,18 @@ export class SubjectsService {
     values: Record<string, string | null>,
     previous: Record<string, string>,
   ) {
+    const add: Array<{ field: LookupField; hash: string }> = [];
+    const remove: Array<{ field: LookupField; hash: string }> = [];
     for (const field of LOOKUP_FIELDS) {
       if (!(field in values)) continue;
       const old =
         previous[field] === undefined ? null : this.vault.lookupHash(field, previous[field]);
-      if (old) await this.blindIndex.remove(subjectId, field, old);
+      if (old) remove.push({ field, hash: old });
       const value = values[field];
       const hash = value === null ? null : this.vault.lookupHash(field, value);
-      if (hash) await this.blindIndex.add(subjectId, field, hash);
+      if (hash) add.push({ field, hash });
     }
+    await this.blindIndex.update(subjectId, add, remove);
   }
 }
 

@@ -39,7 +39,15 @@ export class SqliteKeyStore implements KeyStore {
   private readonly db: Database.Database;
   private readonly keyGet: Database.Statement<[string], KeyRow>;
   private readonly tombstoneGet: Database.Statement<[string], TombstoneRow>;
-  private readonly putTx: Database.Transaction<(record: WrappedKeyRecord) => KeyRow>;
+  private readonly putTx: Database.Transaction<
+    (records: WrappedKeyRecord[]) => Array<KeyRow | KeyDestroyedError>
+  >;
+  /** Keys created in the same event-loop turn share one durable commit (one fsync). */
+  private queue: Array<{
+    record: WrappedKeyRecord;
+    resolve(row: KeyRow): void;
+    reject(error: unknown): void;
+  }> = [];
   private readonly destroyTx: Database.Transaction<
     (subjectId: string, at: string) => { tombstone: TombstoneRow; deleted: boolean } | null
   >;
@@ -81,11 +89,14 @@ export class SqliteKeyStore implements KeyStore {
       'INSERT INTO tombstones (subject_id, key_id, destroyed_at) VALUES (?, ?, ?)',
     );
 
-    this.putTx = this.db.transaction((record: WrappedKeyRecord) => {
-      if (this.tombstoneGet.get(record.subjectId)) throw new KeyDestroyedError(record.subjectId);
-      keyInsert.run(record.subjectId, record.keyId, record.wrappedKey, record.createdAt);
-      return this.keyGet.get(record.subjectId)!;
-    });
+    this.putTx = this.db.transaction((records: WrappedKeyRecord[]) =>
+      records.map((record) => {
+        // Checked before any write for this record, so refusing it needs no rollback.
+        if (this.tombstoneGet.get(record.subjectId)) return new KeyDestroyedError(record.subjectId);
+        keyInsert.run(record.subjectId, record.keyId, record.wrappedKey, record.createdAt);
+        return this.keyGet.get(record.subjectId)!;
+      }),
+    );
     this.destroyTx = this.db.transaction((subjectId: string, at: string) => {
       const existing = this.tombstoneGet.get(subjectId);
       if (existing) return { tombstone: existing, deleted: false };
@@ -99,9 +110,25 @@ export class SqliteKeyStore implements KeyStore {
 
   async putIfAbsent(record: WrappedKeyRecord): Promise<WrappedKeyRecord> {
     const valid = validateRecord(record);
-    this.scrub();
-    const row = this.putTx.immediate(valid);
+    const row = await new Promise<KeyRow>((resolve, reject) => {
+      this.queue.push({ record: valid, resolve, reject });
+      if (this.queue.length === 1) setImmediate(() => this.flushPuts());
+    });
     return toRecord(valid.subjectId, row);
+  }
+
+  private flushPuts(): void {
+    const batch = this.queue;
+    this.queue = [];
+    try {
+      this.scrub();
+      const rows = this.putTx.immediate(batch.map((p) => p.record));
+      rows.forEach((row, i) =>
+        row instanceof KeyDestroyedError ? batch[i].reject(row) : batch[i].resolve(row),
+      );
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+    }
   }
 
   async get(subjectId: string): Promise<WrappedKeyRecord | null> {
@@ -132,6 +159,7 @@ export class SqliteKeyStore implements KeyStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.queue.length > 0) this.flushPuts();
     this.closed = true;
     this.scrub();
     this.db.close();

@@ -62,6 +62,15 @@ interface Waiter {
 }
 
 const PAGE_SIZE = 512;
+const RECENT_MAX = 8192;
+
+interface JustWritten {
+  position: number;
+  revision: number;
+  stream: string;
+  recordedAt: number;
+  event: ValidatedAppend['events'][number];
+}
 
 /**
  * The embedded event store: one SQLite file in WAL mode with synchronous=FULL, so an
@@ -78,6 +87,16 @@ export class SqliteEventStore implements EventStore {
   private pollTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly counters = { transactions: 0, appends: 0 };
+  /** Events the current write transaction inserted, kept only if it commits. */
+  private justWritten: JustWritten[] = [];
+  /**
+   * The newest events this process wrote, contiguous in position, so subscribers (every
+   * projection follows the head) read them from memory instead of each querying and parsing
+   * the same rows. Events are immutable; the objects handed out are shared and must not be
+   * mutated.
+   */
+  private recent: RecordedEvent[] = [];
+  private recentStart = 0;
 
   private readonly stmt: {
     streamHead: Database.Statement<[string], { revision: number }>;
@@ -189,13 +208,46 @@ export class SqliteEventStore implements EventStore {
     let after = parsePosition(options.after);
     const signal = options.signal;
     while (!this.closed && !signal?.aborted) {
-      const rows = this.stmt.allAfter.all(after, PAGE_SIZE);
-      for (const row of rows) {
+      const page =
+        this.recentAfter(after) ?? this.stmt.allAfter.all(after, PAGE_SIZE).map(toRecordedEvent);
+      for (const event of page) {
         if (signal?.aborted) return;
-        after = row.position;
-        yield toRecordedEvent(row);
+        after = Number(event.position);
+        yield event;
       }
-      if (rows.length < PAGE_SIZE) await this.waitForEventsAfter(after, signal);
+      if (page.length < PAGE_SIZE) await this.waitForEventsAfter(after, signal);
+    }
+  }
+
+  /** Up to a page of events after `after` from memory, or null when memory does not hold the next one. */
+  private recentAfter(after: number): RecordedEvent[] | null {
+    const first = after + 1 - this.recentStart;
+    if (this.recent.length === 0 || first < 0 || first >= this.recent.length) return null;
+    return this.recent.slice(first, first + PAGE_SIZE);
+  }
+
+  private remember(written: JustWritten[]): void {
+    if (written.length === 0) return;
+    const last = this.recentStart + this.recent.length - 1;
+    // Another process wrote in between: what memory holds would no longer be contiguous.
+    if (this.recent.length > 0 && written[0].position !== last + 1) this.recent = [];
+    if (this.recent.length === 0) this.recentStart = written[0].position;
+    for (const w of written) {
+      this.recent.push({
+        id: w.event.id,
+        stream: w.stream,
+        revision: BigInt(w.revision),
+        position: String(w.position),
+        type: w.event.type,
+        data: JSON.parse(w.event.dataJson),
+        metadata: JSON.parse(w.event.metadataJson),
+        recordedAt: new Date(w.recordedAt),
+      });
+    }
+    const excess = this.recent.length - RECENT_MAX;
+    if (excess > 0) {
+      this.recent.splice(0, excess);
+      this.recentStart += excess;
     }
   }
 
@@ -231,6 +283,7 @@ export class SqliteEventStore implements EventStore {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    this.justWritten = [];
     let outcomes: Outcome[];
     try {
       // A batch of one needs no savepoint: its own transaction rolls back alone.
@@ -246,8 +299,11 @@ export class SqliteEventStore implements EventStore {
         },
       );
       for (const pending of batch) pending.reject(failure);
+      this.justWritten = [];
       return;
     }
+    this.remember(this.justWritten);
+    this.justWritten = [];
     this.counters.transactions++;
     this.counters.appends += batch.length;
     outcomes.forEach((outcome, i) => {
@@ -290,6 +346,8 @@ export class SqliteEventStore implements EventStore {
     }
     const now = Date.now();
     let position = 0;
+    const written: Array<{ position: number; revision: number; event: (typeof events)[number] }> =
+      [];
     events.forEach((event, i) => {
       try {
         const info = this.stmt.insert.run(
@@ -302,12 +360,14 @@ export class SqliteEventStore implements EventStore {
           now,
         );
         position = Number(info.lastInsertRowid);
+        written.push({ position, revision: current + 1 + i, event });
       } catch (error) {
         if (isUniqueViolation(error, 'events.event_id'))
           throw new DuplicateEventIdError(stream, event.id);
         throw error;
       }
     });
+    this.justWritten.push(...written.map((w) => ({ ...w, stream, recordedAt: now })));
     return { nextExpectedRevision: BigInt(current + events.length), position: String(position) };
   }
 

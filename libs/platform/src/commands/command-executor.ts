@@ -17,6 +17,7 @@ import {
 } from '@custodian/event-store';
 import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { WriteTracker } from './write-tracker';
 
 /** Who asked, and the request that carried it, for every event's metadata. */
 export interface CommandMeta {
@@ -34,9 +35,12 @@ export interface CommandMeta {
   expectedRevision?: bigint;
 }
 
+/** An event as appended: id, type, data and metadata. */
+export type AppendedEvent = Pick<RecordedEvent, 'id' | 'type' | 'data' | 'metadata'>;
+
 export interface CommandOutcome<S> {
   /** The events this command produced now, or those of the original request on a retry. */
-  events: RecordedEvent[];
+  events: AppendedEvent[];
   state: S;
   /** True when an Idempotency-Key retry returned the original outcome. */
   replayed: boolean;
@@ -54,7 +58,10 @@ export const SCHEMA_VERSION = 1;
  */
 @Injectable()
 export class CommandExecutor {
-  constructor(@Inject(EVENT_STORE) private readonly events: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly writes: WriteTracker,
+  ) {}
 
   async execute<C, S, E extends DomainEvent, Ctx>(
     stream: string,
@@ -104,13 +111,11 @@ export class CommandExecutor {
         const result = await this.events.append(stream, toAppend, {
           expectedRevision: revision ?? 'no_stream',
         });
-        const written = await this.events.readStream(stream, {
-          fromRevision: revision === null ? 0n : revision + 1n,
-        });
+        this.writes.recordAppend(stream, result.position);
         let next = state;
         for (const event of decided) next = decider.evolve(next, event);
         return {
-          events: written,
+          events: toAppend as AppendedEvent[],
           state: next,
           replayed: false,
           revision: result.nextExpectedRevision,

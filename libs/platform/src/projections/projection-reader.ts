@@ -44,9 +44,18 @@ export class ProjectionReader {
     return collection;
   }
 
-  /** Resolves once the projection has applied every event written before the call. */
-  async catchUp(name: string, timeoutMs = 2000): Promise<void> {
-    const head = await this.events.readLastEvent();
+  /**
+   * Resolves once the projection has applied `position` (by default every event written
+   * before the call, by any process).
+   */
+  async catchUp(
+    name: string,
+    options: { position?: string; timeoutMs?: number } = {},
+  ): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 2000;
+    const head = options.position
+      ? { position: options.position }
+      : await this.events.readLastEvent();
     if (!head) return;
     if (this.runsHere) {
       await this.runner.waitFor(head.position, { name, timeoutMs }).catch(() => {

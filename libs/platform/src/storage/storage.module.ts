@@ -2,6 +2,7 @@ import { EVENT_STORE, EsdbEventStore, EventStore, SqliteEventStore } from '@cust
 import { MongoReadStore, READ_STORE, ReadStore, SqliteReadStore } from '@custodian/read-store';
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { CommandExecutor } from '../commands/command-executor';
+import { WriteTracker } from '../commands/write-tracker';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 
@@ -24,8 +25,9 @@ export function createReadStore(config: CustodianConfig): ReadStore {
     { provide: EVENT_STORE, inject: [CUSTODIAN_CONFIG], useFactory: createEventStore },
     { provide: READ_STORE, inject: [CUSTODIAN_CONFIG], useFactory: createReadStore },
     CommandExecutor,
+    WriteTracker,
   ],
-  exports: [EVENT_STORE, READ_STORE, CommandExecutor],
+  exports: [EVENT_STORE, READ_STORE, CommandExecutor, WriteTracker],
 })
 export class StorageModule implements OnApplicationShutdown {
   private readonly logger = new Logger(StorageModule.name);

@@ -18,21 +18,26 @@ export class BlindIndex implements OnModuleInit {
     await this.reads.ensureCollection({ name: COLLECTION, indexes: ['hash', 'subjectId'] });
   }
 
-  async add(subjectId: string, field: LookupField, hash: string): Promise<void> {
+  /** Adds and removes a subject's entries in one commit (removals first). */
+  async update(
+    subjectId: string,
+    add: ReadonlyArray<{ field: LookupField; hash: string }>,
+    remove: ReadonlyArray<{ field: LookupField; hash: string }> = [],
+  ): Promise<void> {
+    if (add.length === 0 && remove.length === 0) return;
     await this.reads.commit({
       writes: [
-        {
+        ...remove.map(({ field, hash }) => ({
+          collection: COLLECTION,
+          id: entryId(field, hash, subjectId),
+          doc: null,
+        })),
+        ...add.map(({ field, hash }) => ({
           collection: COLLECTION,
           id: entryId(field, hash, subjectId),
           doc: { field, hash, subjectId },
-        },
+        })),
       ],
-    });
-  }
-
-  async remove(subjectId: string, field: LookupField, hash: string): Promise<void> {
-    await this.reads.commit({
-      writes: [{ collection: COLLECTION, id: entryId(field, hash, subjectId), doc: null }],
     });
   }
 

@@ -11,6 +11,7 @@ import { SubjectKeys } from '@custodian/crypto';
 import { EVENT_STORE, WrongExpectedRevisionError, type EventStore } from '@custodian/event-store';
 import { Inject, Injectable } from '@nestjs/common';
 import { toNewEvent, type CommandMeta } from '../commands/command-executor';
+import { WriteTracker } from '../commands/write-tracker';
 import { BlindIndex } from './blind-index';
 
 const MAX_ATTEMPTS = 5;
@@ -29,6 +30,7 @@ export class ErasureService {
     @Inject(EVENT_STORE) private readonly events: EventStore,
     private readonly keys: SubjectKeys,
     private readonly blindIndex: BlindIndex,
+    private readonly writes: WriteTracker,
   ) {}
 
   /** Returns true when this call erased the subject, false when it already was. */
@@ -53,13 +55,14 @@ export class ErasureService {
         { now: meta.now },
       );
       try {
-        await this.events.append(
+        const result = await this.events.append(
           stream,
           decided.map((event) => toNewEvent(event, meta)),
           {
             expectedRevision: last.revision,
           },
         );
+        this.writes.recordAppend(stream, result.position);
         erasedNow = true;
         break;
       } catch (error) {

@@ -31,6 +31,12 @@ export interface SqliteReadStoreOptions {
   busyTimeoutMs?: number;
 }
 
+interface PendingCommit {
+  batch: WriteBatch;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 interface CollectionInfo {
   table: string;
   indexes: string[];
@@ -49,6 +55,11 @@ export class SqliteReadStore implements ReadStore {
   private readonly db: Database.Database;
   private readonly collections = new Map<string, CollectionInfo>();
   private readonly commitTx: Database.Transaction<(batch: WriteBatch) => void>;
+  private readonly commitGroup: Database.Transaction<
+    (group: PendingCommit[]) => Array<Error | null>
+  >;
+  /** Commits made in the same event-loop turn (every projection's batch for one append) share one transaction. */
+  private pending: PendingCommit[] = [];
   private readonly checkpointGet: Database.Statement<
     [string],
     { position: string; sequence: number }
@@ -75,6 +86,9 @@ export class SqliteReadStore implements ReadStore {
       `INSERT INTO _checkpoints (name, position, sequence, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET position = excluded.position, sequence = excluded.sequence,
        updated_at = excluded.updated_at`,
+    );
+    this.commitGroup = this.db.transaction((group: PendingCommit[]) =>
+      group.map((pending) => this.commitOne(pending, false)),
     );
     this.commitTx = this.db.transaction((batch: WriteBatch) => {
       for (const write of batch.writes) {
@@ -200,7 +214,37 @@ export class SqliteReadStore implements ReadStore {
   async commit(batch: WriteBatch): Promise<void> {
     validateBatch(batch);
     for (const write of batch.writes) this.collection(write.collection);
-    this.commitTx.immediate(batch);
+    await new Promise<void>((resolve, reject) => {
+      this.pending.push({ batch, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const group = this.pending;
+    this.pending = [];
+    if (group.length === 0 || this.closed) {
+      for (const p of group) p.reject(new Error('read store is closed'));
+      return;
+    }
+    try {
+      const outcomes =
+        group.length === 1 ? [this.commitOne(group[0], true)] : this.commitGroup.immediate(group);
+      outcomes.forEach((error, i) => (error ? group[i].reject(error) : group[i].resolve()));
+    } catch (error) {
+      for (const p of group) p.reject(error);
+    }
+  }
+
+  /** One batch; inside a group it is a savepoint, so a failing batch rolls back alone. */
+  private commitOne(pending: PendingCommit, alone: boolean): Error | null {
+    try {
+      if (alone) this.commitTx.immediate(pending.batch);
+      else this.commitTx(pending.batch);
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
   }
 
   async getCheckpoint(name: string): Promise<Checkpoint | null> {
@@ -215,6 +259,7 @@ export class SqliteReadStore implements ReadStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.pending.length > 0) this.flush();
     this.closed = true;
     this.db.close();
   }
