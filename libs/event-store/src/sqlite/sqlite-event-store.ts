@@ -64,6 +64,24 @@ interface Waiter {
 const PAGE_SIZE = 512;
 const RECENT_MAX = 8192;
 
+interface RecentEvent {
+  written: JustWritten;
+  event?: RecordedEvent;
+}
+
+function materialize(w: JustWritten): RecordedEvent {
+  return {
+    id: w.event.id,
+    stream: w.stream,
+    revision: BigInt(w.revision),
+    position: String(w.position),
+    type: w.event.type,
+    data: JSON.parse(w.event.dataJson),
+    metadata: JSON.parse(w.event.metadataJson),
+    recordedAt: new Date(w.recordedAt),
+  };
+}
+
 interface JustWritten {
   position: number;
   revision: number;
@@ -95,7 +113,7 @@ export class SqliteEventStore implements EventStore {
    * the same rows. Events are immutable; the objects handed out are shared and must not be
    * mutated.
    */
-  private recent: RecordedEvent[] = [];
+  private recent: RecentEvent[] = [];
   private recentStart = 0;
 
   private readonly stmt: {
@@ -223,7 +241,10 @@ export class SqliteEventStore implements EventStore {
   private recentAfter(after: number): RecordedEvent[] | null {
     const first = after + 1 - this.recentStart;
     if (this.recent.length === 0 || first < 0 || first >= this.recent.length) return null;
-    return this.recent.slice(first, first + PAGE_SIZE);
+    // Built on first read and shared by every subscriber after that.
+    return this.recent
+      .slice(first, first + PAGE_SIZE)
+      .map((entry) => (entry.event ??= materialize(entry.written)));
   }
 
   private remember(written: JustWritten[]): void {
@@ -232,20 +253,10 @@ export class SqliteEventStore implements EventStore {
     // Another process wrote in between: what memory holds would no longer be contiguous.
     if (this.recent.length > 0 && written[0].position !== last + 1) this.recent = [];
     if (this.recent.length === 0) this.recentStart = written[0].position;
-    for (const w of written) {
-      this.recent.push({
-        id: w.event.id,
-        stream: w.stream,
-        revision: BigInt(w.revision),
-        position: String(w.position),
-        type: w.event.type,
-        data: JSON.parse(w.event.dataJson),
-        metadata: JSON.parse(w.event.metadataJson),
-        recordedAt: new Date(w.recordedAt),
-      });
-    }
-    const excess = this.recent.length - RECENT_MAX;
-    if (excess > 0) {
+    for (const w of written) this.recent.push({ written: w });
+    // Trimmed in chunks so that appending stays cheap.
+    if (this.recent.length > 2 * RECENT_MAX) {
+      const excess = this.recent.length - RECENT_MAX;
       this.recent.splice(0, excess);
       this.recentStart += excess;
     }
@@ -346,8 +357,8 @@ export class SqliteEventStore implements EventStore {
     }
     const now = Date.now();
     let position = 0;
-    const written: Array<{ position: number; revision: number; event: (typeof events)[number] }> =
-      [];
+    // Kept only if this append survives: a failure below truncates back to here.
+    const mark = this.justWritten.length;
     events.forEach((event, i) => {
       try {
         const info = this.stmt.insert.run(
@@ -360,14 +371,20 @@ export class SqliteEventStore implements EventStore {
           now,
         );
         position = Number(info.lastInsertRowid);
-        written.push({ position, revision: current + 1 + i, event });
+        this.justWritten.push({
+          position,
+          revision: current + 1 + i,
+          stream,
+          recordedAt: now,
+          event,
+        });
       } catch (error) {
+        this.justWritten.length = mark;
         if (isUniqueViolation(error, 'events.event_id'))
           throw new DuplicateEventIdError(stream, event.id);
         throw error;
       }
     });
-    this.justWritten.push(...written.map((w) => ({ ...w, stream, recordedAt: now })));
     return { nextExpectedRevision: BigInt(current + events.length), position: String(position) };
   }
 
