@@ -38,6 +38,8 @@ export interface KeyStore {
   destroy(subjectId: string, at: Date): Promise<KeyTombstone | null>;
   /** The tombstone, if the key was destroyed. */
   destroyed(subjectId: string): Promise<KeyTombstone | null>;
+  /** Which of these subjects have had their key destroyed (for checks over many at once). */
+  destroyedAmong(subjectIds: readonly string[]): Promise<Set<string>>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -34,6 +34,9 @@ class MemoryKeyStore implements KeyStore {
   async destroyed(subjectId: string): Promise<KeyTombstone | null> {
     return this.tombstones.get(subjectId) ?? null;
   }
+  async destroyedAmong(subjectIds: readonly string[]): Promise<Set<string>> {
+    return new Set(subjectIds.filter((id) => this.tombstones.has(id)));
+  }
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
 }

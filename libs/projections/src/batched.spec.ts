@@ -46,4 +46,20 @@ describe('batched', () => {
       { items: ['late'], idle: true },
     ]);
   });
+
+  it('lets a started batch linger for more items when asked to', async () => {
+    async function* source() {
+      yield 1;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      yield 2;
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      yield 3;
+    }
+    const batches: unknown[] = [];
+    for await (const batch of batched(source(), 10, 30)) batches.push(batch);
+    expect(batches).toEqual([
+      { items: [1, 2], idle: true },
+      { items: [3], idle: true },
+    ]);
+  });
 });

@@ -15,15 +15,26 @@ const IDLE = Symbol('idle');
 export async function* batched<T>(
   source: AsyncIterable<T>,
   maxSize: number,
+  /**
+   * How long a started batch may wait for more items once the source pauses: under a steady
+   * trickle of events, a few milliseconds more lag buys far fewer, larger commits.
+   */
+  lingerMs = 0,
 ): AsyncGenerator<Batch<T>> {
   const iterator = source[Symbol.asyncIterator]();
   let pending = iterator.next();
   let items: T[] = [];
+  let startedAt = 0;
   // Whether the consumer has been told the source is idle since the last item arrived.
   let announcedIdle = false;
   try {
     for (;;) {
-      const next = announcedIdle ? await pending : await Promise.race([pending, idleTurn()]);
+      let next: IteratorResult<T> | typeof IDLE;
+      if (announcedIdle) next = await pending;
+      else if (items.length > 0 && lingerMs > 0) {
+        const left = startedAt + lingerMs - Date.now();
+        next = left > 0 ? await Promise.race([pending, pause(left)]) : IDLE;
+      } else next = await Promise.race([pending, idleTurn()]);
       if (next === IDLE) {
         yield { items, idle: true };
         items = [];
@@ -36,6 +47,7 @@ export async function* batched<T>(
         return;
       }
       items.push(next.value);
+      if (items.length === 1) startedAt = Date.now();
       pending = iterator.next();
       if (items.length >= maxSize) {
         yield { items, idle: false };
@@ -46,6 +58,10 @@ export async function* batched<T>(
     // Not awaited: a source still waiting for events would hold us here; stop it with its signal.
     void iterator.return?.();
   }
+}
+
+function pause(ms: number): Promise<typeof IDLE> {
+  return new Promise((resolve) => setTimeout(() => resolve(IDLE), ms));
 }
 
 /** Resolves after pending I/O callbacks, so a source that is reading from memory wins the race. */

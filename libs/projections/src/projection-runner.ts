@@ -35,6 +35,8 @@ export interface ProjectionStatus {
 
 export interface ProjectionRunnerOptions {
   batchSize?: number;
+  /** How long a live batch waits for more events before it is applied (default 0). */
+  lingerMs?: number;
   /** First retry delay after a failure; doubles up to `maxRetryDelayMs`. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -252,7 +254,7 @@ class ProjectionWorker {
 
   private async run(signal: AbortSignal): Promise<void> {
     const subscription = this.events.subscribeAll({ after: this.position ?? undefined, signal });
-    for await (const batch of batched(subscription, this.batchSize)) {
+    for await (const batch of batched(subscription, this.batchSize, this.options.lingerMs ?? 0)) {
       if (batch.items.length > 0) await this.applyBatch(batch.items);
       if (batch.idle && (await this.events.countEventsAfter(this.position ?? undefined, 1)) === 0) {
         await this.caughtUp();

@@ -233,27 +233,22 @@ export class ConsentsService {
         })),
       };
     }
-    await Promise.all([
-      this.projections.catchUp('consent_state'),
-      this.projections.catchUp('subjects'),
-    ]);
-    const [collection, subjects] = await Promise.all([
-      this.projections.collection('consent_state'),
-      this.projections.collection('subjects'),
-    ]);
-    const [docs, profiles] = await Promise.all([
+    await this.projections.catchUp('consent_state');
+    const collection = await this.projections.collection('consent_state');
+    const [docs, erased] = await Promise.all([
       this.reads.getMany(
         collection,
         unique.map((id) => consentStateId(id, purposeId)),
       ),
-      this.reads.getMany(subjects, unique),
+      // Erasure destroys the key first-hand: the key store knows at once, with no projection lag.
+      this.keyStore.destroyedAmong(unique),
     ]);
     const now = new Date();
     const needsConsent = purpose.legalBasis === 'consent';
     const allowed: string[] = [];
     const denied: Array<{ subjectId: string; reason: GateReason }> = [];
     for (const subjectId of unique) {
-      if (profiles.get(subjectId)?.erased === true) {
+      if (erased.has(subjectId)) {
         denied.push({ subjectId, reason: 'erased' });
         continue;
       }

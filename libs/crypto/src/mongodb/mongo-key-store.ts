@@ -143,6 +143,19 @@ export class MongoKeyStore implements KeyStore {
     return row ? { keyId: row.keyId, destroyedAt: row.destroyedAt } : null;
   }
 
+  async destroyedAmong(subjectIds: readonly string[]): Promise<Set<string>> {
+    subjectIds.forEach((id) => validateSubjectId(id));
+    const found = new Set<string>();
+    for (let i = 0; i < subjectIds.length; i += 1000) {
+      const chunk = subjectIds.slice(i, i + 1000);
+      const rows = await this.tombstones
+        .find({ _id: { $in: chunk } }, { projection: { _id: 1 } })
+        .toArray();
+      for (const row of rows) found.add(row._id);
+    }
+    return found;
+  }
+
   async ping(): Promise<void> {
     // The driver would silently reconnect a closed client, so say it is closed, as SQLite does.
     if (this.closed) throw new Error('key store is closed');

@@ -152,6 +152,22 @@ export class SqliteKeyStore implements KeyStore {
     return row ? toTombstone(row) : null;
   }
 
+  async destroyedAmong(subjectIds: readonly string[]): Promise<Set<string>> {
+    subjectIds.forEach((id) => validateSubjectId(id));
+    const found = new Set<string>();
+    // Chunks stay well under SQLite's bound-parameter limit.
+    for (let i = 0; i < subjectIds.length; i += 500) {
+      const chunk = subjectIds.slice(i, i + 500);
+      const rows = this.db
+        .prepare(
+          `SELECT subject_id FROM tombstones WHERE subject_id IN (${chunk.map(() => '?').join(',')})`,
+        )
+        .all(...chunk) as Array<{ subject_id: string }>;
+      for (const row of rows) found.add(row.subject_id);
+    }
+    return found;
+  }
+
   async ping(): Promise<void> {
     if (this.closed) throw new Error('key store is closed');
     this.db.prepare('SELECT 1').get();

@@ -71,6 +71,9 @@ export function keyStoreContract(adapter: string, open: () => Promise<KeyStoreFi
       // Other subjects are untouched.
       expect(await store.get(other.subjectId)).toEqual(other);
       expect(await store.destroyed(other.subjectId)).toBeNull();
+      const many = [id, other.subjectId, subject(), ...Array.from({ length: 1200 }, subject)];
+      expect(await store.destroyedAmong(many)).toEqual(new Set([id]));
+      expect(await store.destroyedAmong([])).toEqual(new Set());
     });
 
     it('is idempotent: destroying again returns the first tombstone', async () => {

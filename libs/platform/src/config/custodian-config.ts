@@ -19,6 +19,8 @@ export interface CustodianConfig {
   /** Whether this process runs the projections (the embedded default) or leaves them to `apps/projector`. */
   projector: ProjectorMode;
   projectionBatchSize: number;
+  /** How long a live projection batch waits for more events, in ms. */
+  projectionLingerMs: number;
   /** How often retention erasures are swept for, in ms; 0 turns the sweep off. */
   retentionSweepMs: number;
   logLevel: LogLevel;
@@ -109,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   }
   const projectionBatchSize = integer('CUSTODIAN_PROJECTION_BATCH_SIZE', 500, 1, 10_000);
+  const projectionLingerMs = integer('CUSTODIAN_PROJECTION_LINGER_MS', 10, 0, 1000);
   const retentionSweepMs = integer('CUSTODIAN_RETENTION_SWEEP_MS', 60_000, 0, 86_400_000);
   const logFile = text('CUSTODIAN_LOG_FILE');
 
@@ -129,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
       : { kind: 'sqlite', file: `${dataDir}/read.sqlite` },
     projector: projector as ProjectorMode,
     projectionBatchSize,
+    projectionLingerMs,
     retentionSweepMs,
     logLevel,
     logFile: logFile === undefined ? undefined : resolve(logFile),

@@ -47,6 +47,7 @@ export const PROJECTION_DEFINITIONS = [
         const logger = new Logger('Projections');
         return new ProjectionRunner(events, reads, PROJECTION_DEFINITIONS, {
           batchSize: config.projectionBatchSize,
+          lingerMs: config.projectionLingerMs,
           logger: { log: (m) => logger.log(m), error: (m) => logger.error(m) },
         });
       },
