@@ -1,13 +1,24 @@
-import { PURPOSE_ID_PATTERN } from '@custodian/platform';
-import { ArrayMaxSize, ArrayNotEmpty, IsArray, Matches } from 'class-validator';
+import { badParam, PURPOSE_ID_PATTERN } from '@custodian/platform';
 
 export const MAX_GATE_IDS = 10_000;
 
-export class ConsentGateDto {
-  @Matches(PURPOSE_ID_PATTERN, {
-    message: 'purposeId must be 2-64 lowercase letters, digits or "-"',
-  })
-  purposeId!: string;
-  /** Checked one by one in the service (a fast regex beats 10,000 decorator runs). */
-  @IsArray() @ArrayNotEmpty() @ArrayMaxSize(MAX_GATE_IDS) subjectIds!: unknown[];
+/**
+ * The gate's body, checked by hand rather than by the validation pipe: copying and
+ * decorating 10,000 ids would cost more than the check itself. Ids are checked one by one
+ * in the service, with the same error shape.
+ */
+export function parseGateRequest(body: unknown): { purposeId: string; subjectIds: unknown[] } {
+  const { purposeId, subjectIds, ...rest } = (body ?? {}) as Record<string, unknown>;
+  const unknownField = Object.keys(rest)[0];
+  if (unknownField !== undefined) throw badParam(unknownField, 'is not a field of this request');
+  if (typeof purposeId !== 'string' || !PURPOSE_ID_PATTERN.test(purposeId)) {
+    throw badParam('purposeId', 'must be 2-64 lowercase letters, digits or "-"');
+  }
+  if (!Array.isArray(subjectIds) || subjectIds.length === 0) {
+    throw badParam('subjectIds', 'must be a non-empty array of subject ids');
+  }
+  if (subjectIds.length > MAX_GATE_IDS) {
+    throw badParam('subjectIds', `must contain no more than ${MAX_GATE_IDS} elements`);
+  }
+  return { purposeId, subjectIds };
 }

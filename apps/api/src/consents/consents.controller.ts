@@ -14,7 +14,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IdempotencyKey } from '../shared/idempotency-key';
 import { commandMeta } from '../shared/request-meta';
-import { ConsentGateDto } from './consent-gate.dto';
+import { parseGateRequest } from './consent-gate.dto';
 import { ConsentsService } from './consents.service';
 import { RecordConsentDto } from './record-consent.dto';
 
@@ -65,7 +65,8 @@ export class ConsentsController {
   @Post('consent-gate')
   @HttpCode(200)
   @RequirePermission('consents.gate')
-  async gate(@Body() body: ConsentGateDto) {
-    return this.consents.gate(body.purposeId, body.subjectIds);
+  async gate(@Body() body: unknown) {
+    const { purposeId, subjectIds } = parseGateRequest(body);
+    return this.consents.gate(purposeId, subjectIds);
   }
 }

@@ -53,6 +53,7 @@ export class SqliteKeyStore implements KeyStore {
   >;
   /** A checkpoint could not finish (another connection was reading): retried on the next write. */
   private scrubPending = false;
+  private tombstoneChunk: Database.Statement | undefined;
   private closed = false;
 
   constructor(options: SqliteKeyStoreOptions) {
@@ -155,14 +156,14 @@ export class SqliteKeyStore implements KeyStore {
   async destroyedAmong(subjectIds: readonly string[]): Promise<Set<string>> {
     subjectIds.forEach((id) => validateSubjectId(id));
     const found = new Set<string>();
-    // Chunks stay well under SQLite's bound-parameter limit.
+    // One prepared statement for fixed-size chunks, the last padded with an id matching nothing.
+    this.tombstoneChunk ??= this.db.prepare(
+      `SELECT subject_id FROM tombstones WHERE subject_id IN (${new Array(500).fill('?').join(',')})`,
+    );
     for (let i = 0; i < subjectIds.length; i += 500) {
       const chunk = subjectIds.slice(i, i + 500);
-      const rows = this.db
-        .prepare(
-          `SELECT subject_id FROM tombstones WHERE subject_id IN (${chunk.map(() => '?').join(',')})`,
-        )
-        .all(...chunk) as Array<{ subject_id: string }>;
+      while (chunk.length < 500) chunk.push('');
+      const rows = this.tombstoneChunk.all(...chunk) as Array<{ subject_id: string }>;
       for (const row of rows) found.add(row.subject_id);
     }
     return found;

@@ -37,7 +37,10 @@ interface PendingCommit {
   reject(error: unknown): void;
 }
 
+const CHUNK = 500;
+
 interface CollectionInfo {
+  getChunk?: Database.Statement;
   table: string;
   indexes: string[];
   upsert: Database.Statement<[string, string]>;
@@ -154,14 +157,17 @@ export class SqliteReadStore implements ReadStore {
 
   async getMany(collection: string, ids: readonly string[]): Promise<Map<string, JsonObject>> {
     validateIds(ids);
-    const { table } = this.collection(collection);
+    const info = this.collection(collection);
     const found = new Map<string, JsonObject>();
-    // Chunks stay well under SQLite's bound-parameter limit.
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const rows = this.db
-        .prepare(`SELECT id, doc FROM ${table} WHERE id IN (${chunk.map(() => '?').join(',')})`)
-        .all(...chunk) as Array<{ id: string; doc: string }>;
+    // Fixed-size chunks reuse one prepared statement; the last is padded with an id that
+    // matches nothing (ids are never empty). Chunks stay well under SQLite's parameter limit.
+    info.getChunk ??= this.db.prepare(
+      `SELECT id, doc FROM ${info.table} WHERE id IN (${new Array(CHUNK).fill('?').join(',')})`,
+    );
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      while (chunk.length < CHUNK) chunk.push('');
+      const rows = info.getChunk.all(...chunk) as Array<{ id: string; doc: string }>;
       for (const row of rows) found.set(row.id, JSON.parse(row.doc) as JsonObject);
     }
     return found;
