@@ -1,0 +1,904 @@
+/**
+ * Consent ledger over real HTTP: the built API (`dist/apps/api/src/main.js`) on 127.0.0.1, with
+ * the embedded SQLite event and read stores, each run on a fresh data dir.
+ *
+ *   npm run bench:consent                          # 3 runs x 10 s of grants, 30 gate calls each
+ *   npm run bench:consent -- --quick               # smoke run: 1 run x 3 s
+ *   npm run bench:consent -- --runs=5 --duration=20 --connections=64
+ *   npm run bench:consent -- --profile             # also CPU-profile the server (slower figures)
+ *
+ * Every option can also come from the environment: BENCH_QUICK=1, BENCH_RUNS, BENCH_DURATION,
+ * BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_GATE_IDS, BENCH_GATE_GRANTED, BENCH_GATE_REQUESTS,
+ * BENCH_GATE_WARMUP, BENCH_DIR, BENCH_PROFILE=1. See bench/consent/README.md.
+ */
+import autocannon from 'autocannon';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import os from 'node:os';
+import { join } from 'node:path';
+import { consentBody, noticeBody, purposeBody } from '../../test/support/fixtures';
+import {
+  BuildError,
+  buildApi,
+  REPO_ROOT,
+  registerTempDir,
+  removeTempDir,
+  startApi,
+  startProjector,
+  type CustodianChild,
+  type ApiServer,
+} from '../support/api-server';
+import {
+  bucketize,
+  formatBuckets,
+  formatProfileSummary,
+  readProfile,
+  summarizeProfile,
+  type Bucket,
+} from '../support/cpu-profile';
+import {
+  cpuSample,
+  cpuUsage,
+  fsyncLatency,
+  machineInfo,
+  sourceVersion,
+  type CpuUsage,
+} from '../support/machine';
+import {
+  formatInt,
+  formatMs,
+  median,
+  padEnd,
+  padStart,
+  percentile,
+  percentiles,
+} from '../support/stats';
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+interface Params {
+  quick: boolean;
+  runs: number;
+  /** Seconds of measured grant load per run. */
+  duration: number;
+  /** Seconds of unmeasured grant load first (JIT, SQLite page cache, connection set-up). */
+  warmup: number;
+  connections: number;
+  gateIds: number;
+  /** At most this many of the gate's ids are subjects granted during the run. */
+  gateGranted: number;
+  gateRequests: number;
+  gateWarmup: number;
+  dir: string;
+  profile: boolean;
+  /** Where projections run: in the API process (the embedded default) or in apps/projector. */
+  projector: 'in-process' | 'separate';
+  build: boolean;
+  strict: boolean;
+}
+
+const TARGETS = { grantsPerSecond: 3000, grantP99Ms: 30, gateMs: 50 };
+const PURPOSE_ID = 'bench-newsletter';
+
+function parseParams(argv: string[]): Params {
+  const args = new Map<string, string>();
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new Error(`unknown argument "${arg}" (expected --name or --name=value)`);
+    args.set(match[1], match[2] ?? 'true');
+  }
+  const known = [
+    'quick',
+    'runs',
+    'duration',
+    'warmup',
+    'connections',
+    'gate-ids',
+    'gate-granted',
+    'gate-requests',
+    'gate-warmup',
+    'dir',
+    'profile',
+    'projector',
+    'no-build',
+    'strict',
+  ];
+  for (const name of args.keys()) {
+    if (!known.includes(name))
+      throw new Error(`unknown option --${name} (known: ${known.join(', ')})`);
+  }
+  const raw = (name: string): string | undefined =>
+    args.get(name) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+  const flag = (name: string): boolean => {
+    const value = raw(name);
+    return value !== undefined && value !== '0' && value !== 'false';
+  };
+  const quick = flag('quick');
+  const num = (name: string, fallback: number, quickFallback: number, min: number): number => {
+    const value = raw(name);
+    if (value === undefined) return quick ? quickFallback : fallback;
+    const n = Number(value.replace(/_/g, ''));
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number >= ${min}`);
+    return n;
+  };
+  const int = (name: string, fallback: number, quickFallback: number, min: number): number => {
+    const n = num(name, fallback, quickFallback, min);
+    if (!Number.isSafeInteger(n)) throw new Error(`--${name} must be an integer`);
+    return n;
+  };
+  const projector = raw('projector') ?? 'in-process';
+  if (projector !== 'in-process' && projector !== 'separate')
+    throw new Error('--projector must be "in-process" or "separate"');
+  const gateIds = int('gate-ids', 10_000, 10_000, 1);
+  if (gateIds > 10_000) throw new Error('--gate-ids: the API takes at most 10,000 ids per call');
+  return {
+    quick,
+    runs: int('runs', 3, 1, 1),
+    duration: num('duration', 10, 3, 1),
+    warmup: num('warmup', 2, 1, 0),
+    connections: int('connections', 64, 64, 1),
+    gateIds,
+    gateGranted: int('gate-granted', Math.floor(gateIds / 2), Math.floor(gateIds / 2), 0),
+    gateRequests: int('gate-requests', 30, 10, 1),
+    gateWarmup: int('gate-warmup', 5, 2, 0),
+    dir: raw('dir') ?? os.tmpdir(),
+    profile: flag('profile'),
+    projector,
+    build: !flag('no-build'),
+    strict: flag('strict'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helpers
+
+interface Keys {
+  admin: string;
+  crm: string;
+}
+
+/** A fatal problem with the system under test (not a missed target). */
+class BenchFailure extends Error {
+  override readonly name = 'BenchFailure';
+}
+
+async function call(
+  server: ApiServer,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${server.baseUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+async function expectStatus(
+  what: string,
+  expected: number,
+  pending: Promise<{ status: number; body: unknown }>,
+): Promise<unknown> {
+  const { status, body } = await pending;
+  if (status !== expected) {
+    throw new BenchFailure(`${what}: expected ${expected}, got ${status}: ${JSON.stringify(body)}`);
+  }
+  return body;
+}
+
+/** Registers the purpose, publishes notice v1, activates it (as dpo). */
+async function setUpPurpose(server: ApiServer, keys: Keys): Promise<void> {
+  await expectStatus(
+    'POST /v1/purposes',
+    201,
+    call(server, 'POST', '/v1/purposes', keys.admin, purposeBody(PURPOSE_ID)),
+  );
+  await expectStatus(
+    'POST /v1/purposes/:id/notices',
+    201,
+    call(server, 'POST', `/v1/purposes/${PURPOSE_ID}/notices`, keys.admin, noticeBody('v1')),
+  );
+  await expectStatus(
+    'POST /v1/purposes/:id/activate',
+    200,
+    call(server, 'POST', `/v1/purposes/${PURPOSE_ID}/activate`, keys.admin, undefined, {
+      'x-custodian-role': 'dpo',
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 1: consent grants under load
+
+interface GrantLoad {
+  seconds: number;
+  ok: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  sampleFailures: string[];
+}
+
+function grantLoad(
+  server: ApiServer,
+  key: string,
+  seconds: number,
+  connections: number,
+  granted: string[],
+): Promise<GrantLoad> {
+  const latencies: number[] = [];
+  const sampleFailures: string[] = [];
+  let ok = 0;
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: server.baseUrl,
+        connections,
+        pipelining: 1,
+        duration: seconds,
+        timeout: 10,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify(consentBody(PURPOSE_ID)),
+        requests: [
+          {
+            // A fresh subject for every request: every grant starts a new consent stream.
+            setupRequest: (request) => ({
+              ...request,
+              path: `/v1/subjects/${randomUUID()}/consents`,
+            }),
+            onResponse: (status, body) => {
+              if (status === 201) {
+                ok++;
+                granted.push((JSON.parse(body) as { subjectId: string }).subjectId);
+              } else if (sampleFailures.length < 5) {
+                sampleFailures.push(`${status} ${body.slice(0, 300)}`);
+              }
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const [p50, p99, max] = percentiles(latencies, [50, 99, 100]);
+        const statusCodes: Record<string, number> = {};
+        for (const [code, stats] of Object.entries(result.statusCodeStats ?? {}))
+          statusCodes[code] = stats.count ?? 0;
+        resolve({
+          seconds: result.duration,
+          ok,
+          perSecond: ok / result.duration,
+          p50,
+          p99,
+          max,
+          non2xx: result.non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          statusCodes,
+          sampleFailures,
+        });
+      },
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      latencies.push(responseTime);
+    });
+  });
+}
+
+function checkLoad(what: string, load: GrantLoad): void {
+  if (load.non2xx === 0 && load.errors === 0 && load.ok > 0) return;
+  throw new BenchFailure(
+    [
+      `${what}: ${formatInt(load.non2xx)} non-2xx responses, ${formatInt(load.errors)} errors ` +
+        `(${formatInt(load.timeouts)} timeouts), ${formatInt(load.ok)} grants recorded`,
+      `status codes: ${JSON.stringify(load.statusCodes)}`,
+      ...load.sampleFailures.map((f) => `  e.g. ${f}`),
+    ].join('\n'),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 2: the consent gate
+
+interface TimedResponse {
+  status: number;
+  ms: number;
+  body: Buffer;
+}
+
+/** One POST on a kept-alive connection, timed from the first byte sent to the last received. */
+function timedPost(
+  server: ApiServer,
+  agent: Agent,
+  path: string,
+  key: string,
+  payload: Buffer,
+): Promise<TimedResponse> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method: 'POST',
+        path,
+        agent,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'content-length': payload.length,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            ms: Number(process.hrtime.bigint() - start) / 1e6,
+            body: Buffer.concat(chunks),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+/**
+ * The gate waits for the consent_state projection to apply everything written so far; after a
+ * burst of grants it may still be catching up (503 after 2 s). Time until it answers.
+ */
+async function waitForProjection(
+  server: ApiServer,
+  agent: Agent,
+  key: string,
+  anyId: string,
+): Promise<{ ms: number; calls: number }> {
+  const payload = Buffer.from(JSON.stringify({ purposeId: PURPOSE_ID, subjectIds: [anyId] }));
+  const start = Date.now();
+  for (let calls = 1; ; calls++) {
+    const res = await timedPost(server, agent, '/v1/consent-gate', key, payload);
+    if (res.status === 200) return { ms: Date.now() - start, calls };
+    if (res.status !== 503 || Date.now() - start > 120_000) {
+      throw new BenchFailure(
+        `consent gate: ${res.status} while waiting for the projection: ${res.body.toString('utf8').slice(0, 300)}`,
+      );
+    }
+  }
+}
+
+interface GateResult {
+  /** Every gate call made, warm-up and projection wait included. */
+  calls: number;
+  ids: number;
+  grantedIncluded: number;
+  catchUpMs: number;
+  timings: number[];
+  median: number;
+  p99: number;
+  max: number;
+  requestBytes: number;
+  responseBytes: number;
+}
+
+async function gateLatency(
+  server: ApiServer,
+  key: string,
+  granted: readonly string[],
+  params: Params,
+): Promise<GateResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const catchUp = await waitForProjection(server, agent, key, granted[0] ?? randomUUID());
+    const included = shuffle([...granted]).slice(0, Math.min(params.gateGranted, params.gateIds));
+    const ids = shuffle([
+      ...included,
+      ...Array.from({ length: params.gateIds - included.length }, () => randomUUID()),
+    ]);
+    const payload = Buffer.from(JSON.stringify({ purposeId: PURPOSE_ID, subjectIds: ids }));
+    const timings: number[] = [];
+    let responseBytes = 0;
+    for (let i = 0; i < params.gateWarmup + params.gateRequests; i++) {
+      const res = await timedPost(server, agent, '/v1/consent-gate', key, payload);
+      if (res.status !== 200) {
+        throw new BenchFailure(
+          `consent gate: ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`,
+        );
+      }
+      if (i === 0) {
+        // Correctness once: exactly the granted subjects are allowed.
+        const body = JSON.parse(res.body.toString('utf8')) as {
+          allowed: string[];
+          denied: Array<{ subjectId: string; reason: string }>;
+        };
+        const expected = new Set(included);
+        const wrong = body.allowed.filter((id) => !expected.has(id));
+        if (body.allowed.length !== included.length || wrong.length > 0) {
+          throw new BenchFailure(
+            `consent gate: allowed ${body.allowed.length} subjects, expected the ${included.length} granted ones`,
+          );
+        }
+        if (body.denied.length !== ids.length - included.length) {
+          throw new BenchFailure(
+            `consent gate: denied ${body.denied.length}, expected ${ids.length - included.length}`,
+          );
+        }
+      }
+      responseBytes = res.body.length;
+      if (i >= params.gateWarmup) timings.push(res.ms);
+    }
+    return {
+      calls: catchUp.calls + params.gateWarmup + params.gateRequests,
+      ids: ids.length,
+      grantedIncluded: included.length,
+      catchUpMs: catchUp.ms,
+      timings,
+      median: median(timings),
+      p99: percentile(timings, 99),
+      max: Math.max(...timings),
+      requestBytes: payload.length,
+      responseBytes,
+    };
+  } finally {
+    agent.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run: fresh data dir, fresh server
+
+interface RunResult {
+  warmupGrants: number;
+  load: GrantLoad;
+  gate: GateResult;
+  /** Server and bench CPU, and other processes', during the measured grants and gate calls. */
+  loadCpu: CpuUsage;
+  gateCpu: CpuUsage;
+  serverPid: number;
+  /** The apps/projector process, with --projector=separate. */
+  projectorPid: number | null;
+  profiles: string[];
+}
+
+async function runOnce(
+  index: number,
+  params: Params,
+  profileDir: string | null,
+): Promise<RunResult> {
+  const tmp = mkdtempSync(join(params.dir, 'custodian-bench-consent-'));
+  registerTempDir(tmp);
+  let server: ApiServer | null = null;
+  let projector: CustodianChild | null = null;
+  try {
+    const keys: Keys = {
+      admin: randomBytes(32).toString('base64url'),
+      crm: randomBytes(32).toString('base64url'),
+    };
+    const actorsFile = join(tmp, 'actors.json');
+    writeFileSync(
+      actorsFile,
+      JSON.stringify({
+        actors: [
+          { id: 'bench-admin', roles: ['admin', 'dpo'], apiKey: keys.admin },
+          { id: 'bench-crm', roles: ['service'], apiKey: keys.crm },
+        ],
+      }),
+      { mode: 0o600 },
+    );
+    const dataDir = join(tmp, 'data');
+    if (params.projector === 'separate') projector = await startProjector({ dataDir, actorsFile });
+    server = await startApi({
+      dataDir,
+      actorsFile,
+      profiling: profileDir !== null,
+      env: params.projector === 'separate' ? { CUSTODIAN_PROJECTOR: 'off' } : {},
+    });
+    await setUpPurpose(server, keys);
+
+    const granted: string[] = [];
+    let warmupGrants = 0;
+    if (params.warmup > 0) {
+      const warm = await grantLoad(server, keys.crm, params.warmup, params.connections, granted);
+      checkLoad('warm-up grants', warm);
+      warmupGrants = warm.ok;
+    }
+
+    const profiles: string[] = [];
+    const profileFile = (phase: string) => join(profileDir!, `run${index}-${phase}.cpuprofile`);
+    const pids = [server.pid, process.pid, ...(projector ? [projector.pid] : [])];
+    if (profileDir) await server.startCpuProfile();
+    const loadStart = cpuSample(pids);
+    const load = await grantLoad(server, keys.crm, params.duration, params.connections, granted);
+    const loadCpu = cpuUsage(loadStart, cpuSample(pids));
+    if (profileDir) profiles.push(await server.stopCpuProfile(profileFile('grants')));
+    checkLoad('consent grants', load);
+
+    if (profileDir) await server.startCpuProfile();
+    const gateStart = cpuSample(pids);
+    const gate = await gateLatency(server, keys.crm, granted, params);
+    const gateCpu = cpuUsage(gateStart, cpuSample(pids));
+    if (profileDir) profiles.push(await server.stopCpuProfile(profileFile('gate')));
+    return {
+      warmupGrants,
+      load,
+      gate,
+      loadCpu,
+      gateCpu,
+      serverPid: server.pid,
+      projectorPid: projector?.pid ?? null,
+      profiles,
+    };
+  } catch (error) {
+    if (server && error instanceof BenchFailure) {
+      const output = server.output();
+      if (output) error.message += `\nAPI output (last lines):\n${output}`;
+      const projectorOutput = projector?.output();
+      if (projectorOutput) error.message += `\nprojector output (last lines):\n${projectorOutput}`;
+    }
+    throw error;
+  } finally {
+    await server?.stop();
+    await projector?.stop();
+    removeTempDir(tmp);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const OTHERS_WARNING = 0.15;
+
+function describeCpu(r: RunResult, usage: CpuUsage): string {
+  const server = usage.processes.get(r.serverPid) ?? NaN;
+  const projector =
+    r.projectorPid === null
+      ? ''
+      : `, projector ${(usage.processes.get(r.projectorPid) ?? NaN).toFixed(2)}`;
+  const bench = usage.processes.get(process.pid) ?? NaN;
+  const busy = usage.others > OTHERS_WARNING ? '  <-- OTHER PROCESSES COMPETED FOR THE CPU' : '';
+  return `CPU (cores): API ${server.toFixed(2)}${projector}, load generator ${bench.toFixed(2)}, other processes ${usage.others.toFixed(2)}${busy}`;
+}
+
+/** CPU ms the API (and the projector, if separate) spent per grant recorded. */
+function cpuPerGrant(r: RunResult): number {
+  const cores =
+    (r.loadCpu.processes.get(r.serverPid) ?? NaN) +
+    (r.projectorPid === null ? 0 : (r.loadCpu.processes.get(r.projectorPid) ?? NaN));
+  return (cores * r.loadCpu.seconds * 1000) / r.load.ok;
+}
+
+/** KiB and write calls (SQLite WAL pages, sockets, logs) by the server side per grant. */
+function writesPerGrant(r: RunResult): { kib: number; calls: number } {
+  const pids = [r.serverPid, ...(r.projectorPid === null ? [] : [r.projectorPid])];
+  let bytes = 0;
+  let calls = 0;
+  for (const pid of pids) {
+    const w = r.loadCpu.written.get(pid) ?? { bytes: NaN, calls: NaN };
+    bytes += w.bytes;
+    calls += w.calls;
+  }
+  return { kib: bytes / 1024 / r.load.ok, calls: calls / r.load.ok };
+}
+
+function describeRun(i: number, r: RunResult): string {
+  const { load, gate } = r;
+  const writes = writesPerGrant(r);
+  return [
+    `run ${i}: grants ${formatInt(load.perSecond)}/s over ${load.seconds.toFixed(1)} s ` +
+      `(${formatInt(load.ok)} ok, ${load.non2xx} non-2xx, ${load.errors} errors), ` +
+      `latency p50 ${formatMs(load.p50)} p99 ${formatMs(load.p99)} max ${formatMs(load.max)}`,
+    `       grants ${describeCpu(r, r.loadCpu)}; server CPU per grant ${formatMs(cpuPerGrant(r), 2)}, ` +
+      `writes per grant ${writes.kib.toFixed(1)} KiB in ${writes.calls.toFixed(1)} calls`,
+    `       gate ${formatInt(gate.ids)} ids (${formatInt(gate.grantedIncluded)} granted, ` +
+      `${(gate.requestBytes / 1024).toFixed(0)} KiB in, ${(gate.responseBytes / 1024).toFixed(0)} KiB out): ` +
+      `median ${formatMs(gate.median)} p99 ${formatMs(gate.p99)} over ${gate.timings.length} calls; ` +
+      `projection caught up ${formatMs(gate.catchUpMs, 0)} after the load`,
+    `       gate ${describeCpu(r, r.gateCpu)}`,
+  ].join('\n');
+}
+
+interface Row {
+  label: string;
+  value: string;
+  target: string;
+  pass: boolean | null;
+}
+
+function summaryRows(results: RunResult[]): Row[] {
+  const m = (pick: (r: RunResult) => number) => median(results.map(pick));
+  const perSecond = m((r) => r.load.perSecond);
+  const p50 = m((r) => r.load.p50);
+  const p99 = m((r) => r.load.p99);
+  const gateMedian = m((r) => r.gate.median);
+  const gateP99 = m((r) => r.gate.p99);
+  return [
+    {
+      label: 'consent grants per second',
+      value: `${formatInt(perSecond)}/s`,
+      target: `>= ${formatInt(TARGETS.grantsPerSecond)}/s`,
+      pass: perSecond >= TARGETS.grantsPerSecond,
+    },
+    { label: 'grant latency p50', value: formatMs(p50), target: '', pass: null },
+    {
+      label: 'grant latency p99',
+      value: formatMs(p99),
+      target: `< ${TARGETS.grantP99Ms} ms`,
+      pass: p99 < TARGETS.grantP99Ms,
+    },
+    {
+      label: 'non-2xx responses (all runs)',
+      value: formatInt(results.reduce((n, r) => n + r.load.non2xx, 0)),
+      target: '0',
+      pass: results.every((r) => r.load.non2xx === 0),
+    },
+    {
+      label: `consent gate, ${formatInt(results[0].gate.ids)} ids: median`,
+      value: formatMs(gateMedian),
+      target: `< ${TARGETS.gateMs} ms`,
+      pass: gateMedian < TARGETS.gateMs,
+    },
+    {
+      label: `consent gate, ${formatInt(results[0].gate.ids)} ids: p99`,
+      value: formatMs(gateP99),
+      target: `< ${TARGETS.gateMs} ms`,
+      pass: gateP99 < TARGETS.gateMs,
+    },
+    {
+      label: 'API process CPU during the grants',
+      value: `${m((r) => r.loadCpu.processes.get(r.serverPid) ?? NaN).toFixed(2)} cores`,
+      target: '',
+      pass: null,
+    },
+    {
+      label: 'server CPU per grant',
+      value: formatMs(m(cpuPerGrant), 2),
+      target: '',
+      pass: null,
+    },
+    {
+      label: 'server writes per grant (files + sockets)',
+      value: `${m((r) => writesPerGrant(r).kib).toFixed(1)} KiB`,
+      target: '',
+      pass: null,
+    },
+    {
+      label: 'projection catch-up after the load',
+      value: formatMs(
+        m((r) => r.gate.catchUpMs),
+        0,
+      ),
+      target: '',
+      pass: null,
+    },
+  ];
+}
+
+function formatRows(rows: Row[]): string {
+  const width = Math.max(...rows.map((r) => r.label.length));
+  return rows
+    .map((r) => {
+      const verdict = r.pass === null ? '' : r.pass ? 'PASS' : 'FAIL';
+      return `  ${padEnd(r.label, width)}  ${padStart(r.value, 12)}  ${padEnd(r.target, 12)}  ${verdict}`.trimEnd();
+    })
+    .join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the server's time goes, by part of the write path (innermost matching frame wins).
+
+const fn = (name: string, file: string): Bucket['match'] => {
+  return (frame) => frame.functionName === name && frame.url.includes(file);
+};
+const inFile = (...parts: string[]): Bucket['match'] => {
+  return (frame) => parts.some((part) => frame.url.includes(part));
+};
+
+const GRANT_BUCKETS: Bucket[] = [
+  { label: '(idle)', match: (f) => f.functionName === '(idle)' },
+  { label: '(garbage collector)', match: (f) => f.functionName === '(garbage collector)' },
+  {
+    label: 'async_hooks / AsyncLocalStorage (promise hooks)',
+    match: inFile('node:internal/async_hooks', 'node:async_hooks', 'async_local_storage'),
+  },
+  {
+    label: 'event store: group commit (flush: savepoints, inserts, COMMIT + fsync)',
+    match: fn('flush', 'sqlite-event-store'),
+  },
+  {
+    label: 'event store: readStream (SQLite query + JSON.parse of rows)',
+    match: fn('readStream', 'sqlite-event-store'),
+  },
+  { label: 'event store: append validation (JSON checks)', match: inFile('append-validation') },
+  {
+    label: 'projections: one log subscription each + read-store commits',
+    match: (f) =>
+      f.url.includes('/projections/src/') ||
+      f.url.includes('sqlite-read-store') ||
+      (f.url.includes('sqlite-event-store') &&
+        ['subscribeAll', 'countEventsAfter', 'waitForEventsAfter', 'wakeWaiters'].includes(
+          f.functionName,
+        )),
+  },
+  {
+    label: 'command: executor, decide/evolve, purposes.current fold',
+    match: inFile('command-executor', '/domain/src/', 'purposes.service', 'consents.service'),
+  },
+  {
+    label: 'request validation (ValidationPipe, class-transformer, class-validator)',
+    match: inFile('class-transformer', 'class-validator', 'validation.pipe'),
+  },
+  { label: 'auth guard (SHA-256 of the API key, policy)', match: inFile('actor.guard', '/auth/') },
+  { label: 'logging (pino, pino-http, nestjs-pino)', match: inFile('/pino') },
+];
+
+const GATE_BUCKETS: Bucket[] = [
+  { label: '(idle)', match: (f) => f.functionName === '(idle)' },
+  { label: '(garbage collector)', match: (f) => f.functionName === '(garbage collector)' },
+  {
+    label: 'read store getMany (SQLite IN (...) chunks + JSON.parse of docs)',
+    match: fn('getMany', 'sqlite-read-store'),
+  },
+  {
+    label: 'gate: per-id loop (isUuid, Set, effectiveStatus)',
+    match: inFile('consents.service', '/domain/src/', 'params.js'),
+  },
+  {
+    label: 'response: JSON.stringify + socket write',
+    match: inFile('fastify/lib/reply', 'fast-json-stringify', 'node:_http_outgoing', 'node:net'),
+  },
+  {
+    label: 'request: body parse (JSON) + validation',
+    match: inFile(
+      'secure-json-parse',
+      'content-type-parser',
+      'class-transformer',
+      'class-validator',
+      'validation.pipe',
+    ),
+  },
+];
+
+function printProfiles(results: RunResult[]): void {
+  console.log('');
+  console.log(
+    'CPU profiles (open in Chrome DevTools, or: npx tsx bench/support/cpu-profile.ts FILE):',
+  );
+  for (const r of results) for (const file of r.profiles) console.log(`  ${file}`);
+  const [grants, gate] = results[0].profiles.map(readProfile);
+  const ok = results[0].load.ok;
+  console.log('');
+  console.log(
+    formatBuckets(
+      bucketize(grants, GRANT_BUCKETS, 'HTTP, Fastify, Nest routing, other'),
+      `server time by part, grants (run 1, ${formatInt(ok)} grants):`,
+      { count: ok, unit: 'grant' },
+    ),
+  );
+  console.log('');
+  console.log(formatProfileSummary(summarizeProfile(grants, 20), 'server, grants (run 1)'));
+  const calls = results[0].gate.calls;
+  console.log('');
+  console.log(
+    formatBuckets(
+      bucketize(gate, GATE_BUCKETS, 'HTTP, Fastify, Nest, other'),
+      `server time by part, gate (run 1, ${calls} calls incl. warm-up and catch-up wait):`,
+      { count: calls, unit: 'call' },
+    ),
+  );
+  console.log('');
+  console.log(formatProfileSummary(summarizeProfile(gate, 20), 'server, gate (run 1)'));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const params = parseParams(process.argv.slice(2));
+  mkdirSync(params.dir, { recursive: true });
+  if (params.build) buildApi();
+
+  const machine = machineInfo(params.dir);
+  const fsync = fsyncLatency(params.dir);
+  console.log('Custodian consent bench (HTTP, embedded SQLite stores)');
+  console.log(`  source: ${sourceVersion(REPO_ROOT)}`);
+  console.log(
+    `  node ${machine.node} (V8 ${machine.v8}) on ${machine.platform}\n` +
+      `  CPU: ${machine.cpuModel} x ${machine.cpuCount}, ${machine.memoryGiB.toFixed(0)} GiB RAM\n` +
+      `  data dirs under ${params.dir}: ${machine.storage}; ` +
+      `4 KiB write+fdatasync p50 ${formatMs(fsync.p50, 2)}, p99 ${formatMs(fsync.p99, 2)}`,
+  );
+  console.log(
+    `  ${params.runs} run(s)${params.quick ? ' (quick)' : ''}; each: ${params.warmup} s warm-up + ` +
+      `${params.duration} s of grants on ${params.connections} connections, then ` +
+      `${params.gateWarmup} + ${params.gateRequests} sequential gate calls with ` +
+      `${formatInt(params.gateIds)} ids` +
+      (params.projector === 'separate'
+        ? '; projections in a separate apps/projector process (API: CUSTODIAN_PROJECTOR=off)'
+        : '') +
+      (params.profile ? '; CPU profiling ON (figures are slower than unprofiled)' : ''),
+  );
+  const load = os.loadavg()[0];
+  if (load > 0.5) {
+    console.log(
+      `  WARNING: load average ${load.toFixed(2)} before starting: something else is running, ` +
+        'figures will be low and noisy',
+    );
+  }
+  console.log('');
+
+  const profileDir = params.profile
+    ? mkdtempSync(join(os.tmpdir(), 'custodian-bench-consent-profiles-'))
+    : null;
+  const results: RunResult[] = [];
+  for (let i = 1; i <= params.runs; i++) {
+    const result = await runOnce(i, params, profileDir);
+    results.push(result);
+    console.log(describeRun(i, result));
+  }
+
+  const rows = summaryRows(results);
+  console.log('');
+  console.log(
+    results.length > 1
+      ? `Median of ${results.length} runs (each figure's median across runs):`
+      : 'Result of the single run:',
+  );
+  console.log(formatRows(rows));
+  const disturbed = results.filter(
+    (r) => r.loadCpu.others > OTHERS_WARNING || r.gateCpu.others > OTHERS_WARNING,
+  ).length;
+  if (disturbed > 0) {
+    console.log(
+      `WARNING: in ${disturbed} of ${results.length} run(s) other processes used more than ` +
+        `${OTHERS_WARNING} of a core: these figures understate the API. Rerun on a quiet machine.`,
+    );
+  }
+  const missed = rows.filter((r) => r.pass === false).map((r) => r.label);
+  console.log('');
+  console.log(missed.length === 0 ? 'All targets met.' : `TARGETS NOT MET: ${missed.join('; ')}`);
+
+  if (profileDir) printProfiles(results);
+  return missed.length > 0 && params.strict ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error('');
+    if (error instanceof BenchFailure) {
+      console.error('BENCH FAILED: the API did not answer as expected.');
+      console.error(error.message);
+    } else if (error instanceof BuildError) {
+      console.error(`BENCH NOT RUN: ${error.message} (fix the build, or use --no-build)`);
+    } else {
+      console.error(error);
+    }
+    process.exit(1);
+  },
+);
