@@ -1,28 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { purposeDefinition } from '../../libs/domain/src/testing/purpose.fixtures';
 
-/** A complete purpose registration body; override what the test is about. */
+/** A complete purpose registration body (the domain's test purpose); override what the test is about. */
 export function purposeBody(purposeId: string, overrides: Record<string, unknown> = {}) {
-  return {
-    purposeId,
-    title: `Purpose ${purposeId}`,
-    description: 'What this processing is for',
-    legalBasis: 'consent',
-    dataCategories: ['contact'],
-    retention: 'P2Y',
-    recipients: ['mail-provider'],
-    allowedRoles: ['marketing', 'service'],
-    flags: { marketing: true, profiling: false, saleOrShare: false, aiProcessing: false },
-    assessment: {
-      necessity: 'We need an address to write to',
-      minimumFields: ['email'],
-      retentionJustification: 'Two years after the last consent',
-      access: 'Marketing team',
-      thirdParties: 'Mail provider as processor',
-      withdrawal: 'Unsubscribe link in every email',
-      mainRisk: 'Unwanted email; double opt-in',
-    },
-    ...overrides,
-  };
+  return { ...purposeDefinition({ purposeId, title: `Purpose ${purposeId}` }), ...overrides };
 }
 
 export function noticeBody(version: string, overrides: Record<string, unknown> = {}) {

@@ -18,6 +18,9 @@ async function main(): Promise<void> {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.init();
+  // The projections wait on unref'd timers and store callbacks, which do not keep Node alive:
+  // hold the process open until a signal stops it (the shutdown hooks then close the app).
+  setInterval(() => undefined, 1 << 30);
 }
 
 main().catch((error: unknown) => {
