@@ -79,6 +79,11 @@ interface Params {
   strict: boolean;
 }
 
+/** A bad command-line option or environment value. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 const TARGETS = { grantsPerSecond: 3000, grantP99Ms: 30, gateMs: 50 };
 const PURPOSE_ID = 'bench-newsletter';
 
@@ -86,7 +91,7 @@ function parseParams(argv: string[]): Params {
   const args = new Map<string, string>();
   for (const arg of argv) {
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new Error(`unknown argument "${arg}" (expected --name or --name=value)`);
+    if (!match) throw new UsageError(`unknown argument "${arg}" (expected --name or --name=value)`);
     args.set(match[1], match[2] ?? 'true');
   }
   const known = [
@@ -107,7 +112,7 @@ function parseParams(argv: string[]): Params {
   ];
   for (const name of args.keys()) {
     if (!known.includes(name))
-      throw new Error(`unknown option --${name} (known: ${known.join(', ')})`);
+      throw new UsageError(`unknown option --${name} (known: ${known.join(', ')})`);
   }
   const raw = (name: string): string | undefined =>
     args.get(name) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
@@ -120,19 +125,21 @@ function parseParams(argv: string[]): Params {
     const value = raw(name);
     if (value === undefined) return quick ? quickFallback : fallback;
     const n = Number(value.replace(/_/g, ''));
-    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number >= ${min}`);
+    if (!Number.isFinite(n) || n < min)
+      throw new UsageError(`--${name} must be a number >= ${min}`);
     return n;
   };
   const int = (name: string, fallback: number, quickFallback: number, min: number): number => {
     const n = num(name, fallback, quickFallback, min);
-    if (!Number.isSafeInteger(n)) throw new Error(`--${name} must be an integer`);
+    if (!Number.isSafeInteger(n)) throw new UsageError(`--${name} must be an integer`);
     return n;
   };
   const projector = raw('projector') ?? 'in-process';
   if (projector !== 'in-process' && projector !== 'separate')
-    throw new Error('--projector must be "in-process" or "separate"');
+    throw new UsageError('--projector must be "in-process" or "separate"');
   const gateIds = int('gate-ids', 10_000, 10_000, 1);
-  if (gateIds > 10_000) throw new Error('--gate-ids: the API takes at most 10,000 ids per call');
+  if (gateIds > 10_000)
+    throw new UsageError('--gate-ids: the API takes at most 10,000 ids per call');
   return {
     quick,
     runs: int('runs', 3, 1, 1),
@@ -844,10 +851,10 @@ async function main(): Promise<number> {
       (params.profile ? '; CPU profiling ON (figures are slower than unprofiled)' : ''),
   );
   const load = os.loadavg()[0];
-  if (load > 0.5) {
+  if (load > 1) {
     console.log(
-      `  WARNING: load average ${load.toFixed(2)} before starting: something else is running, ` +
-        'figures will be low and noisy',
+      `  WARNING: load average ${load.toFixed(2)} before starting: something else may be running ` +
+        '(see "other processes" in each run)',
     );
   }
   console.log('');
@@ -894,6 +901,10 @@ main().then(
     if (error instanceof BenchFailure) {
       console.error('BENCH FAILED: the API did not answer as expected.');
       console.error(error.message);
+    } else if (error instanceof UsageError) {
+      console.error(
+        `${error.message}\nusage: npm run bench:consent -- [--quick] [--runs=N] [--duration=S] ...; see bench/consent/README.md`,
+      );
     } else if (error instanceof BuildError) {
       console.error(`BENCH NOT RUN: ${error.message} (fix the build, or use --no-build)`);
     } else {
