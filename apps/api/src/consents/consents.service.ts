@@ -244,6 +244,7 @@ export class ConsentsService {
       this.keyStore.destroyedAmong(unique),
     ]);
     const now = new Date();
+    const moment = now.toISOString();
     const needsConsent = purpose.legalBasis === 'consent';
     const allowed: string[] = [];
     const denied: Array<{ subjectId: string; reason: GateReason }> = [];
@@ -253,13 +254,13 @@ export class ConsentsService {
         continue;
       }
       const doc = docs.get(consentStateId(subjectId, purposeId)) as PurposeConsent | undefined;
-      const status = effectiveStatus(doc, purpose, now);
+      const status = effectiveStatus(doc, purpose, moment);
       // Other legal bases need no consent, but an objection (revocation) still stops contact.
       const ok = status === 'granted' || (!needsConsent && status !== 'revoked');
       if (ok) allowed.push(subjectId);
       else denied.push({ subjectId, reason: gateReason(status) });
     }
-    return { purposeId, checkedAt: now.toISOString(), allowed, denied };
+    return { purposeId, checkedAt: moment, allowed, denied };
   }
 
   private async consentEvents(subjectId: string): Promise<ConsentEvent[]> {

@@ -9,11 +9,12 @@ import type { ConsentStatus, PurposeConsent } from './consent.types';
 export function effectiveStatus(
   consent: PurposeConsent | undefined,
   purpose: Pick<PurposeState, 'notices'>,
-  at: Date,
+  /** The moment, as a Date or already as its ISO string (cheaper when checking thousands). */
+  at: Date | string,
 ): ConsentStatus {
   if (!consent) return 'never';
   if (consent.decision === 'revoked') return 'revoked';
-  const moment = at.toISOString();
+  const moment = typeof at === 'string' ? at : at.toISOString();
   if (consent.expiresAt !== null && consent.expiresAt <= moment) return 'expired';
   if (isStale(consent.noticeVersion, purpose, moment)) return 'stale';
   return 'granted';
