@@ -20,3 +20,4 @@ export * from './vault/blind-index';
 export * from './vault/erasure.service';
 export * from './vault/retention-sweeper';
 export * from './commands/write-tracker';
+export * from './auth/jwt-verifier';

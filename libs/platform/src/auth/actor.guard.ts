@@ -1,18 +1,23 @@
-import { isRole, roleMay, type Permission } from '@custodian/policy';
+import { isRole, roleMay, type Permission, type Role } from '@custodian/policy';
 import {
   CanActivate,
   ExecutionContext,
   ForbiddenException,
+  Inject,
   Injectable,
+  Optional,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ActorRegistry, type RequestActor } from './actor-registry';
 import { PUBLIC_ROUTE, REQUIRED_PERMISSION } from './auth.decorators';
+import { InvalidTokenError, JwtVerifier, looksLikeJwt } from './jwt-verifier';
+
+export const JWT_VERIFIER = Symbol.for('custodian.JwtVerifier');
 
 /**
- * Authenticates every route not marked @Public with `Authorization: Bearer <API key>`, picks
+ * Authenticates every route not marked @Public with `Authorization: Bearer <API key or JWT>`, picks
  * the role (`X-Custodian-Role`, or the actor's first role), and checks the route's permission.
  * A route that declares no permission is refused: new routes are closed until they say who
  * may use them.
@@ -22,18 +27,19 @@ export class ActorGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly registry: ActorRegistry,
+    @Optional() @Inject(JWT_VERIFIER) private readonly jwt: JwtVerifier | null,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { actor?: RequestActor }>();
 
     const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header) : null;
+    const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,4096})$/.exec(header) : null;
     if (!match) throw new UnauthorizedException('Authorization: Bearer <token> is required');
-    const actor = this.registry.byApiKey(match[1]);
-    if (!actor) throw new UnauthorizedException('the bearer token is not valid');
+    const actor = await this.authenticate(match[1]);
+    if (actor.roles.length === 0) throw new ForbiddenException(`actor "${actor.id}" holds no role`);
 
     const asked = request.headers['x-custodian-role'];
     let role = actor.roles[0];
@@ -55,5 +61,21 @@ export class ActorGuard implements CanActivate {
       throw new ForbiddenException(`role "${role}" may not ${permission ?? 'use this route'}`);
     }
     return true;
+  }
+
+  /** People present JWTs (when configured), services their API keys. */
+  private async authenticate(token: string): Promise<{ id: string; roles: Role[] }> {
+    if (this.jwt && looksLikeJwt(token)) {
+      try {
+        return await this.jwt.verify(token);
+      } catch (error) {
+        throw new UnauthorizedException(
+          error instanceof InvalidTokenError ? error.message : 'the bearer token is not valid',
+        );
+      }
+    }
+    const actor = this.registry.byApiKey(token);
+    if (!actor) throw new UnauthorizedException('the bearer token is not valid');
+    return actor;
   }
 }

@@ -4,7 +4,8 @@ import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { ActorRegistry } from './actor-registry';
 import { ensureEmbeddedActorsFile, loadActors } from './actors-file';
-import { ActorGuard } from './actor.guard';
+import { ActorGuard, JWT_VERIFIER } from './actor.guard';
+import { JwtVerifier } from './jwt-verifier';
 
 @Global()
 @Module({
@@ -24,6 +25,11 @@ import { ActorGuard } from './actor.guard';
         }
         return new ActorRegistry(loadActors(config.actorsFile));
       },
+    },
+    {
+      provide: JWT_VERIFIER,
+      inject: [CUSTODIAN_CONFIG],
+      useFactory: (config: CustodianConfig) => (config.jwt ? JwtVerifier.create(config.jwt) : null),
     },
     { provide: APP_GUARD, useClass: ActorGuard },
   ],

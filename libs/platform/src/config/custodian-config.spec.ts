@@ -67,4 +67,39 @@ describe('loadConfig', () => {
     const key = Buffer.alloc(32, 7).toString('base64');
     expect(loadConfig({ CUSTODIAN_MASTER_KEY: key }).masterKey).toBe(key);
   });
+
+  it('configures JWT verification only with an issuer and exactly one key source', () => {
+    expect(loadConfig({}).jwt).toBeUndefined();
+    expect(
+      loadConfig({
+        CUSTODIAN_JWT_ISSUER: 'https://idp',
+        CUSTODIAN_JWT_JWKS_URL: 'https://idp/jwks',
+      }).jwt,
+    ).toEqual({
+      issuer: 'https://idp',
+      audience: 'custodian',
+      rolesClaim: 'roles',
+      jwksUrl: 'https://idp/jwks',
+    });
+    const problems = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ CUSTODIAN_JWT_ISSUER: 'https://idp' })).toEqual([
+      expect.stringMatching(/^CUSTODIAN_JWT_ISSUER: needs/),
+    ]);
+    expect(problems({ CUSTODIAN_JWT_JWKS_URL: 'https://idp/jwks' })).toEqual([
+      expect.stringMatching(/^CUSTODIAN_JWT_ISSUER: must be set/),
+    ]);
+    expect(
+      problems({
+        CUSTODIAN_JWT_ISSUER: 'https://idp',
+        CUSTODIAN_JWT_JWKS_URL: 'http://idp.example/jwks',
+      }),
+    ).toEqual([expect.stringMatching(/^CUSTODIAN_JWT_JWKS_URL: must be an https URL/)]);
+  });
 });

@@ -10,6 +10,16 @@ export interface CustodianConfig {
   actorsFile: string;
   /** True when no CUSTODIAN_ACTORS_FILE was given: embedded mode may then create the file. */
   actorsFileIsDefault: boolean;
+  /** Verification of people's JWTs; undefined when only API keys are accepted. */
+  jwt:
+    | {
+        issuer: string;
+        audience: string;
+        rolesClaim: string;
+        jwksUrl?: string;
+        publicKeyFile?: string;
+      }
+    | undefined;
   /** The controller named in consent receipts. */
   controller: { name: string; contact: string };
   /** Base64 of 32 bytes, or undefined to generate one into the data dir in embedded mode. */
@@ -71,6 +81,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const host = text('HOST') ?? '127.0.0.1';
   const dataDir = resolve(text('CUSTODIAN_DATA_DIR') ?? './data');
   const actorsFile = resolve(text('CUSTODIAN_ACTORS_FILE') ?? `${dataDir}/actors.json`);
+  const jwtIssuer = text('CUSTODIAN_JWT_ISSUER');
+  const jwksUrl = text('CUSTODIAN_JWT_JWKS_URL');
+  const publicKeyFile = text('CUSTODIAN_JWT_PUBLIC_KEY_FILE');
+  if ((jwksUrl || publicKeyFile) && !jwtIssuer) {
+    problems.push('CUSTODIAN_JWT_ISSUER: must be set when a JWT key source is configured');
+  }
+  if (jwtIssuer && !jwksUrl && !publicKeyFile) {
+    problems.push(
+      'CUSTODIAN_JWT_ISSUER: needs CUSTODIAN_JWT_JWKS_URL or CUSTODIAN_JWT_PUBLIC_KEY_FILE',
+    );
+  }
+  if (jwksUrl && publicKeyFile) {
+    problems.push(
+      'CUSTODIAN_JWT_JWKS_URL: set either it or CUSTODIAN_JWT_PUBLIC_KEY_FILE, not both',
+    );
+  }
+  if (jwksUrl && !/^https:\/\/|^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(jwksUrl)) {
+    problems.push(
+      'CUSTODIAN_JWT_JWKS_URL: must be an https URL (http only on 127.0.0.1 or localhost)',
+    );
+  }
   const controller = {
     name:
       text('CUSTODIAN_CONTROLLER_NAME') ??
@@ -122,6 +153,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     dataDir,
     actorsFile,
     actorsFileIsDefault: text('CUSTODIAN_ACTORS_FILE') === undefined,
+    jwt: jwtIssuer
+      ? {
+          issuer: jwtIssuer,
+          audience: text('CUSTODIAN_JWT_AUDIENCE') ?? 'custodian',
+          rolesClaim: text('CUSTODIAN_JWT_ROLES_CLAIM') ?? 'roles',
+          ...(jwksUrl ? { jwksUrl } : {}),
+          ...(publicKeyFile ? { publicKeyFile: resolve(publicKeyFile) } : {}),
+        }
+      : undefined,
     controller,
     masterKey,
     eventStore: esdb
