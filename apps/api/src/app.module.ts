@@ -12,6 +12,7 @@ import {
 } from '@custodian/platform';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AccessModule } from './access/access.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { PurposesModule } from './purposes/purposes.module';
@@ -34,6 +35,7 @@ export class AppModule {
         ConsentsModule,
         DashboardModule,
         SubjectsModule,
+        AccessModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -1,2 +1,5 @@
 export * from './roles';
 export * from './permissions';
+export * from './masks';
+export * from './role-policy';
+export * from './customer-view';

@@ -36,6 +36,13 @@ export const PERMISSIONS = {
   'subjects.erasure-receipt': ['admin', 'dpo', 'support'],
   /** Everything held about a customer, for access and portability requests. */
   'subjects.dsar': ['admin', 'dpo'],
+  /** The audited read of a customer for a declared purpose (the role policy narrows further). */
+  'subjects.view': ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'],
+  /** Who read or was refused a customer's data. */
+  'subjects.access-log': ['admin', 'dpo'],
+  'policy.read': ['admin', 'dpo'],
+  /** A new version of the role policy (field visibility and masks). */
+  'policy.publish': ['dpo'],
   'catalogue.manage': ['admin', 'dpo'],
   'catalogue.read': ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'],
   /** Aggregates only, never personal values. */

@@ -22,6 +22,7 @@ import {
   Res,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AccessService } from '../access/access.service';
 import { ConsentsService } from '../consents/consents.service';
 import { PurposesService } from '../purposes/purposes.service';
 import { IdempotencyKey } from '../shared/idempotency-key';
@@ -43,6 +44,7 @@ export class SubjectsController {
     private readonly subjects: SubjectsService,
     private readonly consents: ConsentsService,
     private readonly purposes: PurposesService,
+    private readonly access: AccessService,
   ) {}
 
   @Post('subjects')
@@ -98,6 +100,7 @@ export class SubjectsController {
     @Query('phone') phone: string | undefined,
     @Query('purpose', PurposeIdParam) purposeId: string,
     @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
   ) {
     const given = LOOKUP_FIELDS.filter((f) => ({ email, phone })[f] !== undefined);
     if (given.length !== 1) throw badParam('email', 'give exactly one of email or phone');
@@ -113,6 +116,8 @@ export class SubjectsController {
       throw new ForbiddenException(`role "${actor.role}" may not declare purpose "${purposeId}"`);
     }
     const subjectIds = await this.subjects.lookup(field, (field === 'email' ? email : phone)!);
+    // Finding a customer is a read of their data: one audit record per customer returned.
+    await this.access.auditLookup(subjectIds, purposeId, commandMeta(request, actor));
     return { purposeId, subjects: subjectIds.map((subjectId) => ({ subjectId })) };
   }
 
@@ -137,14 +142,16 @@ export class SubjectsController {
   @Get('subjects/:subjectId/dsar')
   @RequirePermission('subjects.dsar')
   async subjectAccess(@Param('subjectId', new UuidParam('subjectId')) subjectId: string) {
-    const [current, history] = await Promise.all([
+    const [current, history, accessLog] = await Promise.all([
       this.consents.state(subjectId, undefined),
       this.consents.history(subjectId),
+      this.access.accessLog(subjectId),
     ]);
-    return this.subjects.subjectAccess(subjectId, {
-      current: current.purposes,
-      history: history.events,
-    });
+    return this.subjects.subjectAccess(
+      subjectId,
+      { current: current.purposes, history: history.events },
+      accessLog,
+    );
   }
 
   @Post('field-catalogue')

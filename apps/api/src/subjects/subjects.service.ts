@@ -165,7 +165,7 @@ export class SubjectsService {
   }
 
   /** Everything held about a customer, decrypted, for access and portability requests. */
-  async subjectAccess(subjectId: string, consents: unknown) {
+  async subjectAccess(subjectId: string, consents: unknown, accessLog: unknown[]) {
     const { state } = await this.current(subjectId);
     if (state.erased) throw gone(subjectId);
     const values = await this.vault.decrypt(subjectId, state.fields);
@@ -184,9 +184,7 @@ export class SubjectsService {
       source: state.source,
       registeredAt: state.registeredAt,
       consents,
-      notIncluded: [
-        'accessLog: reads of personal values are not audited yet, so no access log exists to include',
-      ],
+      accessLog,
     };
   }
 

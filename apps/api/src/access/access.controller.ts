@@ -1,0 +1,105 @@
+import {
+  CurrentActor,
+  PURPOSE_ID_PATTERN,
+  RequirePermission,
+  UuidParam,
+  badParam,
+  type RequestActor,
+} from '@custodian/platform';
+import { ROLES, isRole, type Mask, type Role, type RoleRules } from '@custodian/policy';
+import { parseIsoTimestamp } from '@custodian/domain';
+import { Body, Controller, Get, Param, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { commandMeta } from '../shared/request-meta';
+import { AccessService } from './access.service';
+
+const MASKS: readonly Mask[] = ['full', 'partial', 'hidden'];
+const FLAGS = ['marketing', 'profiling', 'saleOrShare', 'aiProcessing'];
+
+@Controller('v1')
+export class AccessController {
+  constructor(private readonly access: AccessService) {}
+
+  /** The audited read: the customer as the caller's role may see them, for a declared purpose. */
+  @Get('subjects/:subjectId/view')
+  @RequirePermission('subjects.view')
+  async view(
+    @Param('subjectId', new UuidParam('subjectId')) subjectId: string,
+    @Query('purpose') purpose: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    const purposeId =
+      typeof purpose === 'string' && PURPOSE_ID_PATTERN.test(purpose) ? purpose : null;
+    return this.access.view(subjectId, purposeId, { ...commandMeta(request, actor), actor });
+  }
+
+  @Get('subjects/:subjectId/access-log')
+  @RequirePermission('subjects.access-log')
+  async accessLog(@Param('subjectId', new UuidParam('subjectId')) subjectId: string) {
+    return { subjectId, entries: await this.access.accessLog(subjectId) };
+  }
+
+  @Get('policy/roles')
+  @RequirePermission('policy.read')
+  async policy(@Query('asOf') asOf?: string) {
+    if (asOf === undefined) return this.access.policy();
+    const at = parseIsoTimestamp(asOf);
+    if (!at) throw badParam('asOf', 'must be an ISO-8601 timestamp with a time zone');
+    return this.access.policy(at);
+  }
+
+  @Post('policy/roles')
+  @RequirePermission('policy.publish')
+  async publish(
+    @Body() body: unknown,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.access.publishPolicy(parseRoles(body), commandMeta(request, actor));
+  }
+}
+
+/** A whole policy: rules for every shipped role, each field's mask one of full, partial, hidden. */
+function parseRoles(body: unknown): Record<Role, RoleRules> {
+  const roles = (body as { roles?: unknown })?.roles;
+  if (!roles || typeof roles !== 'object' || Array.isArray(roles))
+    throw badParam('roles', 'must be an object of rules per role');
+  for (const name of Object.keys(roles))
+    if (!isRole(name)) throw badParam(`roles.${name}`, 'is not a known role');
+  const parsed = {} as Record<Role, RoleRules>;
+  for (const role of ROLES) {
+    const r = (roles as Record<string, unknown>)[role] as Partial<RoleRules> | undefined;
+    const at = `roles.${role}`;
+    if (!r || typeof r !== 'object') throw badParam(at, 'must be given (every role needs rules)');
+    if (!r.fields || typeof r.fields !== 'object' || Array.isArray(r.fields))
+      throw badParam(`${at}.fields`, 'must map field names to masks');
+    for (const [field, mask] of Object.entries(r.fields)) {
+      if (!/^[a-z][A-Za-z0-9]{0,39}$/.test(field))
+        throw badParam(`${at}.fields`, 'has a field name that is not one');
+      if (!MASKS.includes(mask))
+        throw badParam(`${at}.fields.${field}`, 'must be full, partial or hidden');
+    }
+    if (!MASKS.includes(r.otherFields as Mask))
+      throw badParam(`${at}.otherFields`, 'must be full, partial or hidden');
+    if (typeof r.mayReadCustomers !== 'boolean')
+      throw badParam(`${at}.mayReadCustomers`, 'must be true or false');
+    const conditions = r.consentConditions ?? [];
+    if (!Array.isArray(conditions)) throw badParam(`${at}.consentConditions`, 'must be a list');
+    for (const c of conditions) {
+      if (typeof c?.field !== 'string' || !FLAGS.includes(c?.purposeFlag)) {
+        throw badParam(
+          `${at}.consentConditions`,
+          'each needs a field and a purposeFlag (marketing, profiling, saleOrShare, aiProcessing)',
+        );
+      }
+    }
+    parsed[role] = {
+      fields: { ...r.fields },
+      otherFields: r.otherFields as Mask,
+      mayReadCustomers: r.mayReadCustomers,
+      consentConditions: conditions.map((c) => ({ field: c.field, purposeFlag: c.purposeFlag })),
+    };
+  }
+  return parsed;
+}
