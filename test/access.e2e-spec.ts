@@ -1,10 +1,13 @@
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import { DEFAULT_ROLE_POLICY } from '@custodian/policy';
+import { ProjectionRunner } from '@custodian/projections';
+import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import {
   consentBody,
   purposeBody,
   Scenario,
   startTestApp,
+  waitFor,
   type ApiClient,
   type TestApp,
 } from '@test/support';
@@ -215,6 +218,24 @@ describe('purpose-bound, audited reads of customers (HTTP, embedded stores)', ()
     const sales = await view('sales');
     expect(sales.body.fields.phone).toBe('+7 *** ***-45-67');
     expect(sales.body.policyVersion).toBe(1);
+    // The customer views are rebuilt for the new version and swapped in.
+    const runner = t.app.get(ProjectionRunner);
+    await waitFor(
+      async () =>
+        runner
+          .status()
+          .some((s) => s.name === 'customer_views' && s.activeVersion === 2 && s.state === 'live'),
+      10_000,
+    );
+    const card = await t.app
+      .get<ReadStore>(READ_STORE)
+      .get(runner.collectionFor('customer_views'), subjectId);
+    expect(card).toMatchObject({
+      policyVersion: 1,
+      roles: { sales: { phone: 'partial' }, service: { phone: 'full' } },
+    });
+    expect(JSON.stringify(card)).not.toMatch(/Ivan|Petrov|ivan@example/);
+    expect((await view('sales')).body.fields.phone).toBe('+7 *** ***-45-67');
     expect(
       (await as.dpo.get(`/v1/policy/roles?asOf=${encodeURIComponent(beforePublish)}`)).body.version,
     ).toBe(0);

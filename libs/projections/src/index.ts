@@ -9,3 +9,4 @@ export * from './consent/consent-state.projection';
 export * from './consent/consent-receipts.projection';
 export * from './consent/consent-daily.projection';
 export * from './subjects/subjects.projection';
+export * from './access/customer-views.projection';

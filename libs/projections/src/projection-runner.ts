@@ -49,7 +49,8 @@ export interface ProjectionRunnerOptions {
  * changed is rebuilt into a fresh collection while the old one keeps serving, then swapped in.
  */
 export class ProjectionRunner {
-  private readonly workers: ProjectionWorker[];
+  private workers: ProjectionWorker[];
+  private started = false;
   private readonly batchSize: number;
 
   constructor(
@@ -74,6 +75,31 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     await this.reads.ensureCollection({ name: PROJECTIONS_CATALOG });
     await Promise.all(this.workers.map((worker) => worker.start()));
+    this.started = true;
+  }
+
+  /**
+   * Swaps in another definition of a running projection (a new version is rebuilt into a
+   * fresh collection while the current one keeps serving, and takes over once caught up).
+   */
+  async replace(definition: ProjectionDefinition<JsonObject>): Promise<void> {
+    validateDefinition(definition);
+    const index = this.workers.findIndex((w) => w.name === definition.name);
+    if (index < 0) throw new Error(`no projection named "${definition.name}"`);
+    const replacement = new ProjectionWorker(
+      definition,
+      this.events,
+      this.reads,
+      this.batchSize,
+      this.options,
+    );
+    if (this.started) await this.workers[index].stop();
+    this.workers = this.workers.map((w, i) => (i === index ? replacement : w));
+    if (this.started) await replacement.start();
+  }
+
+  definitionOf(name: string): ProjectionDefinition<JsonObject> | undefined {
+    return this.workers.find((w) => w.name === name)?.definition;
   }
 
   async stop(): Promise<void> {
@@ -127,19 +153,19 @@ class ProjectionWorker {
   private waiters: Array<{ position: string; resolve(): void }> = [];
 
   constructor(
-    private readonly def: ProjectionDefinition<JsonObject>,
+    readonly definition: ProjectionDefinition<JsonObject>,
     private readonly events: EventStore,
     private readonly reads: ReadStore,
     private readonly batchSize: number,
     private readonly options: ProjectionRunnerOptions,
   ) {
-    this.name = def.name;
-    const types = def.eventTypes === 'all' ? null : new Set(def.eventTypes);
+    this.name = definition.name;
+    const types = definition.eventTypes === 'all' ? null : new Set(definition.eventTypes);
     this.handles = types ? (type) => types.has(type) : () => true;
   }
 
   async start(): Promise<void> {
-    const { name, version } = this.def;
+    const { name, version } = this.definition;
     const entry = await readCatalogEntry(this.reads, name);
     if (entry?.active.version === version) {
       this.active = this.target = entry.active;
@@ -181,8 +207,8 @@ class ProjectionWorker {
 
   status(): ProjectionStatus {
     return {
-      name: this.def.name,
-      version: this.def.version,
+      name: this.definition.name,
+      version: this.definition.version,
       activeVersion: this.active.version,
       state: this.state,
       position: this.position,
@@ -220,7 +246,7 @@ class ProjectionWorker {
   private ensureTarget(): Promise<void> {
     return this.reads.ensureCollection({
       name: this.target.collection,
-      indexes: [...(this.def.indexes ?? [])],
+      indexes: [...(this.definition.indexes ?? [])],
     });
   }
 
@@ -265,13 +291,13 @@ class ProjectionWorker {
   private async applyBatch(batch: RecordedEvent[]): Promise<void> {
     const collection = this.target.collection;
     const relevant = batch.filter((event) => this.handles(event.type));
-    const idsByEvent = relevant.map((event) => this.def.documentIds(event));
+    const idsByEvent = relevant.map((event) => this.definition.documentIds(event));
     const loaded = await this.reads.getMany(collection, [...new Set(idsByEvent.flat())]);
     const touched = new Map<string, JsonObject | null>();
     relevant.forEach((event, i) => {
       for (const id of idsByEvent[i]) {
         const current = touched.has(id) ? touched.get(id)! : (loaded.get(id) ?? null);
-        touched.set(id, this.def.apply(current, event, id));
+        touched.set(id, this.definition.apply(current, event, id));
       }
     });
     const last = batch[batch.length - 1];
@@ -296,7 +322,7 @@ class ProjectionWorker {
       this.active = this.target;
       await this.reads.dropCollection(previous.collection);
       this.options.logger?.log(
-        `projection ${this.name} rebuilt as v${this.def.version} and swapped in`,
+        `projection ${this.name} rebuilt as v${this.definition.version} and swapped in`,
       );
     }
     this.state = 'live';

@@ -1,19 +1,14 @@
 import {
-  consentDecider,
-  consentStream,
   effectiveStatus,
-  fold,
-  notFound,
   gone,
-  subjectDecider,
-  subjectStream,
-  type ConsentEvent,
+  notFound,
+  type PurposeConsent,
   type PurposeState,
-  type SubjectEvent,
 } from '@custodian/domain';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import {
   FieldVault,
+  ProjectionReader,
   toNewEvent,
   WriteTracker,
   type CommandMeta,
@@ -24,11 +19,14 @@ import {
   policyAt,
   publishPolicy,
   ROLE_POLICY_STREAM,
+  type Mask,
+  type Role,
   type RolePolicy,
   type RolePolicyPublished,
   type RoleRules,
-  type Role,
 } from '@custodian/policy';
+import type { CustomerViewsDocument } from '@custodian/projections';
+import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import {
   BadRequestException,
   ForbiddenException,
@@ -44,7 +42,8 @@ const POLICY_CACHE_MS = 1000;
 /**
  * Reads of personal values are audited by construction: the same request that returns a
  * customer's values appends `FieldsAccessed`, and if that append fails nothing is returned.
- * A refused read appends `AccessDenied` with its reason.
+ * A refused read appends `AccessDenied` with its reason. The customer card comes from the
+ * customer_views projection (per role: visible fields as ciphertext, masks, consent badges).
  */
 @Injectable()
 export class AccessService {
@@ -52,39 +51,36 @@ export class AccessService {
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly vault: FieldVault,
     private readonly purposes: PurposesService,
     private readonly writes: WriteTracker,
+    private readonly projections: ProjectionReader,
   ) {}
 
-  /** The customer as the caller's role may see them for the declared purpose. */
-  /** `purposeId` is null when the caller declared none (or a malformed one): refused, and audited. */
+  /**
+   * The customer as the caller's role may see them for the declared purpose. `purposeId` is
+   * null when the caller declared none (or a malformed one): refused, and audited.
+   */
   async view(
     subjectId: string,
     purposeId: string | null,
     meta: CommandMeta & { actor: RequestActor },
   ) {
-    const history = (await this.events.readStream(
-      subjectStream(subjectId),
-    )) as unknown as SubjectEvent[];
-    const subject = fold(subjectDecider, history);
-    if (!subject) throw notFound('subjectId', `subject ${subjectId} is not registered`);
-    if (subject.erased) throw gone(subjectId);
+    const card = await this.card(subjectId);
+    if (!card) throw notFound('subjectId', `subject ${subjectId} is not registered`);
+    if (card.erased) throw gone(subjectId);
 
     const policy = await this.policy();
     const rules = policy.roles[meta.actor.role];
     const purpose = purposeId === null ? null : await this.purposes.current(purposeId);
     const all = [...(await this.purposes.all()).values()];
-    const consents = fold(
-      consentDecider,
-      (await this.events.readStream(consentStream(subjectId))) as unknown as ConsentEvent[],
-    );
     const refusal = this.refusal(
       rules,
       meta.actor.role,
       purpose,
       purposeId,
-      consents.purposes,
+      card.consents,
       meta.now,
     );
     if (refusal) {
@@ -109,18 +105,38 @@ export class AccessService {
         : new ForbiddenException(body);
     }
 
-    const values = await this.vault.decrypt(subjectId, subject.fields);
+    // The card's masks were built for one policy version; while a newer one is being rebuilt,
+    // the policy in force decides.
+    const masks: Record<string, Mask> =
+      card.policyVersion === policy.version && card.roles[meta.actor.role]
+        ? card.roles[meta.actor.role]
+        : Object.fromEntries(
+            Object.keys(card.fields).map((f) => [f, rules.fields[f] ?? rules.otherFields]),
+          );
+    // Only what the role may see is decrypted.
+    const visible = Object.fromEntries(
+      Object.entries(card.fields).filter(([f]) => masks[f] !== 'hidden'),
+    );
+    const values = await this.vault.decrypt(subjectId, visible);
     if (values === null) throw gone(subjectId);
     const grantedFlags = new Set<string>();
     for (const p of all) {
       if (
         p.status !== 'active' ||
-        effectiveStatus(consents.purposes[p.purposeId], p, meta.now) !== 'granted'
+        effectiveStatus(card.consents[p.purposeId], p, meta.now) !== 'granted'
       )
         continue;
       for (const [flag, on] of Object.entries(p.flags)) if (on) grantedFlags.add(flag);
     }
-    const view = customerView(rules, values, grantedFlags);
+    const view = customerView(
+      { ...rules, fields: masks, otherFields: 'hidden' },
+      values,
+      grantedFlags,
+    );
+    const shown: Record<string, Mask> = {
+      ...Object.fromEntries(Object.keys(card.fields).map((f) => [f, 'hidden' as Mask])),
+      ...view.masks,
+    };
     await this.append(subjectId, meta, {
       type: 'FieldsAccessed',
       data: {
@@ -129,7 +145,7 @@ export class AccessService {
         role: meta.actor.role,
         purposeId: purposeId!,
         via: 'view',
-        fields: Object.entries(view.masks).map(([name, mask]) => ({ name, mask })),
+        fields: Object.entries(shown).map(([name, mask]) => ({ name, mask })),
         policyVersion: policy.version,
         requestId: meta.requestId,
         at: meta.now.toISOString(),
@@ -139,7 +155,7 @@ export class AccessService {
       .filter((p) => p.status === 'active')
       .map((p) => ({
         purposeId: p.purposeId,
-        status: effectiveStatus(consents.purposes[p.purposeId], p, meta.now),
+        status: effectiveStatus(card.consents[p.purposeId], p, meta.now),
       }));
     return {
       subjectId,
@@ -147,9 +163,21 @@ export class AccessService {
       role: meta.actor.role,
       policyVersion: policy.version,
       fields: view.fields,
-      masks: view.masks,
+      masks: shown,
       consents: badges,
     };
+  }
+
+  /** The customer's card from the customer_views projection, once it holds this process's own writes. */
+  private async card(subjectId: string): Promise<CustomerViewsDocument | null> {
+    const own = [this.writes.lastPosition('subject'), this.writes.lastPosition('consent')].filter(
+      (p): p is string => p !== undefined,
+    );
+    const position = own.sort((a, b) => this.events.comparePositions(a, b)).at(-1);
+    if (position) await this.projections.catchUp('customer_views', { position });
+    const collection = await this.projections.collection('customer_views');
+    const doc = (await this.reads.get(collection, subjectId)) as CustomerViewsDocument | null;
+    return doc?.registered ? doc : null;
   }
 
   /** One audit record per customer a lookup returned (the lookup itself shows no values). */
@@ -232,7 +260,7 @@ export class AccessService {
     role: string,
     purpose: PurposeState | null,
     purposeId: string | null,
-    consents: Record<string, Parameters<typeof effectiveStatus>[0]>,
+    consents: Record<string, PurposeConsent>,
     now: Date,
   ): string | null {
     if (purposeId === null) return 'no_purpose_declared';

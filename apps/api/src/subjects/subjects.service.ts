@@ -28,12 +28,11 @@ import {
   CUSTODIAN_CONFIG,
   ErasureService,
   FieldVault,
-  PROJECTION_DEFINITIONS,
   ProjectionReader,
   type CommandMeta,
   type CustodianConfig,
 } from '@custodian/platform';
-import { checkpointName, readCatalogEntry } from '@custodian/projections';
+import { checkpointName, ProjectionRunner, readCatalogEntry } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -54,6 +53,7 @@ export class SubjectsService {
     @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(KEY_STORE) private readonly keyStore: KeyStore,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
+    private readonly runner: ProjectionRunner,
   ) {}
 
   async register(profile: Record<string, unknown>, source: string, meta: CommandMeta) {
@@ -142,7 +142,7 @@ export class SubjectsService {
     const data = (event as unknown as SubjectEvent & { type: 'SubjectErased' }).data;
     const tombstone = await this.keyStore.destroyed(subjectId);
     const projections = await Promise.all(
-      PROJECTION_DEFINITIONS.map(async ({ name }) => {
+      this.runner.status().map(async ({ name }) => {
         const entry = await readCatalogEntry(this.reads, name);
         const checkpoint =
           entry && (await this.reads.getCheckpoint(checkpointName(entry.active.collection)));

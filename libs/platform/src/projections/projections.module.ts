@@ -1,9 +1,16 @@
 import type { JsonObject } from '@custodian/domain';
 import { EVENT_STORE, EventStore } from '@custodian/event-store';
 import {
+  policyAt,
+  ROLE_POLICY_STREAM,
+  type RolePolicy,
+  type RolePolicyPublished,
+} from '@custodian/policy';
+import {
   consentDailyProjection,
   consentReceiptsProjection,
   consentStateProjection,
+  customerViewsProjection,
   eventCountsProjection,
   ProjectionDefinition,
   ProjectionRunner,
@@ -20,18 +27,32 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
-import { ProjectionReader } from './projection-reader';
 import type { CustodianConfig } from '../config/custodian-config';
+import { ProjectionReader } from './projection-reader';
 
-/** Every projection the product runs; features add theirs here. */
-export const PROJECTION_DEFINITIONS = [
-  eventCountsProjection,
-  purposesProjection,
-  consentStateProjection,
-  consentReceiptsProjection,
-  consentDailyProjection,
-  subjectsProjection,
-] as unknown as readonly ProjectionDefinition<JsonObject>[];
+/** Every projection the product runs; features add theirs here. The customer views follow the role policy. */
+export function projectionDefinitions(
+  policy: RolePolicy,
+): readonly ProjectionDefinition<JsonObject>[] {
+  return [
+    eventCountsProjection,
+    purposesProjection,
+    consentStateProjection,
+    consentReceiptsProjection,
+    consentDailyProjection,
+    subjectsProjection,
+    customerViewsProjection(policy),
+  ] as unknown as readonly ProjectionDefinition<JsonObject>[];
+}
+
+const POLICY_WATCH_MS = 1000;
+
+async function currentPolicy(events: EventStore): Promise<RolePolicy> {
+  return policyAt(
+    (await events.readStream(ROLE_POLICY_STREAM)) as unknown as RolePolicyPublished[],
+    new Date(),
+  );
+}
 
 /**
  * Provides the ProjectionRunner. It runs the projections when this process is the projector
@@ -43,13 +64,18 @@ export const PROJECTION_DEFINITIONS = [
     {
       provide: ProjectionRunner,
       inject: [EVENT_STORE, READ_STORE, CUSTODIAN_CONFIG],
-      useFactory: (events: EventStore, reads: ReadStore, config: CustodianConfig) => {
+      useFactory: async (events: EventStore, reads: ReadStore, config: CustodianConfig) => {
         const logger = new Logger('Projections');
-        return new ProjectionRunner(events, reads, PROJECTION_DEFINITIONS, {
-          batchSize: config.projectionBatchSize,
-          lingerMs: config.projectionLingerMs,
-          logger: { log: (m) => logger.log(m), error: (m) => logger.error(m) },
-        });
+        return new ProjectionRunner(
+          events,
+          reads,
+          projectionDefinitions(await currentPolicy(events)),
+          {
+            batchSize: config.projectionBatchSize,
+            lingerMs: config.projectionLingerMs,
+            logger: { log: (m) => logger.log(m), error: (m) => logger.error(m) },
+          },
+        );
       },
     },
     ProjectionReader,
@@ -59,9 +85,12 @@ export const PROJECTION_DEFINITIONS = [
 export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ProjectionsModule.name);
   private started = false;
+  private watcher: NodeJS.Timeout | undefined;
+  private checking: Promise<void> | undefined;
 
   constructor(
     private readonly runner: ProjectionRunner,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
   ) {}
 
@@ -69,10 +98,32 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationS
     if (this.config.projector !== 'in-process') return;
     await this.runner.start();
     this.started = true;
-    this.logger.log(`running ${PROJECTION_DEFINITIONS.length} projection(s) in this process`);
+    this.logger.log(`running ${this.runner.status().length} projection(s) in this process`);
+    // A new role-policy version, published by any process, rebuilds the customer views.
+    this.watcher = setInterval(() => {
+      this.checking ??= this.followPolicy()
+        .catch((error: unknown) =>
+          this.logger.error(`policy check failed: ${(error as Error).message}`),
+        )
+        .finally(() => (this.checking = undefined));
+    }, POLICY_WATCH_MS);
+    this.watcher.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.watcher) clearInterval(this.watcher);
+    await this.checking;
     if (this.started) await this.runner.stop();
+  }
+
+  private async followPolicy(): Promise<void> {
+    const policy = await currentPolicy(this.events);
+    const current = this.runner.definitionOf('customer_views');
+    if (current && current.version !== policy.version + 1) {
+      this.logger.log(`role policy v${policy.version}: rebuilding the customer views`);
+      await this.runner.replace(
+        customerViewsProjection(policy) as unknown as ProjectionDefinition<JsonObject>,
+      );
+    }
   }
 }

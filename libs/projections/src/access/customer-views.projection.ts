@@ -1,0 +1,115 @@
+import {
+  CONSENT_EVENT_TYPES,
+  consentDecider,
+  SUBJECT_EVENT_TYPES,
+  subjectDecider,
+  type ConsentEvent,
+  type JsonObject,
+  type PurposeConsent,
+  type SubjectEvent,
+  type SubjectState,
+} from '@custodian/domain';
+import { ROLES, type Mask, type Role, type RolePolicy } from '@custodian/policy';
+import type { ProjectionDefinition } from '../projection.definition';
+
+export interface CustomerViewsDocument extends JsonObject {
+  subjectId: string;
+  keyId: string;
+  source: string;
+  /** False while only consents are known (they may be recorded before a profile exists). */
+  registered: boolean;
+  registeredAt: string;
+  policyVersion: number;
+  erased: boolean;
+  /** Every field's ciphertext; a role sees those its mask does not hide. */
+  fields: Record<string, string>;
+  /** Per role: how each field is shown (consent conditions are applied when read). */
+  roles: Record<string, Record<string, Mask>>;
+  /** The customer's last decision per purpose: the consent badges of the card. */
+  consents: Record<string, PurposeConsent & JsonObject>;
+}
+
+/**
+ * What each role sees on the customer card, per customer: the visible field set (as
+ * ciphertext), the mask for each field, and the consent badges. Built for one version of the
+ * role policy: publishing a new version gives a new definition version, which the runner
+ * rebuilds into a fresh collection and swaps in once caught up.
+ */
+export function customerViewsProjection(
+  policy: RolePolicy,
+): ProjectionDefinition<CustomerViewsDocument> {
+  const masksFor = (fields: Record<string, string>): Record<string, Record<string, Mask>> =>
+    Object.fromEntries(
+      ROLES.map((role: Role) => {
+        const rules = policy.roles[role];
+        return [
+          role,
+          Object.fromEntries(
+            Object.keys(fields).map((f) => [f, rules.fields[f] ?? rules.otherFields]),
+          ),
+        ];
+      }),
+    );
+  return {
+    name: 'customer_views',
+    version: policy.version + 1,
+    eventTypes: [...SUBJECT_EVENT_TYPES, ...CONSENT_EVENT_TYPES],
+    documentIds: (event) => [String(event.data.subjectId)],
+    apply: (doc, event) => {
+      if (event.type === 'ConsentGranted' || event.type === 'ConsentRevoked') {
+        const e = event as unknown as ConsentEvent;
+        const decided = consentDecider.evolve({ purposes: {} }, e).purposes[e.data.purposeId];
+        const base = doc ?? unregistered(e.data.subjectId, policy.version);
+        return {
+          ...base,
+          consents: {
+            ...base.consents,
+            [e.data.purposeId]: decided as PurposeConsent & JsonObject,
+          },
+        };
+      }
+      const previous: SubjectState | null = doc?.registered
+        ? {
+            subjectId: doc.subjectId,
+            keyId: doc.keyId,
+            source: doc.source,
+            fields: doc.fields,
+            registeredAt: doc.registeredAt,
+            erased: doc.erased
+              ? { at: '', reason: 'data_subject_request', keyId: doc.keyId }
+              : null,
+          }
+        : null;
+      const state = subjectDecider.evolve(previous, event as unknown as SubjectEvent);
+      if (!state) return null;
+      const erased = state.erased !== null;
+      return {
+        subjectId: state.subjectId,
+        keyId: state.keyId,
+        source: state.source,
+        registered: true,
+        registeredAt: state.registeredAt,
+        policyVersion: policy.version,
+        erased,
+        fields: erased ? {} : state.fields,
+        roles: erased ? {} : masksFor(state.fields),
+        consents: doc?.consents ?? {},
+      };
+    },
+  };
+}
+
+function unregistered(subjectId: string, policyVersion: number): CustomerViewsDocument {
+  return {
+    subjectId,
+    keyId: '',
+    source: '',
+    registered: false,
+    registeredAt: '',
+    policyVersion,
+    erased: false,
+    fields: {},
+    roles: {},
+    consents: {},
+  };
+}

@@ -1,0 +1,296 @@
+import { PERMISSIONS, ROLES, type Permission, type Role } from '@custodian/policy';
+import {
+  ApiClient,
+  consentBody,
+  newSubjectId,
+  purposeBody,
+  Scenario,
+  startTestApp,
+  type JsonResponse,
+  type TestApp,
+} from '@test/support';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * OWASP API5 (broken function-level authorization): every /v1 route × every role, asserting the
+ * guard refuses exactly the roles PERMISSIONS does not list, and lets the others through.
+ * OWASP API1 (broken object-level authorization): a few checks that guessing ids reaches nothing.
+ */
+
+type Method = 'GET' | 'POST' | 'PATCH';
+type Route = readonly [method: Method, path: string, permission: Permission];
+
+/** Every /v1 route, copied from the controllers' @RequirePermission (a new route must be added here). */
+const ROUTES: readonly Route[] = [
+  // purposes.controller.ts
+  ['POST', '/v1/purposes', 'purposes.manage'],
+  ['POST', '/v1/purposes/:purposeId/notices', 'purposes.manage'],
+  ['POST', '/v1/purposes/:purposeId/activate', 'purposes.activate'],
+  ['POST', '/v1/purposes/:purposeId/retire', 'purposes.manage'],
+  ['GET', '/v1/purposes', 'purposes.read'],
+  ['GET', '/v1/purposes/:purposeId', 'purposes.read'],
+  // consents.controller.ts
+  ['POST', '/v1/subjects/:subjectId/consents', 'consents.record'],
+  ['GET', '/v1/subjects/:subjectId/consents', 'consents.read'],
+  ['GET', '/v1/subjects/:subjectId/consents/history', 'consents.history'],
+  ['GET', '/v1/consent-receipts/:receiptId', 'receipts.read'],
+  ['POST', '/v1/consent-gate', 'consents.gate'],
+  // subjects.controller.ts
+  ['POST', '/v1/subjects', 'subjects.register'],
+  ['PATCH', '/v1/subjects/:subjectId/profile', 'subjects.update'],
+  ['GET', '/v1/subjects', 'subjects.lookup'],
+  ['POST', '/v1/subjects/:subjectId/erasure', 'subjects.erase'],
+  ['GET', '/v1/subjects/:subjectId/erasure', 'subjects.erasure-receipt'],
+  ['GET', '/v1/subjects/:subjectId/dsar', 'subjects.dsar'],
+  ['POST', '/v1/field-catalogue', 'catalogue.manage'],
+  ['GET', '/v1/field-catalogue', 'catalogue.read'],
+  // access.controller.ts
+  ['GET', '/v1/subjects/:subjectId/view', 'subjects.view'],
+  ['GET', '/v1/subjects/:subjectId/access-log', 'subjects.access-log'],
+  ['GET', '/v1/policy/roles', 'policy.read'],
+  ['POST', '/v1/policy/roles', 'policy.publish'],
+  // dashboard.controller.ts
+  ['GET', '/v1/dashboard/consents', 'dashboard.read'],
+  ['GET', '/v1/dashboard/consents/daily', 'dashboard.read'],
+];
+
+/**
+ * The methods a route answers: Fastify exposes a HEAD route for every GET (same handler, so the
+ * same guard), and HEAD is checked like any other method.
+ */
+const methodsOf = (method: Method): string[] => (method === 'GET' ? ['GET', 'HEAD'] : [method]);
+
+/** Syntactically valid values for path parameters; a new parameter must be given one here. */
+const PARAM_VALUES: Record<string, () => string> = {
+  subjectId: newSubjectId,
+  receiptId: newSubjectId,
+  purposeId: () => 'newsletter',
+};
+
+function fill(path: string): string {
+  return path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const value = PARAM_VALUES[name];
+    if (!value) throw new Error(`no test value for path parameter :${name} in ${path}`);
+    return value();
+  });
+}
+
+/**
+ * An empty JSON object for methods with a body: the guard runs before the validation pipe, so a
+ * permitted role is refused by validation (400), never by authorization. (A POST with a JSON
+ * content type and no body at all would be refused by Fastify's parser before the guard runs.)
+ */
+const bodyFor = (method: string) => (method === 'POST' || method === 'PATCH' ? {} : undefined);
+
+/**
+ * Every route Fastify registered, as method + full path, read from `printRoutes({ commonPrefix:
+ * false })`. Fastify 5 has no public route list, and an `onRoute` hook would have to be added
+ * before Nest registers the routes; the printed tree is complete, and each parsed route is
+ * confirmed with `hasRoute` below so a change in the print format cannot silently drop routes.
+ */
+function registeredRoutes(fastify: FastifyInstance): Array<{ method: string; path: string }> {
+  const routes: Array<{ method: string; path: string }> = [];
+  const parents: string[] = [];
+  for (const line of fastify.printRoutes({ commonPrefix: false }).split('\n')) {
+    if (!line.trim()) continue;
+    const match = /^((?:│ {3}| {4})*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line.trimEnd());
+    if (!match) throw new Error(`cannot read the printRoutes line ${JSON.stringify(line)}`);
+    const depth = match[1].length / 4;
+    parents.length = depth;
+    const path = (depth > 0 ? parents[depth - 1] : '') + match[2];
+    parents.push(path);
+    for (const method of match[3]?.split(', ') ?? []) routes.push({ method, path });
+  }
+  return routes;
+}
+
+const ACTORS = ROLES.map((role) => ({ id: `${role}-1`, roles: [role] }));
+const BAD_TOKEN = 'not-a-key-of-anyone-0123456789abcdef';
+
+const allowed = (role: Role, permission: Permission) =>
+  (PERMISSIONS[permission] as readonly Role[]).includes(role);
+
+const MATRIX = ROUTES.flatMap(([routeMethod, path, permission]) =>
+  methodsOf(routeMethod).flatMap((method) =>
+    ROLES.map((role) => ({
+      method,
+      path,
+      permission,
+      role,
+      expected: allowed(role, permission) ? 'allowed' : '403',
+    })),
+  ),
+);
+
+const EVERY_ROUTE = ROUTES.flatMap(([routeMethod, path, permission]) =>
+  methodsOf(routeMethod).map((method) => ({ method, path, permission })),
+);
+
+describe('authorization matrix: every /v1 route × every role (HTTP, embedded stores)', () => {
+  let t: TestApp;
+  let scenario: Scenario;
+  let as: Record<Role, ApiClient>;
+
+  beforeAll(async () => {
+    t = await startTestApp({}, ACTORS);
+    scenario = new Scenario(t);
+    as = Object.fromEntries(ROLES.map((role) => [role, scenario.client(`${role}-1`)])) as Record<
+      Role,
+      ApiClient
+    >;
+  });
+  afterAll(async () => t.close());
+
+  const send = (client: ApiClient, method: string, path: string, headers = {}) =>
+    client.request(method, fill(path), bodyFor(method), headers);
+
+  describe('the table is complete', () => {
+    it('lists every /v1 route the app registered, and registers every route it lists', () => {
+      const fastify = t.app.getHttpAdapter().getInstance() as FastifyInstance;
+      const registered = registeredRoutes(fastify);
+      // The parse found real routes: each is known to the router, and the public one is there.
+      expect(registered).toContainEqual({ method: 'GET', path: '/health' });
+      for (const { method, path } of registered)
+        expect({ method, path, known: fastify.hasRoute({ method, url: path }) }).toEqual({
+          method,
+          path,
+          known: true,
+        });
+
+      const listed = new Set(EVERY_ROUTE.map(({ method, path }) => `${method} ${path}`));
+      const unlisted = registered
+        .filter(({ path }) => path === '/v1' || path.startsWith('/v1/'))
+        .map(({ method, path }) => `${method} ${path}`)
+        .filter((route) => !listed.has(route));
+      expect(unlisted).toEqual([]);
+
+      const missing = ROUTES.filter(
+        ([method, path]) => !fastify.hasRoute({ method, url: path }),
+      ).map(([method, path]) => `${method} ${path}`);
+      expect(missing).toEqual([]);
+      expect(new Set(ROUTES.map(([m, p]) => `${m} ${p}`)).size).toBe(ROUTES.length);
+    });
+
+    it('names only permissions that exist, and every permission is used by some route', () => {
+      const used = new Set(ROUTES.map(([, , permission]) => permission));
+      expect([...used].filter((p) => !(p in PERMISSIONS))).toEqual([]);
+      expect(Object.keys(PERMISSIONS).filter((p) => !used.has(p as Permission))).toEqual([]);
+    });
+  });
+
+  describe('function-level authorization (API5)', () => {
+    it.each(MATRIX)(
+      '$method $path as $role ($permission) → $expected',
+      async ({ method, path, permission, role, expected }) => {
+        const response = await send(as[role], method, path);
+        if (expected === '403') {
+          expect(response.status).toBe(403);
+          // The refusal is the guard's, for the permission the table names (HEAD has no body).
+          if (method !== 'HEAD')
+            expect(response.body.message).toBe(`role "${role}" may not ${permission}`);
+        } else {
+          // Any answer but 401/403 (400, 404, 409...): the guard let the request through.
+          const refused = response.status === 401 || response.status === 403;
+          expect(refused ? `${response.status}: ${response.body?.message}` : 'let through').toBe(
+            'let through',
+          );
+        }
+      },
+    );
+  });
+
+  describe('authentication', () => {
+    it.each(EVERY_ROUTE)('$method $path without a token → 401', async ({ method, path }) => {
+      const response = await send(new ApiClient(t.baseUrl, null), method, path);
+      expect(response.status).toBe(401);
+    });
+
+    it.each(EVERY_ROUTE)('$method $path with a bad token → 401', async ({ method, path }) => {
+      const response = await send(new ApiClient(t.baseUrl, BAD_TOKEN), method, path);
+      expect(response.status).toBe(401);
+    });
+
+    it.each(EVERY_ROUTE)(
+      '$method $path with X-Custodian-Role naming a role the actor does not hold → 403',
+      async ({ method, path, permission }) => {
+        // An actor permitted on this route names another role: refused although its own may.
+        const holder = PERMISSIONS[permission][0];
+        const others = ROLES.filter((role) => role !== holder);
+        const named = others.find((role) => allowed(role, permission)) ?? others[0];
+        const actor = as[holder];
+        expect(named).not.toBe(holder);
+        expect((await send(actor.as(named), method, path)).status).toBe(403);
+        expect((await send(actor.as('superuser'), method, path)).status).toBe(403);
+      },
+    );
+
+    it('serves GET /health without a token', async () => {
+      const response = await new ApiClient(t.baseUrl, null).get('/health');
+      expect([200, 503]).toContain(response.status);
+    });
+  });
+
+  describe('object-level authorization (API1)', () => {
+    let subjectId: string;
+    let receiptId: string;
+
+    beforeAll(async () => {
+      // A purpose that justifies `email`, so a customer can be registered with one.
+      await scenario.activePurpose(as.admin, as.dpo, 'bola-contact', {
+        assessment: { ...purposeBody('x').assessment, minimumFields: ['email'] },
+      });
+      const registered = await as.service.post('/v1/subjects', {
+        profile: { email: 'bola@example.com' },
+        source: 'web-signup',
+      });
+      expect(registered.status).toBe(201);
+      subjectId = registered.body.subjectId;
+      const granted = await as.service.post(
+        `/v1/subjects/${subjectId}/consents`,
+        consentBody('bola-contact'),
+      );
+      expect(granted.status).toBe(201);
+      receiptId = granted.body.receiptId;
+    });
+
+    const expectNotFoundWithoutData = (response: JsonResponse) => {
+      expect(response.status).toBe(404);
+      expect(response.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+      expect(Object.keys(response.body).sort()).toEqual(
+        expect.arrayContaining(['error', 'message', 'statusCode']),
+      );
+      for (const leak of ['profile', 'fields', 'purposes', 'subjectId', 'evidence'])
+        expect(response.body).not.toHaveProperty(leak);
+    };
+
+    it('a service reading a guessed consent receipt id gets 404, its real one 200', async () => {
+      expectNotFoundWithoutData(await as.service.get(`/v1/consent-receipts/${newSubjectId()}`));
+      const real = await as.service.get(`/v1/consent-receipts/${receiptId}`);
+      expect(real.status).toBe(200);
+      expect(real.body).toMatchObject({ recordId: receiptId });
+    });
+
+    it('a role without receipts.read cannot read a real receipt by its id', async () => {
+      const response = await as.sales.get(`/v1/consent-receipts/${receiptId}`);
+      expect(response.status).toBe(403);
+      expect(JSON.stringify(response.body)).not.toContain(subjectId);
+    });
+
+    it('viewing a guessed subject id is 404, whatever the declared purpose', async () => {
+      for (const role of ['service', 'admin'] as const)
+        expectNotFoundWithoutData(
+          await as[role].get(`/v1/subjects/${newSubjectId()}/view?purpose=bola-contact`),
+        );
+    });
+
+    it.each(['access-log', 'dsar'])(
+      'sales cannot read /%s of a real subject; a DPO can',
+      async (resource) => {
+        const refused = await as.sales.get(`/v1/subjects/${subjectId}/${resource}`);
+        expect(refused.status).toBe(403);
+        expect(JSON.stringify(refused.body)).not.toContain('bola@example.com');
+        expect((await as.dpo.get(`/v1/subjects/${subjectId}/${resource}`)).status).toBe(200);
+      },
+    );
+  });
+});
