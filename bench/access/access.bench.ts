@@ -1,0 +1,817 @@
+/**
+ * bench/access: audited reads per second over HTTP. The built API (`dist/apps/api/src/main.js`)
+ * runs on 127.0.0.1 with the embedded SQLite stores and a fresh data dir for each run. The bench
+ * registers N customers, then reads `GET /v1/subjects/{id}/view?purpose=crm-care` as a sales
+ * actor from 64 connections, each request for a random one of the N customers. The server
+ * appends a `FieldsAccessed` event before it answers each read, so this measures the audited
+ * read path.
+ *
+ *   npm run bench:access                         # 3 runs: 2,000 customers, 2 s warm-up + 10 s
+ *   npm run bench:access -- --quick              # 1 short run with 300 customers
+ *   npm run bench:access -- --runs=5 --duration=20 --customers=10000
+ *   npm run bench:access -- --profile            # also CPU-profile the server (slower figures)
+ *
+ * Options can also come from the environment (BENCH_QUICK=1, BENCH_RUNS, BENCH_DURATION, ...).
+ * Only 127.0.0.1 is used. The bench is bounded in time and stops by itself. Its temp dirs and
+ * the API child are removed when it ends, also on failure or Ctrl-C. See bench/access/README.md.
+ */
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import {
+  BuildError,
+  buildApi,
+  REPO_ROOT,
+  registerTempDir,
+  removeTempDir,
+  startApi,
+  type ApiServer,
+} from '../support/api-server';
+import {
+  bucketize,
+  formatBuckets,
+  formatProfileSummary,
+  readProfile,
+  summarizeProfile,
+  type Bucket,
+} from '../support/cpu-profile';
+import {
+  cpuSample,
+  cpuUsage,
+  fsyncLatency,
+  machineInfo,
+  sourceVersion,
+  type CpuUsage,
+} from '../support/machine';
+import { formatInt, formatMs, median, padEnd, padStart, percentiles } from '../support/stats';
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+interface Params {
+  quick: boolean;
+  runs: number;
+  /** Seconds of measured reads per run. */
+  duration: number;
+  /** Seconds of reads first that are not counted (JIT, page cache, connection set-up). */
+  warmup: number;
+  connections: number;
+  customers: number;
+  /** Registrations in flight at once while setting up. */
+  registerConcurrency: number;
+  dir: string;
+  profile: boolean;
+  build: boolean;
+  strict: boolean;
+}
+
+/** A bad command-line option or environment value. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A fatal problem with the system under test (not a missed aim). */
+class BenchFailure extends Error {
+  override readonly name = 'BenchFailure';
+}
+
+/** The aim from the issue. */
+const AIM = { readsPerSecond: 3000, p99Ms: 30 };
+const PURPOSE_ID = 'crm-care';
+const FIELDS = ['name', 'email', 'phone', 'birthDate', 'address'];
+
+function parseParams(argv: string[]): Params {
+  const args = new Map<string, string>();
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new UsageError(`unknown argument "${arg}" (expected --name or --name=value)`);
+    args.set(match[1] === 'seconds' ? 'duration' : match[1], match[2] ?? 'true');
+  }
+  const known = [
+    'quick',
+    'runs',
+    'duration',
+    'warmup',
+    'connections',
+    'customers',
+    'register-concurrency',
+    'dir',
+    'profile',
+    'no-build',
+    'strict',
+  ];
+  for (const name of args.keys()) {
+    if (!known.includes(name))
+      throw new UsageError(`unknown option --${name} (known: ${known.join(', ')})`);
+  }
+  const raw = (name: string): string | undefined =>
+    args.get(name) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+  const flag = (name: string): boolean => {
+    const value = raw(name);
+    return value !== undefined && value !== '0' && value !== 'false';
+  };
+  const quick = flag('quick');
+  const num = (name: string, fallback: number, quickFallback: number, min: number): number => {
+    const value = raw(name);
+    if (value === undefined) return quick ? quickFallback : fallback;
+    const n = Number(value.replace(/_/g, ''));
+    if (!Number.isFinite(n) || n < min)
+      throw new UsageError(`--${name} must be a number >= ${min}`);
+    return n;
+  };
+  const int = (name: string, fallback: number, quickFallback: number, min: number): number => {
+    const n = num(name, fallback, quickFallback, min);
+    if (!Number.isSafeInteger(n)) throw new UsageError(`--${name} must be an integer`);
+    return n;
+  };
+  const params: Params = {
+    quick,
+    runs: int('runs', 3, 1, 1),
+    duration: num('duration', 10, 3, 1),
+    warmup: num('warmup', 2, 1, 0),
+    connections: int('connections', 64, 64, 1),
+    customers: int('customers', 2000, 300, 1),
+    registerConcurrency: int('register-concurrency', 32, 32, 1),
+    dir: raw('dir') ?? os.tmpdir(),
+    profile: flag('profile'),
+    build: !flag('no-build'),
+    strict: flag('strict'),
+  };
+  // Bounded in time: an accidental --duration=36000 would keep two cores busy for hours.
+  if (params.duration > 600 || params.warmup > 60)
+    throw new UsageError('--duration is at most 600 s and --warmup at most 60 s');
+  if (params.customers > 200_000) throw new UsageError('--customers is at most 200,000');
+  if (params.connections > 1024) throw new UsageError('--connections is at most 1,024');
+  return params;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helpers
+
+interface Keys {
+  admin: string;
+  sales: string;
+}
+
+async function call(
+  server: ApiServer,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${server.baseUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text for the error message
+  }
+  return { status: response.status, body: parsed };
+}
+
+async function expectStatus(
+  what: string,
+  expected: number,
+  pending: Promise<{ status: number; body: unknown }>,
+): Promise<unknown> {
+  const { status, body } = await pending;
+  if (status !== expected) {
+    throw new BenchFailure(
+      `${what}: expected ${expected}, got ${status}: ${JSON.stringify(body).slice(0, 500)}`,
+    );
+  }
+  return body;
+}
+
+/** Registers `crm-care` (contract; sales and service may declare it) and activates it as dpo. */
+async function setUpPurpose(server: ApiServer, keys: Keys): Promise<void> {
+  await expectStatus(
+    'POST /v1/purposes',
+    201,
+    call(server, 'POST', '/v1/purposes', keys.admin, {
+      purposeId: PURPOSE_ID,
+      title: 'Customer care',
+      description: 'Serving customers under their contract: calls, orders, deliveries',
+      legalBasis: 'contract',
+      dataCategories: ['contact', 'identity', 'location'],
+      retention: 'P2Y',
+      recipients: [],
+      allowedRoles: ['sales', 'service'],
+      flags: { marketing: false, profiling: false, saleOrShare: false, aiProcessing: false },
+      assessment: {
+        necessity: 'To serve the customer under their contract',
+        minimumFields: FIELDS,
+        retentionJustification: 'Two years after the relationship ends',
+        access: 'Sales and service staff',
+        thirdParties: 'none',
+        withdrawal: 'Ending the contract',
+        mainRisk: 'Exposure of contact details; encrypted per customer',
+      },
+    }),
+  );
+  await expectStatus(
+    'POST /v1/purposes/:id/activate',
+    200,
+    call(server, 'POST', `/v1/purposes/${PURPOSE_ID}/activate`, keys.admin, undefined, {
+      'x-custodian-role': 'dpo',
+    }),
+  );
+}
+
+function profile(n: number): Record<string, string> {
+  const day = 1 + (n % 28);
+  const month = 1 + (n % 12);
+  return {
+    name: `Customer Number${n}`,
+    email: `customer${n}.${randomBytes(3).toString('hex')}@example.com`,
+    phone: `+49 151 ${String(10_000_000 + n).slice(-8)}`,
+    birthDate: `${1950 + (n % 50)}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`,
+    address: `${1 + (n % 200)} Bench Street, ${10_000 + (n % 80_000)} Teststadt, Germany`,
+  };
+}
+
+/** Registers the customers with at most `concurrency` requests in flight; returns their ids. */
+async function registerCustomers(
+  server: ApiServer,
+  keys: Keys,
+  count: number,
+  concurrency: number,
+): Promise<{ ids: string[]; phones: string[]; seconds: number }> {
+  const ids: string[] = new Array<string>(count);
+  const phones: string[] = new Array<string>(count);
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    for (let n = next++; n < count; n = next++) {
+      const p = profile(n);
+      const body = (await expectStatus(
+        'POST /v1/subjects',
+        201,
+        call(server, 'POST', '/v1/subjects', keys.admin, { profile: p, source: 'bench' }),
+      )) as { subjectId: string };
+      ids[n] = body.subjectId;
+      phones[n] = p.phone;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return { ids, phones, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Waits until every projection has caught up, so the reads do not share the CPU with it. */
+async function settle(server: ApiServer): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const response = await fetch(`${server.baseUrl}/health`, {
+      signal: AbortSignal.timeout(15_000),
+    });
+    const body = (await response.json()) as unknown;
+    const health = body as {
+      details?: { projections?: { projections?: Array<{ eventsBehind: number }> } };
+    };
+    const projections = health.details?.projections?.projections;
+    if (!projections)
+      throw new BenchFailure(`/health has no projection lag: ${JSON.stringify(body)}`);
+    if (projections.every((p) => p.eventsBehind === 0)) return Date.now() - started;
+    if (Date.now() - started > 120_000)
+      throw new BenchFailure('projections did not catch up within 2 minutes');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const viewPath = (subjectId: string) => `/v1/subjects/${subjectId}/view?purpose=${PURPOSE_ID}`;
+
+/** One read checked by content: sales sees the phone in full, birth date and address hidden. */
+async function checkOneRead(
+  server: ApiServer,
+  keys: Keys,
+  subjectId: string,
+  phone: string,
+): Promise<void> {
+  const body = (await expectStatus(
+    `GET ${viewPath(subjectId)} as sales`,
+    200,
+    call(server, 'GET', viewPath(subjectId), keys.sales),
+  )) as {
+    subjectId?: string;
+    purposeId?: string;
+    role?: string;
+    fields?: Record<string, string>;
+    masks?: Record<string, string>;
+  };
+  const problems: string[] = [];
+  if (body.subjectId !== subjectId) problems.push('subjectId differs');
+  if (body.purposeId !== PURPOSE_ID) problems.push('purposeId differs');
+  if (body.role !== 'sales') problems.push(`role is ${String(body.role)}`);
+  if (body.fields?.phone !== phone) problems.push('phone is not shown in full');
+  if (body.masks?.birthDate !== 'hidden' || body.fields?.birthDate !== undefined)
+    problems.push('birthDate is not hidden');
+  if (body.masks?.address !== 'hidden' || body.fields?.address !== undefined)
+    problems.push('address is not hidden');
+  if (Object.keys(body.masks ?? {}).length !== FIELDS.length)
+    problems.push(`masks for ${Object.keys(body.masks ?? {}).length} fields, not ${FIELDS.length}`);
+  if (problems.length > 0)
+    throw new BenchFailure(`the view answered unexpectedly (${problems.join('; ')})`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load: random customers' views, as sales
+
+interface ReadLoad {
+  seconds: number;
+  ok: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  sampleFailures: string[];
+}
+
+function readLoad(
+  server: ApiServer,
+  key: string,
+  ids: readonly string[],
+  seconds: number,
+  connections: number,
+): Promise<ReadLoad> {
+  const latencies: number[] = [];
+  const sampleFailures: string[] = [];
+  let ok = 0;
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: server.baseUrl,
+        connections,
+        pipelining: 1,
+        duration: seconds,
+        timeout: 10,
+        method: 'GET',
+        headers: { authorization: `Bearer ${key}` },
+        requests: [
+          {
+            setupRequest: (request) => ({
+              ...request,
+              path: viewPath(ids[Math.floor(Math.random() * ids.length)]),
+            }),
+            onResponse: (status, body) => {
+              if (status >= 200 && status < 300) ok++;
+              else if (sampleFailures.length < 5)
+                sampleFailures.push(`${status} ${body.slice(0, 300)}`);
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const [p50, p99, max] = percentiles(latencies, [50, 99, 100]);
+        const statusCodes: Record<string, number> = {};
+        for (const [code, stats] of Object.entries(result.statusCodeStats ?? {}))
+          statusCodes[code] = stats.count ?? 0;
+        resolve({
+          seconds: result.duration,
+          ok,
+          perSecond: ok / result.duration,
+          p50,
+          p99,
+          max,
+          non2xx: result.non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          statusCodes,
+          sampleFailures,
+        });
+      },
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      latencies.push(responseTime);
+    });
+  });
+}
+
+/** Fails loudly on any non-2xx answer or connection error. */
+function checkLoad(what: string, load: ReadLoad): void {
+  if (load.non2xx === 0 && load.errors === 0 && load.ok > 0) return;
+  throw new BenchFailure(
+    [
+      `${what}: ${formatInt(load.non2xx)} non-2xx responses, ${formatInt(load.errors)} errors ` +
+        `(${formatInt(load.timeouts)} timeouts), ${formatInt(load.ok)} reads answered 2xx`,
+      `status codes: ${JSON.stringify(load.statusCodes)}`,
+      ...load.sampleFailures.map((f) => `  e.g. ${f}`),
+    ].join('\n'),
+  );
+}
+
+/**
+ * FieldsAccessed events by the sales actor in the event log, counted on a read-only connection
+ * of the bench's own: every 2xx read must have one (the server appends it before answering).
+ */
+function countAuditEvents(dataDir: string): number {
+  const db = new Database(join(dataDir, 'events.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const row = db
+      .prepare(
+        `SELECT count(*) AS n FROM events
+          WHERE type = 'FieldsAccessed' AND stream LIKE 'access-%'
+            AND json_extract(data, '$.actorId') = 'bench-sales'
+            AND json_extract(data, '$.via') = 'view'`,
+      )
+      .get() as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run: fresh data dir, fresh server
+
+interface RunResult {
+  registerSeconds: number;
+  settleMs: number;
+  warmup: ReadLoad | null;
+  load: ReadLoad;
+  cpu: CpuUsage;
+  serverPid: number;
+  /** FieldsAccessed events found afterwards, and the 2xx reads they should cover. */
+  audited: number;
+  reads2xx: number;
+  profile: string | null;
+}
+
+async function runOnce(index: number, params: Params, profileDir: string | null) {
+  const tmp = mkdtempSync(join(params.dir, 'custodian-bench-access-'));
+  registerTempDir(tmp);
+  let server: ApiServer | null = null;
+  try {
+    const keys: Keys = {
+      admin: randomBytes(32).toString('base64url'),
+      sales: randomBytes(32).toString('base64url'),
+    };
+    const actorsFile = join(tmp, 'actors.json');
+    writeFileSync(
+      actorsFile,
+      JSON.stringify({
+        actors: [
+          { id: 'bench-admin', roles: ['admin', 'dpo'], apiKey: keys.admin },
+          { id: 'bench-sales', roles: ['sales'], apiKey: keys.sales },
+        ],
+      }),
+      { mode: 0o600 },
+    );
+    const dataDir = join(tmp, 'data');
+    server = await startApi({
+      dataDir,
+      actorsFile,
+      profiling: profileDir !== null,
+      env: { CUSTODIAN_RETENTION_SWEEP_MS: '0' },
+    });
+    await setUpPurpose(server, keys);
+    const customers = await registerCustomers(
+      server,
+      keys,
+      params.customers,
+      params.registerConcurrency,
+    );
+    const settleMs = await settle(server);
+    await checkOneRead(server, keys, customers.ids[0], customers.phones[0]);
+    let reads2xx = 1;
+
+    let warmup: ReadLoad | null = null;
+    if (params.warmup > 0) {
+      warmup = await readLoad(server, keys.sales, customers.ids, params.warmup, params.connections);
+      checkLoad('warm-up reads', warmup);
+      reads2xx += warmup.ok;
+    }
+
+    const pids = [server.pid, process.pid];
+    if (profileDir) await server.startCpuProfile();
+    const before = cpuSample(pids);
+    const load = await readLoad(
+      server,
+      keys.sales,
+      customers.ids,
+      params.duration,
+      params.connections,
+    );
+    const cpu = cpuUsage(before, cpuSample(pids));
+    const profile = profileDir
+      ? await server.stopCpuProfile(join(profileDir, `run${index}-reads.cpuprofile`))
+      : null;
+    checkLoad('audited reads', load);
+    reads2xx += load.ok;
+
+    const audited = countAuditEvents(dataDir);
+    if (audited < reads2xx) {
+      throw new BenchFailure(
+        `only ${formatInt(audited)} FieldsAccessed events for ${formatInt(reads2xx)} reads answered 2xx`,
+      );
+    }
+    const result: RunResult = {
+      registerSeconds: customers.seconds,
+      settleMs,
+      warmup,
+      load,
+      cpu,
+      serverPid: server.pid,
+      audited,
+      reads2xx,
+      profile,
+    };
+    return result;
+  } catch (error) {
+    if (server && error instanceof BenchFailure) {
+      const output = server.output();
+      if (output) error.message += `\nAPI output (last lines):\n${output}`;
+    }
+    throw error;
+  } finally {
+    await server?.stop();
+    removeTempDir(tmp);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const OTHERS_WARNING = 0.15;
+
+/** CPU ms the API process spent per read answered. */
+const cpuPerRead = (r: RunResult) =>
+  ((r.cpu.processes.get(r.serverPid) ?? NaN) * r.cpu.seconds * 1000) / r.load.ok;
+
+/** KiB and write calls (SQLite WAL, sockets, logs) by the API per read. */
+function writesPerRead(r: RunResult): { kib: number; calls: number } {
+  const w = r.cpu.written.get(r.serverPid) ?? { bytes: NaN, calls: NaN };
+  return { kib: w.bytes / 1024 / r.load.ok, calls: w.calls / r.load.ok };
+}
+
+function describeRun(i: number, r: RunResult, params: Params): string {
+  const { load, cpu } = r;
+  const server = cpu.processes.get(r.serverPid) ?? NaN;
+  const bench = cpu.processes.get(process.pid) ?? NaN;
+  const busy = cpu.others > OTHERS_WARNING ? '  <-- OTHER PROCESSES COMPETED FOR THE CPU' : '';
+  const writes = writesPerRead(r);
+  return [
+    `run ${i}: ${formatInt(load.perSecond)} reads/s over ${load.seconds.toFixed(1)} s ` +
+      `(${formatInt(load.ok)} ok, ${load.non2xx} non-2xx, ${load.errors} errors), ` +
+      `latency p50 ${formatMs(load.p50)} p99 ${formatMs(load.p99)} max ${formatMs(load.max)}`,
+    `       set-up: ${formatInt(params.customers)} customers registered in ` +
+      `${r.registerSeconds.toFixed(1)} s (${formatInt(params.customers / r.registerSeconds)}/s), ` +
+      `projections settled ${formatMs(r.settleMs, 0)} later; warm-up ` +
+      (r.warmup ? `${formatInt(r.warmup.perSecond)} reads/s` : 'none'),
+    `       CPU (cores): API ${server.toFixed(2)}, load generator ${bench.toFixed(2)}, ` +
+      `other processes ${cpu.others.toFixed(2)}${busy}`,
+    `       API CPU per read ${formatMs(cpuPerRead(r), 3)}; API writes per read ` +
+      `${writes.kib.toFixed(2)} KiB in ${writes.calls.toFixed(2)} calls; audit events ` +
+      `${formatInt(r.audited)} for ${formatInt(r.reads2xx)} reads answered 2xx`,
+  ].join('\n');
+}
+
+interface Row {
+  label: string;
+  value: string;
+  aim: string;
+  pass: boolean | null;
+}
+
+function summaryRows(results: RunResult[]): Row[] {
+  const m = (pick: (r: RunResult) => number) => median(results.map(pick));
+  const perSecond = m((r) => r.load.perSecond);
+  const p99 = m((r) => r.load.p99);
+  return [
+    {
+      label: 'audited reads per second',
+      value: `${formatInt(perSecond)}/s`,
+      aim: `>= ${formatInt(AIM.readsPerSecond)}/s`,
+      pass: perSecond >= AIM.readsPerSecond,
+    },
+    { label: 'read latency p50', value: formatMs(m((r) => r.load.p50)), aim: '', pass: null },
+    {
+      label: 'read latency p99',
+      value: formatMs(p99),
+      aim: `< ${AIM.p99Ms} ms`,
+      pass: p99 < AIM.p99Ms,
+    },
+    {
+      label: 'non-2xx responses (all runs)',
+      value: formatInt(results.reduce((n, r) => n + r.load.non2xx, 0)),
+      aim: '0',
+      pass: results.every((r) => r.load.non2xx === 0),
+    },
+    {
+      label: 'API process CPU during the reads',
+      value: `${m((r) => r.cpu.processes.get(r.serverPid) ?? NaN).toFixed(2)} cores`,
+      aim: '',
+      pass: null,
+    },
+    {
+      label: 'load generator CPU during the reads',
+      value: `${m((r) => r.cpu.processes.get(process.pid) ?? NaN).toFixed(2)} cores`,
+      aim: '',
+      pass: null,
+    },
+    { label: 'API CPU per read', value: formatMs(m(cpuPerRead), 3), aim: '', pass: null },
+    {
+      label: 'API writes per read (files + sockets)',
+      value: `${m((r) => writesPerRead(r).kib).toFixed(2)} KiB`,
+      aim: '',
+      pass: null,
+    },
+  ];
+}
+
+function formatRows(rows: Row[]): string {
+  const width = Math.max(...rows.map((r) => r.label.length));
+  return rows
+    .map((r) => {
+      const verdict = r.pass === null ? '' : r.pass ? 'PASS' : 'FAIL';
+      return `  ${padEnd(r.label, width)}  ${padStart(r.value, 12)}  ${padEnd(r.aim, 10)}  ${verdict}`.trimEnd();
+    })
+    .join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the server's time goes, by part of the read path (innermost matching frame wins).
+
+const fn = (name: string, file: string): Bucket['match'] => {
+  return (frame) => frame.functionName === name && frame.url.includes(file);
+};
+const inFile = (...parts: string[]): Bucket['match'] => {
+  return (frame) => parts.some((part) => frame.url.includes(part));
+};
+
+const READ_BUCKETS: Bucket[] = [
+  { label: '(idle)', match: (f) => f.functionName === '(idle)' },
+  { label: '(garbage collector)', match: (f) => f.functionName === '(garbage collector)' },
+  {
+    label: 'async_hooks / AsyncLocalStorage (promise hooks)',
+    match: inFile('node:internal/async_hooks', 'node:async_hooks', 'async_local_storage'),
+  },
+  {
+    label: 'audit append: group commit (flush: inserts, COMMIT + fsync)',
+    match: fn('flush', 'sqlite-event-store'),
+  },
+  { label: 'audit append: validation (JSON checks)', match: inFile('append-validation') },
+  {
+    label: 'event store: readStream (SQLite query + JSON.parse of rows)',
+    match: fn('readStream', 'sqlite-event-store'),
+  },
+  {
+    label: 'read store: get (the customer_views card, SQLite + JSON.parse)',
+    match: fn('get', 'sqlite-read-store'),
+  },
+  {
+    label: 'projections: log subscriptions + read-store commits',
+    match: (f) =>
+      f.url.includes('/projections/src/') ||
+      f.url.includes('sqlite-read-store') ||
+      (f.url.includes('sqlite-event-store') &&
+        ['subscribeAll', 'countEventsAfter', 'waitForEventsAfter', 'wakeWaiters'].includes(
+          f.functionName,
+        )),
+  },
+  {
+    label: 'decrypt: field vault, data key store, AES-GCM',
+    match: inFile('/vault/', '/crypto/src/', 'node:internal/crypto'),
+  },
+  {
+    label: 'access service: folds, purposes, policy, masks',
+    match: inFile('access.service', 'purposes.service', '/domain/src/', '/policy/src/'),
+  },
+  { label: 'auth guard (SHA-256 of the API key, policy)', match: inFile('actor.guard', '/auth/') },
+  { label: 'logging (pino, pino-http, nestjs-pino)', match: inFile('/pino') },
+  {
+    label: 'response: serialisation + socket write',
+    match: inFile('fastify/lib/reply', 'fast-json-stringify', 'node:_http_outgoing', 'node:net'),
+  },
+];
+
+function printProfiles(results: RunResult[]): void {
+  console.log('');
+  console.log(
+    'CPU profiles (open in Chrome DevTools, or: npx tsx bench/support/cpu-profile.ts FILE):',
+  );
+  for (const r of results) if (r.profile) console.log(`  ${r.profile}`);
+  const first = results[0];
+  if (!first.profile) return;
+  const profile = readProfile(first.profile);
+  console.log('');
+  console.log(
+    formatBuckets(
+      bucketize(profile, READ_BUCKETS, 'HTTP, Fastify, Nest routing, other'),
+      `API time by part of the read path (run 1, ${formatInt(first.load.ok)} reads):`,
+      { count: first.load.ok, unit: 'read' },
+    ),
+  );
+  console.log('');
+  console.log(formatProfileSummary(summarizeProfile(profile, 20), 'API, audited reads (run 1)'));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const params = parseParams(process.argv.slice(2));
+  mkdirSync(params.dir, { recursive: true });
+  if (params.build) buildApi();
+
+  const machine = machineInfo(params.dir);
+  const fsync = fsyncLatency(params.dir);
+  console.log('Custodian access bench: audited reads over HTTP (embedded SQLite stores)');
+  console.log(`  source: ${sourceVersion(REPO_ROOT)}`);
+  console.log(
+    `  node ${machine.node} (V8 ${machine.v8}) on ${machine.platform}\n` +
+      `  CPU: ${machine.cpuModel} x ${machine.cpuCount}, ${machine.memoryGiB.toFixed(0)} GiB RAM\n` +
+      `  data dirs under ${params.dir}: ${machine.storage}; ` +
+      `4 KiB write+fdatasync p50 ${formatMs(fsync.p50, 2)}, p99 ${formatMs(fsync.p99, 2)}`,
+  );
+  console.log(
+    `  ${params.runs} run(s)${params.quick ? ' (quick)' : ''}; each: fresh data dir, ` +
+      `${formatInt(params.customers)} customers registered (${params.registerConcurrency} in flight), ` +
+      `then GET /v1/subjects/{random id}/view?purpose=${PURPOSE_ID} as sales on ` +
+      `${params.connections} connections: ${params.warmup} s warm-up + ${params.duration} s measured` +
+      (params.profile ? '; CPU profiling ON (figures are slower than unprofiled)' : ''),
+  );
+  const load = os.loadavg()[0];
+  if (load > 1) {
+    console.log(
+      `  WARNING: load average ${load.toFixed(2)} before starting: something else may be running ` +
+        '(see "other processes" in each run)',
+    );
+  }
+  console.log('');
+
+  const profileDir = params.profile
+    ? mkdtempSync(join(os.tmpdir(), 'custodian-bench-access-profiles-'))
+    : null;
+  const results: RunResult[] = [];
+  for (let i = 1; i <= params.runs; i++) {
+    const result = await runOnce(i, params, profileDir);
+    results.push(result);
+    console.log(describeRun(i, result, params));
+  }
+
+  const rows = summaryRows(results);
+  console.log('');
+  console.log(
+    results.length > 1
+      ? `Median of ${results.length} runs (each figure's median across runs):`
+      : 'Result of the single run:',
+  );
+  console.log(formatRows(rows));
+  const disturbed = results.filter((r) => r.cpu.others > OTHERS_WARNING).length;
+  if (disturbed > 0) {
+    console.log(
+      `WARNING: in ${disturbed} of ${results.length} run(s) other processes used more than ` +
+        `${OTHERS_WARNING} of a core: these figures understate the API. Rerun on a quiet machine.`,
+    );
+  }
+  const missed = rows.filter((r) => r.pass === false).map((r) => r.label);
+  console.log('');
+  console.log(
+    missed.length === 0
+      ? `Aim met: >= ${formatInt(AIM.readsPerSecond)} reads/s with p99 < ${AIM.p99Ms} ms.`
+      : `AIM NOT MET: ${missed.join('; ')}`,
+  );
+
+  if (profileDir) printProfiles(results);
+  return missed.length > 0 && params.strict ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error('');
+    if (error instanceof BenchFailure) {
+      console.error('BENCH FAILED: the API did not answer as expected.');
+      console.error(error.message);
+    } else if (error instanceof UsageError) {
+      console.error(
+        `${error.message}\nusage: npm run bench:access -- [--quick] [--runs=N] [--duration=S] ` +
+          '[--customers=N] ...; see bench/access/README.md',
+      );
+    } else if (error instanceof BuildError) {
+      console.error(`BENCH NOT RUN: ${error.message} (fix the build, or use --no-build)`);
+    } else {
+      console.error(error);
+    }
+    process.exit(1);
+  },
+);
