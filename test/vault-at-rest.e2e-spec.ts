@@ -190,6 +190,9 @@ describe('no personal value at rest in plaintext; erasure leaves nothing decrypt
         })
       ).status,
     );
+    const card = await crm.get(`/v1/subjects/${subjectA}/view?purpose=crm-profile`);
+    expect(card.body.fields.email).toBe(a.email);
+    ok((await admin.get(`/v1/subjects/${subjectA}/access-log`)).status);
     const dsar = await admin.get(`/v1/subjects/${subjectA}/dsar`);
     expect(dsar.body.profile.name.value).toBe(aChanged.name);
     expect(dsar.body.profile.loyaltyCard.value).toBe(a.loyaltyCard);
