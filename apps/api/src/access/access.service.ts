@@ -32,6 +32,7 @@ import {
   ForbiddenException,
   Inject,
   Injectable,
+  NotFoundException,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { PurposesService } from '../purposes/purposes.service';
@@ -180,6 +181,23 @@ export class AccessService {
     return doc?.registered ? doc : null;
   }
 
+  /** A lookup is refused for the same reasons as a read (before anyone is found, so not audited). */
+  async assertMayLookUp(purposeId: string, role: Role): Promise<void> {
+    const rules = (await this.policy()).roles[role];
+    const purpose = await this.purposes.current(purposeId);
+    const refusal = this.refusal(rules, role, purpose, purposeId, {}, new Date(), false);
+    if (!refusal) return;
+    const body = {
+      message: `lookup refused: ${refusal}`,
+      details: [{ field: 'purpose', problem: refusal }],
+    };
+    throw refusal === 'unknown_purpose'
+      ? new NotFoundException(body)
+      : refusal === 'purpose_inactive'
+        ? new BadRequestException(body)
+        : new ForbiddenException(body);
+  }
+
   /** One audit record per customer a lookup returned (the lookup itself shows no values). */
   async auditLookup(subjectIds: readonly string[], purposeId: string, meta: CommandMeta) {
     for (const subjectId of subjectIds) {
@@ -262,6 +280,8 @@ export class AccessService {
     purposeId: string | null,
     consents: Record<string, PurposeConsent>,
     now: Date,
+    /** A lookup finds people: consent to a purpose is checked per customer when they are read. */
+    checkConsent = true,
   ): string | null {
     if (purposeId === null) return 'no_purpose_declared';
     if (!purpose) return 'unknown_purpose';
@@ -270,6 +290,7 @@ export class AccessService {
     if (!purpose.allowedRoles.includes(role as Role) && role !== 'admin' && role !== 'dpo')
       return 'role_may_not_declare_purpose';
     if (
+      checkConsent &&
       purpose.legalBasis === 'consent' &&
       effectiveStatus(consents[purpose.purposeId], purpose, now) !== 'granted'
     )

@@ -10,7 +10,6 @@ import {
 import {
   Body,
   Controller,
-  ForbiddenException,
   Get,
   Headers,
   HttpCode,
@@ -105,16 +104,8 @@ export class SubjectsController {
     const given = LOOKUP_FIELDS.filter((f) => ({ email, phone })[f] !== undefined);
     if (given.length !== 1) throw badParam('email', 'give exactly one of email or phone');
     const field: LookupField = given[0];
-    const purpose = await this.purposes.get(purposeId);
-    if (purpose.status !== 'active')
-      throw badParam('purpose', `purpose "${purposeId}" is not active`);
-    if (
-      !purpose.allowedRoles.includes(actor.role) &&
-      actor.role !== 'admin' &&
-      actor.role !== 'dpo'
-    ) {
-      throw new ForbiddenException(`role "${actor.role}" may not declare purpose "${purposeId}"`);
-    }
+    // The same rules as a read of one customer: role, purpose and its state.
+    await this.access.assertMayLookUp(purposeId, actor.role);
     const subjectIds = await this.subjects.lookup(field, (field === 'email' ? email : phone)!);
     // Finding a customer is a read of their data: one audit record per customer returned.
     await this.access.auditLookup(subjectIds, purposeId, commandMeta(request, actor));
