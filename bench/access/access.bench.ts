@@ -15,16 +15,13 @@
  * Only 127.0.0.1 is used. The bench is bounded in time and stops by itself. Its temp dirs and
  * the API child are removed when it ends, also on failure or Ctrl-C. See bench/access/README.md.
  */
-import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import {
-  BuildError,
   buildApi,
-  REPO_ROOT,
   registerTempDir,
   removeTempDir,
   startApi,
@@ -34,19 +31,35 @@ import {
   bucketize,
   formatBuckets,
   formatProfileSummary,
+  inFile,
+  inFunction,
+  inProjections,
   readProfile,
   summarizeProfile,
   type Bucket,
 } from '../support/cpu-profile';
+import { BenchFailure, call, expectStatus } from '../support/http';
+import { checkLoad, runLoad, type LoadResult } from '../support/load';
+import { cpuSample, cpuUsage, type CpuUsage } from '../support/machine';
+import { readOptions, UsageError } from '../support/options';
 import {
-  cpuSample,
-  cpuUsage,
-  fsyncLatency,
-  machineInfo,
-  sourceVersion,
-  type CpuUsage,
-} from '../support/machine';
-import { formatInt, formatMs, median, padEnd, padStart, percentiles } from '../support/stats';
+  competedNote,
+  non2xxRow,
+  OTHERS_WARNING,
+  printHeader,
+  printProfileFiles,
+  printSummary,
+  runBench,
+  type Row,
+} from '../support/report';
+import {
+  activatePurpose,
+  newApiKey,
+  registerPurpose,
+  settleProjections,
+  writeActorsFile,
+} from '../support/setup';
+import { formatInt, formatMs, median } from '../support/stats';
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -68,65 +81,29 @@ interface Params {
   strict: boolean;
 }
 
-/** A bad command-line option or environment value. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** A fatal problem with the system under test (not a missed aim). */
-class BenchFailure extends Error {
-  override readonly name = 'BenchFailure';
-}
-
 /** The aim from the issue. */
 const AIM = { readsPerSecond: 3000, p99Ms: 30 };
 const PURPOSE_ID = 'crm-care';
 const FIELDS = ['name', 'email', 'phone', 'birthDate', 'address'];
 
 function parseParams(argv: string[]): Params {
-  const args = new Map<string, string>();
-  for (const arg of argv) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new UsageError(`unknown argument "${arg}" (expected --name or --name=value)`);
-    args.set(match[1] === 'seconds' ? 'duration' : match[1], match[2] ?? 'true');
-  }
-  const known = [
-    'quick',
-    'runs',
-    'duration',
-    'warmup',
-    'connections',
-    'customers',
-    'register-concurrency',
-    'dir',
-    'profile',
-    'no-build',
-    'strict',
-  ];
-  for (const name of args.keys()) {
-    if (!known.includes(name))
-      throw new UsageError(`unknown option --${name} (known: ${known.join(', ')})`);
-  }
-  const raw = (name: string): string | undefined =>
-    args.get(name) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
-  const flag = (name: string): boolean => {
-    const value = raw(name);
-    return value !== undefined && value !== '0' && value !== 'false';
-  };
-  const quick = flag('quick');
-  const num = (name: string, fallback: number, quickFallback: number, min: number): number => {
-    const value = raw(name);
-    if (value === undefined) return quick ? quickFallback : fallback;
-    const n = Number(value.replace(/_/g, ''));
-    if (!Number.isFinite(n) || n < min)
-      throw new UsageError(`--${name} must be a number >= ${min}`);
-    return n;
-  };
-  const int = (name: string, fallback: number, quickFallback: number, min: number): number => {
-    const n = num(name, fallback, quickFallback, min);
-    if (!Number.isSafeInteger(n)) throw new UsageError(`--${name} must be an integer`);
-    return n;
-  };
+  const { quick, raw, flag, num, int } = readOptions(
+    argv,
+    [
+      'quick',
+      'runs',
+      'duration',
+      'warmup',
+      'connections',
+      'customers',
+      'register-concurrency',
+      'dir',
+      'profile',
+      'no-build',
+      'strict',
+    ],
+    { seconds: 'duration' },
+  );
   const params: Params = {
     quick,
     runs: int('runs', 3, 1, 1),
@@ -156,81 +133,29 @@ interface Keys {
   sales: string;
 }
 
-async function call(
-  server: ApiServer,
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    // not JSON: keep the text for the error message
-  }
-  return { status: response.status, body: parsed };
-}
-
-async function expectStatus(
-  what: string,
-  expected: number,
-  pending: Promise<{ status: number; body: unknown }>,
-): Promise<unknown> {
-  const { status, body } = await pending;
-  if (status !== expected) {
-    throw new BenchFailure(
-      `${what}: expected ${expected}, got ${status}: ${JSON.stringify(body).slice(0, 500)}`,
-    );
-  }
-  return body;
-}
-
 /** Registers `crm-care` (contract; sales and service may declare it) and activates it as dpo. */
 async function setUpPurpose(server: ApiServer, keys: Keys): Promise<void> {
-  await expectStatus(
-    'POST /v1/purposes',
-    201,
-    call(server, 'POST', '/v1/purposes', keys.admin, {
-      purposeId: PURPOSE_ID,
-      title: 'Customer care',
-      description: 'Serving customers under their contract: calls, orders, deliveries',
-      legalBasis: 'contract',
-      dataCategories: ['contact', 'identity', 'location'],
-      retention: 'P2Y',
-      recipients: [],
-      allowedRoles: ['sales', 'service'],
-      flags: { marketing: false, profiling: false, saleOrShare: false, aiProcessing: false },
-      assessment: {
-        necessity: 'To serve the customer under their contract',
-        minimumFields: FIELDS,
-        retentionJustification: 'Two years after the relationship ends',
-        access: 'Sales and service staff',
-        thirdParties: 'none',
-        withdrawal: 'Ending the contract',
-        mainRisk: 'Exposure of contact details; encrypted per customer',
-      },
-    }),
-  );
-  await expectStatus(
-    'POST /v1/purposes/:id/activate',
-    200,
-    call(server, 'POST', `/v1/purposes/${PURPOSE_ID}/activate`, keys.admin, undefined, {
-      'x-custodian-role': 'dpo',
-    }),
-  );
+  await registerPurpose(server, keys.admin, {
+    purposeId: PURPOSE_ID,
+    title: 'Customer care',
+    description: 'Serving customers under their contract: calls, orders, deliveries',
+    legalBasis: 'contract',
+    dataCategories: ['contact', 'identity', 'location'],
+    retention: 'P2Y',
+    recipients: [],
+    allowedRoles: ['sales', 'service'],
+    flags: { marketing: false, profiling: false, saleOrShare: false, aiProcessing: false },
+    assessment: {
+      necessity: 'To serve the customer under their contract',
+      minimumFields: FIELDS,
+      retentionJustification: 'Two years after the relationship ends',
+      access: 'Sales and service staff',
+      thirdParties: 'none',
+      withdrawal: 'Ending the contract',
+      mainRisk: 'Exposure of contact details; encrypted per customer',
+    },
+  });
+  await activatePurpose(server, keys.admin, PURPOSE_ID);
 }
 
 function profile(n: number): Record<string, string> {
@@ -272,27 +197,6 @@ async function registerCustomers(
   return { ids, phones, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Waits until every projection has caught up, so the reads do not share the CPU with it. */
-async function settle(server: ApiServer): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    const response = await fetch(`${server.baseUrl}/health`, {
-      signal: AbortSignal.timeout(15_000),
-    });
-    const body = (await response.json()) as unknown;
-    const health = body as {
-      details?: { projections?: { projections?: Array<{ eventsBehind: number }> } };
-    };
-    const projections = health.details?.projections?.projections;
-    if (!projections)
-      throw new BenchFailure(`/health has no projection lag: ${JSON.stringify(body)}`);
-    if (projections.every((p) => p.eventsBehind === 0)) return Date.now() - started;
-    if (Date.now() - started > 120_000)
-      throw new BenchFailure('projections did not catch up within 2 minutes');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 const viewPath = (subjectId: string) => `/v1/subjects/${subjectId}/view?purpose=${PURPOSE_ID}`;
 
 /** One read checked by content: sales sees the phone in full, birth date and address hidden. */
@@ -331,92 +235,21 @@ async function checkOneRead(
 // ---------------------------------------------------------------------------------------------
 // The load: random customers' views, as sales
 
-interface ReadLoad {
-  seconds: number;
-  ok: number;
-  perSecond: number;
-  p50: number;
-  p99: number;
-  max: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  statusCodes: Record<string, number>;
-  sampleFailures: string[];
-}
-
 function readLoad(
   server: ApiServer,
   key: string,
   ids: readonly string[],
   seconds: number,
   connections: number,
-): Promise<ReadLoad> {
-  const latencies: number[] = [];
-  const sampleFailures: string[] = [];
-  let ok = 0;
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: server.baseUrl,
-        connections,
-        pipelining: 1,
-        duration: seconds,
-        timeout: 10,
-        method: 'GET',
-        headers: { authorization: `Bearer ${key}` },
-        requests: [
-          {
-            setupRequest: (request) => ({
-              ...request,
-              path: viewPath(ids[Math.floor(Math.random() * ids.length)]),
-            }),
-            onResponse: (status, body) => {
-              if (status >= 200 && status < 300) ok++;
-              else if (sampleFailures.length < 5)
-                sampleFailures.push(`${status} ${body.slice(0, 300)}`);
-            },
-          },
-        ],
-      },
-      (error, result) => {
-        if (error) return reject(error);
-        const [p50, p99, max] = percentiles(latencies, [50, 99, 100]);
-        const statusCodes: Record<string, number> = {};
-        for (const [code, stats] of Object.entries(result.statusCodeStats ?? {}))
-          statusCodes[code] = stats.count ?? 0;
-        resolve({
-          seconds: result.duration,
-          ok,
-          perSecond: ok / result.duration,
-          p50,
-          p99,
-          max,
-          non2xx: result.non2xx,
-          errors: result.errors,
-          timeouts: result.timeouts,
-          statusCodes,
-          sampleFailures,
-        });
-      },
-    );
-    instance.on('response', (_client, _status, _bytes, responseTime) => {
-      latencies.push(responseTime);
-    });
+): Promise<LoadResult> {
+  return runLoad(server, {
+    seconds,
+    connections,
+    method: 'GET',
+    headers: { authorization: `Bearer ${key}` },
+    next: () => ({ path: viewPath(ids[Math.floor(Math.random() * ids.length)]) }),
+    isOk: (status) => status >= 200 && status < 300,
   });
-}
-
-/** Fails loudly on any non-2xx answer or connection error. */
-function checkLoad(what: string, load: ReadLoad): void {
-  if (load.non2xx === 0 && load.errors === 0 && load.ok > 0) return;
-  throw new BenchFailure(
-    [
-      `${what}: ${formatInt(load.non2xx)} non-2xx responses, ${formatInt(load.errors)} errors ` +
-        `(${formatInt(load.timeouts)} timeouts), ${formatInt(load.ok)} reads answered 2xx`,
-      `status codes: ${JSON.stringify(load.statusCodes)}`,
-      ...load.sampleFailures.map((f) => `  e.g. ${f}`),
-    ].join('\n'),
-  );
 }
 
 /**
@@ -446,8 +279,8 @@ function countAuditEvents(dataDir: string): number {
 interface RunResult {
   registerSeconds: number;
   settleMs: number;
-  warmup: ReadLoad | null;
-  load: ReadLoad;
+  warmup: LoadResult | null;
+  load: LoadResult;
   cpu: CpuUsage;
   serverPid: number;
   /** FieldsAccessed events found afterwards, and the 2xx reads they should cover. */
@@ -461,21 +294,11 @@ async function runOnce(index: number, params: Params, profileDir: string | null)
   registerTempDir(tmp);
   let server: ApiServer | null = null;
   try {
-    const keys: Keys = {
-      admin: randomBytes(32).toString('base64url'),
-      sales: randomBytes(32).toString('base64url'),
-    };
-    const actorsFile = join(tmp, 'actors.json');
-    writeFileSync(
-      actorsFile,
-      JSON.stringify({
-        actors: [
-          { id: 'bench-admin', roles: ['admin', 'dpo'], apiKey: keys.admin },
-          { id: 'bench-sales', roles: ['sales'], apiKey: keys.sales },
-        ],
-      }),
-      { mode: 0o600 },
-    );
+    const keys: Keys = { admin: newApiKey(), sales: newApiKey() };
+    const actorsFile = writeActorsFile(tmp, [
+      { id: 'bench-admin', roles: ['admin', 'dpo'], apiKey: keys.admin },
+      { id: 'bench-sales', roles: ['sales'], apiKey: keys.sales },
+    ]);
     const dataDir = join(tmp, 'data');
     server = await startApi({
       dataDir,
@@ -490,14 +313,14 @@ async function runOnce(index: number, params: Params, profileDir: string | null)
       params.customers,
       params.registerConcurrency,
     );
-    const settleMs = await settle(server);
+    const settleMs = await settleProjections(server);
     await checkOneRead(server, keys, customers.ids[0], customers.phones[0]);
     let reads2xx = 1;
 
-    let warmup: ReadLoad | null = null;
+    let warmup: LoadResult | null = null;
     if (params.warmup > 0) {
       warmup = await readLoad(server, keys.sales, customers.ids, params.warmup, params.connections);
-      checkLoad('warm-up reads', warmup);
+      checkLoad('warm-up reads', warmup, 'reads answered 2xx');
       reads2xx += warmup.ok;
     }
 
@@ -515,7 +338,7 @@ async function runOnce(index: number, params: Params, profileDir: string | null)
     const profile = profileDir
       ? await server.stopCpuProfile(join(profileDir, `run${index}-reads.cpuprofile`))
       : null;
-    checkLoad('audited reads', load);
+    checkLoad('audited reads', load, 'reads answered 2xx');
     reads2xx += load.ok;
 
     const audited = countAuditEvents(dataDir);
@@ -551,8 +374,6 @@ async function runOnce(index: number, params: Params, profileDir: string | null)
 // ---------------------------------------------------------------------------------------------
 // Report
 
-const OTHERS_WARNING = 0.15;
-
 /** CPU ms the API process spent per read answered. */
 const cpuPerRead = (r: RunResult) =>
   ((r.cpu.processes.get(r.serverPid) ?? NaN) * r.cpu.seconds * 1000) / r.load.ok;
@@ -567,7 +388,6 @@ function describeRun(i: number, r: RunResult, params: Params): string {
   const { load, cpu } = r;
   const server = cpu.processes.get(r.serverPid) ?? NaN;
   const bench = cpu.processes.get(process.pid) ?? NaN;
-  const busy = cpu.others > OTHERS_WARNING ? '  <-- OTHER PROCESSES COMPETED FOR THE CPU' : '';
   const writes = writesPerRead(r);
   return [
     `run ${i}: ${formatInt(load.perSecond)} reads/s over ${load.seconds.toFixed(1)} s ` +
@@ -578,18 +398,11 @@ function describeRun(i: number, r: RunResult, params: Params): string {
       `projections settled ${formatMs(r.settleMs, 0)} later; warm-up ` +
       (r.warmup ? `${formatInt(r.warmup.perSecond)} reads/s` : 'none'),
     `       CPU (cores): API ${server.toFixed(2)}, load generator ${bench.toFixed(2)}, ` +
-      `other processes ${cpu.others.toFixed(2)}${busy}`,
+      `other processes ${cpu.others.toFixed(2)}${competedNote(cpu)}`,
     `       API CPU per read ${formatMs(cpuPerRead(r), 3)}; API writes per read ` +
       `${writes.kib.toFixed(2)} KiB in ${writes.calls.toFixed(2)} calls; audit events ` +
       `${formatInt(r.audited)} for ${formatInt(r.reads2xx)} reads answered 2xx`,
   ].join('\n');
-}
-
-interface Row {
-  label: string;
-  value: string;
-  aim: string;
-  pass: boolean | null;
 }
 
 function summaryRows(results: RunResult[]): Row[] {
@@ -610,12 +423,7 @@ function summaryRows(results: RunResult[]): Row[] {
       aim: `< ${AIM.p99Ms} ms`,
       pass: p99 < AIM.p99Ms,
     },
-    {
-      label: 'non-2xx responses (all runs)',
-      value: formatInt(results.reduce((n, r) => n + r.load.non2xx, 0)),
-      aim: '0',
-      pass: results.every((r) => r.load.non2xx === 0),
-    },
+    non2xxRow(results.map((r) => r.load)),
     {
       label: 'API process CPU during the reads',
       value: `${m((r) => r.cpu.processes.get(r.serverPid) ?? NaN).toFixed(2)} cores`,
@@ -638,25 +446,8 @@ function summaryRows(results: RunResult[]): Row[] {
   ];
 }
 
-function formatRows(rows: Row[]): string {
-  const width = Math.max(...rows.map((r) => r.label.length));
-  return rows
-    .map((r) => {
-      const verdict = r.pass === null ? '' : r.pass ? 'PASS' : 'FAIL';
-      return `  ${padEnd(r.label, width)}  ${padStart(r.value, 12)}  ${padEnd(r.aim, 10)}  ${verdict}`.trimEnd();
-    })
-    .join('\n');
-}
-
 // ---------------------------------------------------------------------------------------------
 // Where the server's time goes, by part of the read path (innermost matching frame wins).
-
-const fn = (name: string, file: string): Bucket['match'] => {
-  return (frame) => frame.functionName === name && frame.url.includes(file);
-};
-const inFile = (...parts: string[]): Bucket['match'] => {
-  return (frame) => parts.some((part) => frame.url.includes(part));
-};
 
 const READ_BUCKETS: Bucket[] = [
   { label: '(idle)', match: (f) => f.functionName === '(idle)' },
@@ -667,26 +458,20 @@ const READ_BUCKETS: Bucket[] = [
   },
   {
     label: 'audit append: group commit (flush: inserts, COMMIT + fsync)',
-    match: fn('flush', 'sqlite-event-store'),
+    match: inFunction('flush', 'sqlite-event-store'),
   },
   { label: 'audit append: validation (JSON checks)', match: inFile('append-validation') },
   {
     label: 'event store: readStream (SQLite query + JSON.parse of rows)',
-    match: fn('readStream', 'sqlite-event-store'),
+    match: inFunction('readStream', 'sqlite-event-store'),
   },
   {
     label: 'read store: get (the customer_views card, SQLite + JSON.parse)',
-    match: fn('get', 'sqlite-read-store'),
+    match: inFunction('get', 'sqlite-read-store'),
   },
   {
     label: 'projections: log subscriptions + read-store commits',
-    match: (f) =>
-      f.url.includes('/projections/src/') ||
-      f.url.includes('sqlite-read-store') ||
-      (f.url.includes('sqlite-event-store') &&
-        ['subscribeAll', 'countEventsAfter', 'waitForEventsAfter', 'wakeWaiters'].includes(
-          f.functionName,
-        )),
+    match: inProjections,
   },
   {
     label: 'decrypt: field vault, data key store, AES-GCM',
@@ -705,11 +490,7 @@ const READ_BUCKETS: Bucket[] = [
 ];
 
 function printProfiles(results: RunResult[]): void {
-  console.log('');
-  console.log(
-    'CPU profiles (open in Chrome DevTools, or: npx tsx bench/support/cpu-profile.ts FILE):',
-  );
-  for (const r of results) if (r.profile) console.log(`  ${r.profile}`);
+  printProfileFiles(results.flatMap((r) => (r.profile ? [r.profile] : [])));
   const first = results[0];
   if (!first.profile) return;
   const profile = readProfile(first.profile);
@@ -732,31 +513,15 @@ async function main(): Promise<number> {
   mkdirSync(params.dir, { recursive: true });
   if (params.build) buildApi();
 
-  const machine = machineInfo(params.dir);
-  const fsync = fsyncLatency(params.dir);
-  console.log('Custodian access bench: audited reads over HTTP (embedded SQLite stores)');
-  console.log(`  source: ${sourceVersion(REPO_ROOT)}`);
-  console.log(
-    `  node ${machine.node} (V8 ${machine.v8}) on ${machine.platform}\n` +
-      `  CPU: ${machine.cpuModel} x ${machine.cpuCount}, ${machine.memoryGiB.toFixed(0)} GiB RAM\n` +
-      `  data dirs under ${params.dir}: ${machine.storage}; ` +
-      `4 KiB write+fdatasync p50 ${formatMs(fsync.p50, 2)}, p99 ${formatMs(fsync.p99, 2)}`,
-  );
-  console.log(
+  printHeader(
+    'Custodian access bench: audited reads over HTTP (embedded SQLite stores)',
+    params.dir,
     `  ${params.runs} run(s)${params.quick ? ' (quick)' : ''}; each: fresh data dir, ` +
       `${formatInt(params.customers)} customers registered (${params.registerConcurrency} in flight), ` +
       `then GET /v1/subjects/{random id}/view?purpose=${PURPOSE_ID} as sales on ` +
       `${params.connections} connections: ${params.warmup} s warm-up + ${params.duration} s measured` +
       (params.profile ? '; CPU profiling ON (figures are slower than unprofiled)' : ''),
   );
-  const load = os.loadavg()[0];
-  if (load > 1) {
-    console.log(
-      `  WARNING: load average ${load.toFixed(2)} before starting: something else may be running ` +
-        '(see "other processes" in each run)',
-    );
-  }
-  console.log('');
 
   const profileDir = params.profile
     ? mkdtempSync(join(os.tmpdir(), 'custodian-bench-access-profiles-'))
@@ -768,22 +533,8 @@ async function main(): Promise<number> {
     console.log(describeRun(i, result, params));
   }
 
-  const rows = summaryRows(results);
-  console.log('');
-  console.log(
-    results.length > 1
-      ? `Median of ${results.length} runs (each figure's median across runs):`
-      : 'Result of the single run:',
-  );
-  console.log(formatRows(rows));
   const disturbed = results.filter((r) => r.cpu.others > OTHERS_WARNING).length;
-  if (disturbed > 0) {
-    console.log(
-      `WARNING: in ${disturbed} of ${results.length} run(s) other processes used more than ` +
-        `${OTHERS_WARNING} of a core: these figures understate the API. Rerun on a quiet machine.`,
-    );
-  }
-  const missed = rows.filter((r) => r.pass === false).map((r) => r.label);
+  const missed = printSummary(summaryRows(results), results.length, disturbed, 10);
   console.log('');
   console.log(
     missed.length === 0
@@ -795,23 +546,8 @@ async function main(): Promise<number> {
   return missed.length > 0 && params.strict ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error('');
-    if (error instanceof BenchFailure) {
-      console.error('BENCH FAILED: the API did not answer as expected.');
-      console.error(error.message);
-    } else if (error instanceof UsageError) {
-      console.error(
-        `${error.message}\nusage: npm run bench:access -- [--quick] [--runs=N] [--duration=S] ` +
-          '[--customers=N] ...; see bench/access/README.md',
-      );
-    } else if (error instanceof BuildError) {
-      console.error(`BENCH NOT RUN: ${error.message} (fix the build, or use --no-build)`);
-    } else {
-      console.error(error);
-    }
-    process.exit(1);
-  },
+runBench(
+  main,
+  'npm run bench:access -- [--quick] [--runs=N] [--duration=S] [--customers=N] ...; ' +
+    'see bench/access/README.md',
 );

@@ -11,17 +11,14 @@
  * BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_GATE_IDS, BENCH_GATE_GRANTED, BENCH_GATE_REQUESTS,
  * BENCH_GATE_WARMUP, BENCH_DIR, BENCH_PROFILE=1. See bench/consent/README.md.
  */
-import autocannon from 'autocannon';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { consentBody, noticeBody, purposeBody } from '../../test/support/fixtures';
 import {
-  BuildError,
   buildApi,
-  REPO_ROOT,
   registerTempDir,
   removeTempDir,
   startApi,
@@ -33,27 +30,29 @@ import {
   bucketize,
   formatBuckets,
   formatProfileSummary,
+  inFile,
+  inFunction,
+  inProjections,
   readProfile,
   summarizeProfile,
   type Bucket,
 } from '../support/cpu-profile';
+import { BenchFailure, call, expectStatus } from '../support/http';
+import { checkLoad, runLoad, type LoadResult } from '../support/load';
+import { cpuSample, cpuUsage, type CpuUsage } from '../support/machine';
+import { readOptions, UsageError } from '../support/options';
 import {
-  cpuSample,
-  cpuUsage,
-  fsyncLatency,
-  machineInfo,
-  sourceVersion,
-  type CpuUsage,
-} from '../support/machine';
-import {
-  formatInt,
-  formatMs,
-  median,
-  padEnd,
-  padStart,
-  percentile,
-  percentiles,
-} from '../support/stats';
+  competedNote,
+  non2xxRow,
+  OTHERS_WARNING,
+  printHeader,
+  printProfileFiles,
+  printSummary,
+  runBench,
+  type Row,
+} from '../support/report';
+import { activatePurpose, newApiKey, registerPurpose, writeActorsFile } from '../support/setup';
+import { formatInt, formatMs, median, percentile } from '../support/stats';
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -79,22 +78,11 @@ interface Params {
   strict: boolean;
 }
 
-/** A bad command-line option or environment value. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 const TARGETS = { grantsPerSecond: 3000, grantP99Ms: 30, gateMs: 50 };
 const PURPOSE_ID = 'bench-newsletter';
 
 function parseParams(argv: string[]): Params {
-  const args = new Map<string, string>();
-  for (const arg of argv) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new UsageError(`unknown argument "${arg}" (expected --name or --name=value)`);
-    args.set(match[1], match[2] ?? 'true');
-  }
-  const known = [
+  const { quick, raw, flag, num, int } = readOptions(argv, [
     'quick',
     'runs',
     'duration',
@@ -109,31 +97,7 @@ function parseParams(argv: string[]): Params {
     'projector',
     'no-build',
     'strict',
-  ];
-  for (const name of args.keys()) {
-    if (!known.includes(name))
-      throw new UsageError(`unknown option --${name} (known: ${known.join(', ')})`);
-  }
-  const raw = (name: string): string | undefined =>
-    args.get(name) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
-  const flag = (name: string): boolean => {
-    const value = raw(name);
-    return value !== undefined && value !== '0' && value !== 'false';
-  };
-  const quick = flag('quick');
-  const num = (name: string, fallback: number, quickFallback: number, min: number): number => {
-    const value = raw(name);
-    if (value === undefined) return quick ? quickFallback : fallback;
-    const n = Number(value.replace(/_/g, ''));
-    if (!Number.isFinite(n) || n < min)
-      throw new UsageError(`--${name} must be a number >= ${min}`);
-    return n;
-  };
-  const int = (name: string, fallback: number, quickFallback: number, min: number): number => {
-    const n = num(name, fallback, quickFallback, min);
-    if (!Number.isSafeInteger(n)) throw new UsageError(`--${name} must be an integer`);
-    return n;
-  };
+  ]);
   const projector = raw('projector') ?? 'in-process';
   if (projector !== 'in-process' && projector !== 'separate')
     throw new UsageError('--projector must be "in-process" or "separate"');
@@ -166,81 +130,19 @@ interface Keys {
   crm: string;
 }
 
-/** A fatal problem with the system under test (not a missed target). */
-class BenchFailure extends Error {
-  override readonly name = 'BenchFailure';
-}
-
-async function call(
-  server: ApiServer,
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
-async function expectStatus(
-  what: string,
-  expected: number,
-  pending: Promise<{ status: number; body: unknown }>,
-): Promise<unknown> {
-  const { status, body } = await pending;
-  if (status !== expected) {
-    throw new BenchFailure(`${what}: expected ${expected}, got ${status}: ${JSON.stringify(body)}`);
-  }
-  return body;
-}
-
 /** Registers the purpose, publishes notice v1, activates it (as dpo). */
 async function setUpPurpose(server: ApiServer, keys: Keys): Promise<void> {
-  await expectStatus(
-    'POST /v1/purposes',
-    201,
-    call(server, 'POST', '/v1/purposes', keys.admin, purposeBody(PURPOSE_ID)),
-  );
+  await registerPurpose(server, keys.admin, purposeBody(PURPOSE_ID));
   await expectStatus(
     'POST /v1/purposes/:id/notices',
     201,
     call(server, 'POST', `/v1/purposes/${PURPOSE_ID}/notices`, keys.admin, noticeBody('v1')),
   );
-  await expectStatus(
-    'POST /v1/purposes/:id/activate',
-    200,
-    call(server, 'POST', `/v1/purposes/${PURPOSE_ID}/activate`, keys.admin, undefined, {
-      'x-custodian-role': 'dpo',
-    }),
-  );
+  await activatePurpose(server, keys.admin, PURPOSE_ID);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Step 1: consent grants under load
-
-interface GrantLoad {
-  seconds: number;
-  ok: number;
-  perSecond: number;
-  p50: number;
-  p99: number;
-  max: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  statusCodes: Record<string, number>;
-  sampleFailures: string[];
-}
 
 function grantLoad(
   server: ApiServer,
@@ -248,76 +150,21 @@ function grantLoad(
   seconds: number,
   connections: number,
   granted: string[],
-): Promise<GrantLoad> {
-  const latencies: number[] = [];
-  const sampleFailures: string[] = [];
-  let ok = 0;
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: server.baseUrl,
-        connections,
-        pipelining: 1,
-        duration: seconds,
-        timeout: 10,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        body: JSON.stringify(consentBody(PURPOSE_ID)),
-        requests: [
-          {
-            // A fresh subject for every request: every grant starts a new consent stream.
-            setupRequest: (request) => ({
-              ...request,
-              path: `/v1/subjects/${randomUUID()}/consents`,
-            }),
-            onResponse: (status, body) => {
-              if (status === 201) {
-                ok++;
-                granted.push((JSON.parse(body) as { subjectId: string }).subjectId);
-              } else if (sampleFailures.length < 5) {
-                sampleFailures.push(`${status} ${body.slice(0, 300)}`);
-              }
-            },
-          },
-        ],
-      },
-      (error, result) => {
-        if (error) return reject(error);
-        const [p50, p99, max] = percentiles(latencies, [50, 99, 100]);
-        const statusCodes: Record<string, number> = {};
-        for (const [code, stats] of Object.entries(result.statusCodeStats ?? {}))
-          statusCodes[code] = stats.count ?? 0;
-        resolve({
-          seconds: result.duration,
-          ok,
-          perSecond: ok / result.duration,
-          p50,
-          p99,
-          max,
-          non2xx: result.non2xx,
-          errors: result.errors,
-          timeouts: result.timeouts,
-          statusCodes,
-          sampleFailures,
-        });
-      },
-    );
-    instance.on('response', (_client, _status, _bytes, responseTime) => {
-      latencies.push(responseTime);
-    });
+): Promise<LoadResult> {
+  return runLoad(server, {
+    seconds,
+    connections,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(consentBody(PURPOSE_ID)),
+    // A fresh subject for every request: every grant starts a new consent stream.
+    next: () => ({ path: `/v1/subjects/${randomUUID()}/consents` }),
+    isOk: (status, body) => {
+      if (status !== 201) return false;
+      granted.push((JSON.parse(body) as { subjectId: string }).subjectId);
+      return true;
+    },
   });
-}
-
-function checkLoad(what: string, load: GrantLoad): void {
-  if (load.non2xx === 0 && load.errors === 0 && load.ok > 0) return;
-  throw new BenchFailure(
-    [
-      `${what}: ${formatInt(load.non2xx)} non-2xx responses, ${formatInt(load.errors)} errors ` +
-        `(${formatInt(load.timeouts)} timeouts), ${formatInt(load.ok)} grants recorded`,
-      `status codes: ${JSON.stringify(load.statusCodes)}`,
-      ...load.sampleFailures.map((f) => `  e.g. ${f}`),
-    ].join('\n'),
-  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,7 +330,7 @@ async function gateLatency(
 
 interface RunResult {
   warmupGrants: number;
-  load: GrantLoad;
+  load: LoadResult;
   gate: GateResult;
   /** Server and bench CPU, and other processes', during the measured grants and gate calls. */
   loadCpu: CpuUsage;
@@ -504,21 +351,11 @@ async function runOnce(
   let server: ApiServer | null = null;
   let projector: CustodianChild | null = null;
   try {
-    const keys: Keys = {
-      admin: randomBytes(32).toString('base64url'),
-      crm: randomBytes(32).toString('base64url'),
-    };
-    const actorsFile = join(tmp, 'actors.json');
-    writeFileSync(
-      actorsFile,
-      JSON.stringify({
-        actors: [
-          { id: 'bench-admin', roles: ['admin', 'dpo'], apiKey: keys.admin },
-          { id: 'bench-crm', roles: ['service'], apiKey: keys.crm },
-        ],
-      }),
-      { mode: 0o600 },
-    );
+    const keys: Keys = { admin: newApiKey(), crm: newApiKey() };
+    const actorsFile = writeActorsFile(tmp, [
+      { id: 'bench-admin', roles: ['admin', 'dpo'], apiKey: keys.admin },
+      { id: 'bench-crm', roles: ['service'], apiKey: keys.crm },
+    ]);
     const dataDir = join(tmp, 'data');
     if (params.projector === 'separate') projector = await startProjector({ dataDir, actorsFile });
     server = await startApi({
@@ -533,7 +370,7 @@ async function runOnce(
     let warmupGrants = 0;
     if (params.warmup > 0) {
       const warm = await grantLoad(server, keys.crm, params.warmup, params.connections, granted);
-      checkLoad('warm-up grants', warm);
+      checkLoad('warm-up grants', warm, 'grants recorded');
       warmupGrants = warm.ok;
     }
 
@@ -545,7 +382,7 @@ async function runOnce(
     const load = await grantLoad(server, keys.crm, params.duration, params.connections, granted);
     const loadCpu = cpuUsage(loadStart, cpuSample(pids));
     if (profileDir) profiles.push(await server.stopCpuProfile(profileFile('grants')));
-    checkLoad('consent grants', load);
+    checkLoad('consent grants', load, 'grants recorded');
 
     if (profileDir) await server.startCpuProfile();
     const gateStart = cpuSample(pids);
@@ -580,8 +417,6 @@ async function runOnce(
 // ---------------------------------------------------------------------------------------------
 // Report
 
-const OTHERS_WARNING = 0.15;
-
 function describeCpu(r: RunResult, usage: CpuUsage): string {
   const server = usage.processes.get(r.serverPid) ?? NaN;
   const projector =
@@ -589,8 +424,7 @@ function describeCpu(r: RunResult, usage: CpuUsage): string {
       ? ''
       : `, projector ${(usage.processes.get(r.projectorPid) ?? NaN).toFixed(2)}`;
   const bench = usage.processes.get(process.pid) ?? NaN;
-  const busy = usage.others > OTHERS_WARNING ? '  <-- OTHER PROCESSES COMPETED FOR THE CPU' : '';
-  return `CPU (cores): API ${server.toFixed(2)}${projector}, load generator ${bench.toFixed(2)}, other processes ${usage.others.toFixed(2)}${busy}`;
+  return `CPU (cores): API ${server.toFixed(2)}${projector}, load generator ${bench.toFixed(2)}, other processes ${usage.others.toFixed(2)}${competedNote(usage)}`;
 }
 
 /** CPU ms the API (and the projector, if separate) spent per grant recorded. */
@@ -631,13 +465,6 @@ function describeRun(i: number, r: RunResult): string {
   ].join('\n');
 }
 
-interface Row {
-  label: string;
-  value: string;
-  target: string;
-  pass: boolean | null;
-}
-
 function summaryRows(results: RunResult[]): Row[] {
   const m = (pick: (r: RunResult) => number) => median(results.map(pick));
   const perSecond = m((r) => r.load.perSecond);
@@ -649,50 +476,45 @@ function summaryRows(results: RunResult[]): Row[] {
     {
       label: 'consent grants per second',
       value: `${formatInt(perSecond)}/s`,
-      target: `>= ${formatInt(TARGETS.grantsPerSecond)}/s`,
+      aim: `>= ${formatInt(TARGETS.grantsPerSecond)}/s`,
       pass: perSecond >= TARGETS.grantsPerSecond,
     },
-    { label: 'grant latency p50', value: formatMs(p50), target: '', pass: null },
+    { label: 'grant latency p50', value: formatMs(p50), aim: '', pass: null },
     {
       label: 'grant latency p99',
       value: formatMs(p99),
-      target: `< ${TARGETS.grantP99Ms} ms`,
+      aim: `< ${TARGETS.grantP99Ms} ms`,
       pass: p99 < TARGETS.grantP99Ms,
     },
-    {
-      label: 'non-2xx responses (all runs)',
-      value: formatInt(results.reduce((n, r) => n + r.load.non2xx, 0)),
-      target: '0',
-      pass: results.every((r) => r.load.non2xx === 0),
-    },
+    non2xxRow(results.map((r) => r.load)),
     {
       label: `consent gate, ${formatInt(results[0].gate.ids)} ids: median`,
       value: formatMs(gateMedian),
-      target: `< ${TARGETS.gateMs} ms`,
+      aim: `< ${TARGETS.gateMs} ms`,
       pass: gateMedian < TARGETS.gateMs,
     },
     {
       label: `consent gate, ${formatInt(results[0].gate.ids)} ids: p99`,
       value: formatMs(gateP99),
-      target: `< ${TARGETS.gateMs} ms`,
+      aim: `< ${TARGETS.gateMs} ms`,
       pass: gateP99 < TARGETS.gateMs,
     },
     {
       label: 'API process CPU during the grants',
       value: `${m((r) => r.loadCpu.processes.get(r.serverPid) ?? NaN).toFixed(2)} cores`,
-      target: '',
+      aim: '',
       pass: null,
     },
     {
       label: 'server CPU per grant',
       value: formatMs(m(cpuPerGrant), 2),
-      target: '',
+      aim: '',
       pass: null,
     },
     {
       label: 'server writes per grant (files + sockets)',
       value: `${m((r) => writesPerGrant(r).kib).toFixed(1)} KiB`,
-      target: '',
+      aim: '',
       pass: null,
     },
     {
@@ -701,31 +523,14 @@ function summaryRows(results: RunResult[]): Row[] {
         m((r) => r.gate.catchUpMs),
         0,
       ),
-      target: '',
+      aim: '',
       pass: null,
     },
   ];
 }
 
-function formatRows(rows: Row[]): string {
-  const width = Math.max(...rows.map((r) => r.label.length));
-  return rows
-    .map((r) => {
-      const verdict = r.pass === null ? '' : r.pass ? 'PASS' : 'FAIL';
-      return `  ${padEnd(r.label, width)}  ${padStart(r.value, 12)}  ${padEnd(r.target, 12)}  ${verdict}`.trimEnd();
-    })
-    .join('\n');
-}
-
 // ---------------------------------------------------------------------------------------------
 // Where the server's time goes, by part of the write path (innermost matching frame wins).
-
-const fn = (name: string, file: string): Bucket['match'] => {
-  return (frame) => frame.functionName === name && frame.url.includes(file);
-};
-const inFile = (...parts: string[]): Bucket['match'] => {
-  return (frame) => parts.some((part) => frame.url.includes(part));
-};
 
 const GRANT_BUCKETS: Bucket[] = [
   { label: '(idle)', match: (f) => f.functionName === '(idle)' },
@@ -736,22 +541,16 @@ const GRANT_BUCKETS: Bucket[] = [
   },
   {
     label: 'event store: group commit (flush: savepoints, inserts, COMMIT + fsync)',
-    match: fn('flush', 'sqlite-event-store'),
+    match: inFunction('flush', 'sqlite-event-store'),
   },
   {
     label: 'event store: readStream (SQLite query + JSON.parse of rows)',
-    match: fn('readStream', 'sqlite-event-store'),
+    match: inFunction('readStream', 'sqlite-event-store'),
   },
   { label: 'event store: append validation (JSON checks)', match: inFile('append-validation') },
   {
     label: 'projections: one log subscription each + read-store commits',
-    match: (f) =>
-      f.url.includes('/projections/src/') ||
-      f.url.includes('sqlite-read-store') ||
-      (f.url.includes('sqlite-event-store') &&
-        ['subscribeAll', 'countEventsAfter', 'waitForEventsAfter', 'wakeWaiters'].includes(
-          f.functionName,
-        )),
+    match: inProjections,
   },
   {
     label: 'command: executor, decide/evolve, purposes.current fold',
@@ -770,7 +569,7 @@ const GATE_BUCKETS: Bucket[] = [
   { label: '(garbage collector)', match: (f) => f.functionName === '(garbage collector)' },
   {
     label: 'read store getMany (SQLite IN (...) chunks + JSON.parse of docs)',
-    match: fn('getMany', 'sqlite-read-store'),
+    match: inFunction('getMany', 'sqlite-read-store'),
   },
   {
     label: 'gate: per-id loop (isUuid, Set, effectiveStatus)',
@@ -793,11 +592,7 @@ const GATE_BUCKETS: Bucket[] = [
 ];
 
 function printProfiles(results: RunResult[]): void {
-  console.log('');
-  console.log(
-    'CPU profiles (open in Chrome DevTools, or: npx tsx bench/support/cpu-profile.ts FILE):',
-  );
-  for (const r of results) for (const file of r.profiles) console.log(`  ${file}`);
+  printProfileFiles(results.flatMap((r) => r.profiles));
   const [grants, gate] = results[0].profiles.map(readProfile);
   const ok = results[0].load.ok;
   console.log('');
@@ -830,17 +625,9 @@ async function main(): Promise<number> {
   mkdirSync(params.dir, { recursive: true });
   if (params.build) buildApi();
 
-  const machine = machineInfo(params.dir);
-  const fsync = fsyncLatency(params.dir);
-  console.log('Custodian consent bench (HTTP, embedded SQLite stores)');
-  console.log(`  source: ${sourceVersion(REPO_ROOT)}`);
-  console.log(
-    `  node ${machine.node} (V8 ${machine.v8}) on ${machine.platform}\n` +
-      `  CPU: ${machine.cpuModel} x ${machine.cpuCount}, ${machine.memoryGiB.toFixed(0)} GiB RAM\n` +
-      `  data dirs under ${params.dir}: ${machine.storage}; ` +
-      `4 KiB write+fdatasync p50 ${formatMs(fsync.p50, 2)}, p99 ${formatMs(fsync.p99, 2)}`,
-  );
-  console.log(
+  printHeader(
+    'Custodian consent bench (HTTP, embedded SQLite stores)',
+    params.dir,
     `  ${params.runs} run(s)${params.quick ? ' (quick)' : ''}; each: ${params.warmup} s warm-up + ` +
       `${params.duration} s of grants on ${params.connections} connections, then ` +
       `${params.gateWarmup} + ${params.gateRequests} sequential gate calls with ` +
@@ -850,14 +637,6 @@ async function main(): Promise<number> {
         : '') +
       (params.profile ? '; CPU profiling ON (figures are slower than unprofiled)' : ''),
   );
-  const load = os.loadavg()[0];
-  if (load > 1) {
-    console.log(
-      `  WARNING: load average ${load.toFixed(2)} before starting: something else may be running ` +
-        '(see "other processes" in each run)',
-    );
-  }
-  console.log('');
 
   const profileDir = params.profile
     ? mkdtempSync(join(os.tmpdir(), 'custodian-bench-consent-profiles-'))
@@ -869,24 +648,10 @@ async function main(): Promise<number> {
     console.log(describeRun(i, result));
   }
 
-  const rows = summaryRows(results);
-  console.log('');
-  console.log(
-    results.length > 1
-      ? `Median of ${results.length} runs (each figure's median across runs):`
-      : 'Result of the single run:',
-  );
-  console.log(formatRows(rows));
   const disturbed = results.filter(
     (r) => r.loadCpu.others > OTHERS_WARNING || r.gateCpu.others > OTHERS_WARNING,
   ).length;
-  if (disturbed > 0) {
-    console.log(
-      `WARNING: in ${disturbed} of ${results.length} run(s) other processes used more than ` +
-        `${OTHERS_WARNING} of a core: these figures understate the API. Rerun on a quiet machine.`,
-    );
-  }
-  const missed = rows.filter((r) => r.pass === false).map((r) => r.label);
+  const missed = printSummary(summaryRows(results), results.length, disturbed, 12);
   console.log('');
   console.log(missed.length === 0 ? 'All targets met.' : `TARGETS NOT MET: ${missed.join('; ')}`);
 
@@ -894,22 +659,7 @@ async function main(): Promise<number> {
   return missed.length > 0 && params.strict ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error('');
-    if (error instanceof BenchFailure) {
-      console.error('BENCH FAILED: the API did not answer as expected.');
-      console.error(error.message);
-    } else if (error instanceof UsageError) {
-      console.error(
-        `${error.message}\nusage: npm run bench:consent -- [--quick] [--runs=N] [--duration=S] ...; see bench/consent/README.md`,
-      );
-    } else if (error instanceof BuildError) {
-      console.error(`BENCH NOT RUN: ${error.message} (fix the build, or use --no-build)`);
-    } else {
-      console.error(error);
-    }
-    process.exit(1);
-  },
+runBench(
+  main,
+  'npm run bench:consent -- [--quick] [--runs=N] [--duration=S] ...; see bench/consent/README.md',
 );

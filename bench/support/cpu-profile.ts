@@ -183,6 +183,25 @@ export interface Bucket {
   match(frame: { functionName: string; url: string }): boolean;
 }
 
+/** Matches the function `name` defined in a file whose URL contains `file`. */
+export function inFunction(name: string, file: string): Bucket['match'] {
+  return (frame) => frame.functionName === name && frame.url.includes(file);
+}
+
+/** Matches any frame in a file whose URL contains one of `parts`. */
+export function inFile(...parts: string[]): Bucket['match'] {
+  return (frame) => parts.some((part) => frame.url.includes(part));
+}
+
+/** Matches the projections: their code, the read store, and the event log subscriptions. */
+export const inProjections: Bucket['match'] = (f) =>
+  f.url.includes('/projections/src/') ||
+  f.url.includes('sqlite-read-store') ||
+  (f.url.includes('sqlite-event-store') &&
+    ['subscribeAll', 'countEventsAfter', 'waitForEventsAfter', 'wakeWaiters'].includes(
+      f.functionName,
+    ));
+
 /**
  * Splits the sampled time into buckets: each sample goes to the innermost frame on its stack
  * that some bucket matches (the first such bucket), or to `rest`.

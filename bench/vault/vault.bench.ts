@@ -9,9 +9,8 @@
  * Everything runs against 127.0.0.1 only, is bounded in time and count, and stops by itself.
  */
 import { SqliteEventStore } from '@custodian/event-store';
-import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -21,8 +20,17 @@ import {
   startApi,
   type ApiServer,
 } from '../support/api-server';
+import { call as request } from '../support/http';
+import { runLoad } from '../support/load';
 import { machineInfo } from '../support/machine';
-import { formatInt, formatMs, median, percentiles } from '../support/stats';
+import {
+  activatePurpose,
+  newApiKey,
+  registerPurpose,
+  settleProjections,
+  writeActorsFile,
+} from '../support/setup';
+import { formatInt, formatMs, median } from '../support/stats';
 
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -39,30 +47,17 @@ const BIG = Number(args.get('big') ?? (quick ? 10_000 : 100_000));
 const ERASURES = Number(args.get('erasures') ?? (quick ? 1 : 3));
 const PURPOSE = 'crm-profile';
 
-const admin = randomBytes(24).toString('base64url');
-const crm = randomBytes(24).toString('base64url');
+const admin = newApiKey();
+const crm = newApiKey();
 
-async function call(
-  server: ApiServer,
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const response = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
+/** A call that must succeed (2xx); returns the parsed body. */
+async function call(server: ApiServer, method: string, path: string, key: string, body?: unknown) {
+  const response = await request(server, method, path, key, body);
   if (response.status >= 300)
-    throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    throw new Error(
+      `${method} ${path} answered ${response.status}: ${JSON.stringify(response.body).slice(0, 300)}`,
+    );
+  return (response.body ?? {}) as Record<string, unknown>;
 }
 
 async function setUp(server: ApiServer): Promise<void> {
@@ -75,7 +70,7 @@ async function setUp(server: ApiServer): Promise<void> {
     withdrawal: 'Account settings',
     mainRisk: 'Exposure of contact details; encrypted per customer',
   };
-  await call(server, 'POST', '/v1/purposes', admin, {
+  await registerPurpose(server, admin, {
     purposeId: PURPOSE,
     title: 'Customer profile',
     description: 'Keeping in touch with customers',
@@ -87,9 +82,7 @@ async function setUp(server: ApiServer): Promise<void> {
     flags: { marketing: false, profiling: false, saleOrShare: false, aiProcessing: false },
     assessment,
   });
-  await call(server, 'POST', `/v1/purposes/${PURPOSE}/activate`, admin, undefined, {
-    'x-custodian-role': 'dpo',
-  });
+  await activatePurpose(server, admin, PURPOSE);
 }
 
 function profile(n: number) {
@@ -107,45 +100,30 @@ interface RegistrationRun {
   failures: number;
 }
 
-function registrations(server: ApiServer): Promise<RegistrationRun> {
+async function registrations(server: ApiServer): Promise<RegistrationRun> {
   let n = 0;
-  let ok = 0;
   let failures = 0;
-  const latencies: number[] = [];
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `${server.baseUrl}/v1/subjects`,
-        connections: CONNECTIONS,
-        duration: SECONDS,
-        timeout: 10,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${crm}` },
-        requests: [
-          {
-            setupRequest: (request) => ({
-              ...request,
-              body: JSON.stringify({ profile: profile(n++), source: 'bench' }),
-            }),
-            onResponse: (status) => (status === 201 ? ok++ : failures++),
-          },
-        ],
-      },
-      (error, result) => {
-        if (error) return reject(error);
-        const [p50, p99] = percentiles(latencies, [50, 99]);
-        resolve({
-          perSecond: ok / result.duration,
-          p50,
-          p99,
-          failures: failures + result.errors + result.timeouts,
-        });
-      },
-    );
-    instance.on('response', (_client, _status, _bytes, responseTime) =>
-      latencies.push(responseTime),
-    );
+  const load = await runLoad(server, {
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${crm}` },
+    next: () => ({
+      path: '/v1/subjects',
+      body: JSON.stringify({ profile: profile(n++), source: 'bench' }),
+    }),
+    isOk: (status) => {
+      if (status === 201) return true;
+      failures++;
+      return false;
+    },
   });
+  return {
+    perSecond: load.perSecond,
+    p50: load.p50,
+    p99: load.p99,
+    failures: failures + load.errors + load.timeouts,
+  };
 }
 
 /** Registers a customer over HTTP, then gives them `events` events in all (profile updates). */
@@ -187,19 +165,6 @@ async function customerWithHistory(
   return subjectId;
 }
 
-/** Waits until every projection has caught up, so erasure timings do not share the CPU with it. */
-async function settle(server: ApiServer): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const health = (await (await fetch(`${server.baseUrl}/health`)).json()) as {
-      details: { projections: { projections: Array<{ eventsBehind: number }> } };
-    };
-    if (health.details.projections.projections.every((p) => p.eventsBehind === 0)) return;
-    if (Date.now() > deadline) throw new Error('projections did not catch up within 2 minutes');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 async function erasureLatency(
   server: ApiServer,
   dataDir: string,
@@ -208,7 +173,7 @@ async function erasureLatency(
   const timings: number[] = [];
   for (let i = 0; i < ERASURES; i++) {
     const subjectId = await customerWithHistory(server, dataDir, events);
-    await settle(server);
+    await settleProjections(server);
     const started = performance.now();
     await call(server, 'POST', `/v1/subjects/${subjectId}/erasure`, crm, {
       reason: 'data_subject_request',
@@ -235,16 +200,10 @@ async function main(): Promise<void> {
   for (let run = 1; run <= RUNS; run++) {
     const dir = mkdtempSync(join(tmpdir(), 'custodian-bench-vault-'));
     registerTempDir(dir);
-    const actorsFile = join(dir, 'actors.json');
-    writeFileSync(
-      actorsFile,
-      JSON.stringify({
-        actors: [
-          { id: 'bench-admin', roles: ['admin', 'dpo'], apiKey: admin },
-          { id: 'bench-crm', roles: ['service'], apiKey: crm },
-        ],
-      }),
-    );
+    const actorsFile = writeActorsFile(dir, [
+      { id: 'bench-admin', roles: ['admin', 'dpo'], apiKey: admin },
+      { id: 'bench-crm', roles: ['service'], apiKey: crm },
+    ]);
     const dataDir = join(dir, 'data');
     const server = await startApi({
       dataDir,
@@ -259,7 +218,7 @@ async function main(): Promise<void> {
       console.log(
         `  run ${run}: ${formatInt(rate.perSecond)} registrations/s, p50 ${formatMs(rate.p50)}, p99 ${formatMs(rate.p99)}`,
       );
-      await settle(server);
+      await settleProjections(server);
       small.push(...(await erasureLatency(server, dataDir, SMALL)));
       big.push(...(await erasureLatency(server, dataDir, BIG)));
       console.log(
