@@ -33,4 +33,12 @@ describe('event_counts projection', () => {
       eventCountsProjection.documentIds(event('policy', 'PolicyPublished', '2026-01-01T00:00:00Z')),
     ).toEqual(['policy:PolicyPublished']);
   });
+
+  it('leaves out the audit records of reads', () => {
+    expect(
+      eventCountsProjection.documentIds(
+        event('access-7b1c', 'FieldsAccessed', '2026-03-01T10:00:00Z'),
+      ),
+    ).toEqual([]);
+  });
 });
