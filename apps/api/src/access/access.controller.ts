@@ -2,13 +2,13 @@ import {
   CurrentActor,
   PURPOSE_ID_PATTERN,
   RequirePermission,
-  UuidParam,
+  SubjectIdParam,
   badParam,
   type RequestActor,
 } from '@custodian/platform';
 import { ROLES, isRole, type Mask, type Role, type RoleRules } from '@custodian/policy';
 import { parseIsoTimestamp } from '@custodian/domain';
-import { Body, Controller, Get, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { commandMeta } from '../shared/request-meta';
 import { AccessService } from './access.service';
@@ -24,7 +24,7 @@ export class AccessController {
   @Get('subjects/:subjectId/view')
   @RequirePermission('subjects.view')
   async view(
-    @Param('subjectId', new UuidParam('subjectId')) subjectId: string,
+    @SubjectIdParam() subjectId: string,
     @Query('purpose') purpose: string | undefined,
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
@@ -36,7 +36,7 @@ export class AccessController {
 
   @Get('subjects/:subjectId/access-log')
   @RequirePermission('subjects.access-log')
-  async accessLog(@Param('subjectId', new UuidParam('subjectId')) subjectId: string) {
+  async accessLog(@SubjectIdParam() subjectId: string) {
     return { subjectId, entries: await this.access.accessLog(subjectId) };
   }
 

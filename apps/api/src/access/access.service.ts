@@ -200,6 +200,7 @@ export class AccessService {
 
   /** One audit record per customer a lookup returned (the lookup itself shows no values). */
   async auditLookup(subjectIds: readonly string[], purposeId: string, meta: CommandMeta) {
+    const { version } = await this.policy();
     for (const subjectId of subjectIds) {
       await this.append(subjectId, meta, {
         type: 'FieldsAccessed',
@@ -210,7 +211,7 @@ export class AccessService {
           purposeId,
           via: 'lookup',
           fields: [],
-          policyVersion: (await this.policy()).version,
+          policyVersion: version,
           requestId: meta.requestId,
           at: meta.now.toISOString(),
         },

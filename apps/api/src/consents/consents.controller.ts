@@ -1,4 +1,10 @@
-import { CurrentActor, RequirePermission, UuidParam, type RequestActor } from '@custodian/platform';
+import {
+  CurrentActor,
+  RequirePermission,
+  SubjectIdParam,
+  UuidParam,
+  type RequestActor,
+} from '@custodian/platform';
 import {
   Body,
   Controller,
@@ -25,7 +31,7 @@ export class ConsentsController {
   @Post('subjects/:subjectId/consents')
   @RequirePermission('consents.record')
   async record(
-    @Param('subjectId', new UuidParam('subjectId')) subjectId: string,
+    @SubjectIdParam() subjectId: string,
     @Body() body: RecordConsentDto,
     @Headers('sec-gpc') gpcHeader: string | undefined,
     @IdempotencyKey() idempotencyKey: string | undefined,
@@ -43,16 +49,13 @@ export class ConsentsController {
 
   @Get('subjects/:subjectId/consents')
   @RequirePermission('consents.read')
-  async state(
-    @Param('subjectId', new UuidParam('subjectId')) subjectId: string,
-    @Query('asOf') asOf?: string,
-  ) {
+  async state(@SubjectIdParam() subjectId: string, @Query('asOf') asOf?: string) {
     return this.consents.state(subjectId, asOf);
   }
 
   @Get('subjects/:subjectId/consents/history')
   @RequirePermission('consents.history')
-  async history(@Param('subjectId', new UuidParam('subjectId')) subjectId: string) {
+  async history(@SubjectIdParam() subjectId: string) {
     return this.consents.history(subjectId);
   }
 

@@ -4,7 +4,7 @@ import {
   CurrentActor,
   PurposeIdParam,
   RequirePermission,
-  UuidParam,
+  SubjectIdParam,
   type RequestActor,
 } from '@custodian/platform';
 import {
@@ -13,7 +13,6 @@ import {
   Get,
   Headers,
   HttpCode,
-  Param,
   Patch,
   Post,
   Query,
@@ -23,7 +22,6 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccessService } from '../access/access.service';
 import { ConsentsService } from '../consents/consents.service';
-import { PurposesService } from '../purposes/purposes.service';
 import { IdempotencyKey } from '../shared/idempotency-key';
 import { commandMeta } from '../shared/request-meta';
 import {
@@ -42,7 +40,6 @@ export class SubjectsController {
   constructor(
     private readonly subjects: SubjectsService,
     private readonly consents: ConsentsService,
-    private readonly purposes: PurposesService,
     private readonly access: AccessService,
   ) {}
 
@@ -69,7 +66,7 @@ export class SubjectsController {
   @Patch('subjects/:subjectId/profile')
   @RequirePermission('subjects.update')
   async updateProfile(
-    @Param('subjectId', new UuidParam('subjectId')) subjectId: string,
+    @SubjectIdParam() subjectId: string,
     @Body() body: UpdateProfileDto,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentActor() actor: RequestActor,
@@ -116,7 +113,7 @@ export class SubjectsController {
   @HttpCode(202)
   @RequirePermission('subjects.erase')
   async erase(
-    @Param('subjectId', new UuidParam('subjectId')) subjectId: string,
+    @SubjectIdParam() subjectId: string,
     @Body() body: ErasureRequestDto,
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
@@ -126,13 +123,13 @@ export class SubjectsController {
 
   @Get('subjects/:subjectId/erasure')
   @RequirePermission('subjects.erasure-receipt')
-  async erasureReceipt(@Param('subjectId', new UuidParam('subjectId')) subjectId: string) {
+  async erasureReceipt(@SubjectIdParam() subjectId: string) {
     return this.subjects.erasureReceipt(subjectId);
   }
 
   @Get('subjects/:subjectId/dsar')
   @RequirePermission('subjects.dsar')
-  async subjectAccess(@Param('subjectId', new UuidParam('subjectId')) subjectId: string) {
+  async subjectAccess(@SubjectIdParam() subjectId: string) {
     const [current, history, accessLog] = await Promise.all([
       this.consents.state(subjectId, undefined),
       this.consents.history(subjectId),

@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
+import { BadRequestException, Injectable, Param, type PipeTransform } from '@nestjs/common';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SLUG = /^[a-z0-9][a-z0-9-]{1,63}$/;
@@ -39,3 +39,7 @@ export function badParam(field: string, problem: string): BadRequestException {
     details: [{ field, problem }],
   });
 }
+
+/** The `:subjectId` route parameter, checked to be a UUID. */
+export const SubjectIdParam = (): ParameterDecorator =>
+  Param('subjectId', new UuidParam('subjectId'));
