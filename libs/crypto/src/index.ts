@@ -6,3 +6,4 @@ export * from './mongodb/mongo-key-store';
 export * from './master-key';
 export * from './envelope';
 export * from './subject-keys';
+export * from './sealed-file';
