@@ -52,6 +52,20 @@ const ROUTES: readonly Route[] = [
   // dashboard.controller.ts
   ['GET', '/v1/dashboard/consents', 'dashboard.read'],
   ['GET', '/v1/dashboard/consents/daily', 'dashboard.read'],
+  // oversight.controller.ts
+  ['GET', '/v1/anomalies', 'anomalies.read'],
+  ['GET', '/v1/anomaly-rules', 'anomaly-rules.read'],
+  ['POST', '/v1/anomaly-rules', 'anomaly-rules.publish'],
+  ['POST', '/v1/anomaly-rules/evaluate', 'anomaly-rules.evaluate'],
+  ['GET', '/v1/actors/:actorId', 'actors.read'],
+  ['POST', '/v1/actors/:actorId/suspend', 'actors.suspend'],
+  ['POST', '/v1/actors/:actorId/reinstate', 'actors.reinstate'],
+  ['POST', '/v1/incidents', 'incidents.manage'],
+  ['GET', '/v1/incidents', 'incidents.read'],
+  ['GET', '/v1/incidents/:incidentId', 'incidents.read'],
+  ['POST', '/v1/incidents/:incidentId/notes', 'incidents.manage'],
+  ['POST', '/v1/incidents/:incidentId/notifications', 'incidents.manage'],
+  ['POST', '/v1/incidents/:incidentId/close', 'incidents.manage'],
 ];
 
 /**
@@ -65,6 +79,9 @@ const PARAM_VALUES: Record<string, () => string> = {
   subjectId: newSubjectId,
   receiptId: newSubjectId,
   purposeId: () => 'newsletter',
+  incidentId: newSubjectId,
+  exportId: newSubjectId,
+  actorId: () => 'someone-else',
 };
 
 function fill(path: string): string {

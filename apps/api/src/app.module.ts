@@ -6,6 +6,7 @@ import {
   HealthModule,
   HttpErrorFilter,
   LoggingModule,
+  OversightModule,
   ProjectionsModule,
   StorageModule,
   VaultModule,
@@ -15,6 +16,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AccessModule } from './access/access.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
+import { OversightApiModule } from './oversight/oversight.module';
 import { PurposesModule } from './purposes/purposes.module';
 import { SubjectsModule } from './subjects/subjects.module';
 
@@ -29,6 +31,7 @@ export class AppModule {
         StorageModule,
         VaultModule,
         ProjectionsModule,
+        OversightModule,
         AuthModule,
         HealthModule,
         PurposesModule,
@@ -36,6 +39,7 @@ export class AppModule {
         DashboardModule,
         SubjectsModule,
         AccessModule,
+        OversightApiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

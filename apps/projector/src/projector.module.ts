@@ -2,13 +2,14 @@ import {
   ConfigModule,
   CustodianConfig,
   LoggingModule,
+  OversightModule,
   ProjectionsModule,
   StorageModule,
   VaultModule,
 } from '@custodian/platform';
 import { DynamicModule, Module } from '@nestjs/common';
 
-/** The projector alone: stores and projections, no HTTP. */
+/** The projector alone: stores, projections and the anomaly detector, no HTTP. */
 @Module({})
 export class ProjectorModule {
   static forRoot(config: CustodianConfig): DynamicModule {
@@ -20,6 +21,7 @@ export class ProjectorModule {
         StorageModule,
         VaultModule,
         ProjectionsModule,
+        OversightModule,
       ],
     };
   }

@@ -15,3 +15,7 @@ export * from './subjects/subject.events';
 export * from './subjects/subject.decider';
 export * from './subjects/field-catalogue';
 export * from './subjects/retention';
+export * from './oversight/access.events';
+export * from './oversight/actor.decider';
+export * from './oversight/export.decider';
+export * from './oversight/incident.decider';

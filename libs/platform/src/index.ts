@@ -21,3 +21,6 @@ export * from './vault/erasure.service';
 export * from './vault/retention-sweeper';
 export * from './commands/write-tracker';
 export * from './auth/jwt-verifier';
+export * from './oversight/suspension-registry';
+export * from './oversight/anomaly-detector';
+export * from './oversight/oversight.module';

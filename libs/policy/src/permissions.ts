@@ -45,6 +45,19 @@ export const PERMISSIONS = {
   'policy.publish': ['dpo'],
   'catalogue.manage': ['admin', 'dpo'],
   'catalogue.read': ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'],
+  'anomalies.read': ['admin', 'dpo', 'dashboard'],
+  'anomaly-rules.read': ['admin', 'dpo'],
+  /** A new version of the anomaly rules. */
+  'anomaly-rules.publish': ['dpo'],
+  /** Run a candidate rule set over past history (no side effects). */
+  'anomaly-rules.evaluate': ['admin', 'dpo'],
+  'actors.read': ['admin', 'dpo'],
+  /** Containment: suspend a member of staff or an integration's key. */
+  'actors.suspend': ['admin', 'dpo'],
+  /** Only a DPO lifts a suspension. */
+  'actors.reinstate': ['dpo'],
+  'incidents.manage': ['admin', 'dpo'],
+  'incidents.read': ['admin', 'dpo'],
   /** Aggregates only, never personal values. */
   'dashboard.read': ['admin', 'dpo', 'analyst', 'dashboard'],
 } as const satisfies Record<string, readonly Role[]>;

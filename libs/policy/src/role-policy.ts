@@ -8,6 +8,8 @@ export interface RoleRules {
   otherFields: Mask;
   /** Whether the role may declare purposes to read customers at all (purposes' own allowedRoles still apply). */
   mayReadCustomers: boolean;
+  /** Exports of more customers than this need a DPO's approval (default 1,000). */
+  exportApprovalAbove?: number;
   /**
    * Fields shown only when the customer has a consent in force for some active purpose
    * carrying this flag, e.g. marketing sees an email only with a marketing consent.
@@ -103,6 +105,13 @@ export const DEFAULT_ROLE_POLICY: RolePolicy = {
     },
   },
 };
+
+export const DEFAULT_EXPORT_APPROVAL_ABOVE = 1000;
+
+/** How many customers a role may export before a second person (a DPO) must approve. */
+export function exportApprovalThreshold(rules: RoleRules): number {
+  return rules.exportApprovalAbove ?? DEFAULT_EXPORT_APPROVAL_ABOVE;
+}
 
 export const ROLE_POLICY_STREAM = 'policy-roles';
 

@@ -94,7 +94,13 @@ function parseRoles(body: unknown): Record<Role, RoleRules> {
         );
       }
     }
+    if (
+      r.exportApprovalAbove !== undefined &&
+      (!Number.isSafeInteger(r.exportApprovalAbove) || r.exportApprovalAbove < 0)
+    )
+      throw badParam(`${at}.exportApprovalAbove`, 'must be a whole number of customers, 0 or more');
     parsed[role] = {
+      ...(r.exportApprovalAbove !== undefined ? { exportApprovalAbove: r.exportApprovalAbove } : {}),
       fields: { ...r.fields },
       otherFields: r.otherFields as Mask,
       mayReadCustomers: r.mayReadCustomers,

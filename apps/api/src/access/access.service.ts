@@ -36,7 +36,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { PurposesService } from '../purposes/purposes.service';
-import { accessStream, type AccessEvent } from './access.events';
+import { accessStream, type AccessEvent } from '@custodian/domain';
 
 const POLICY_CACHE_MS = 1000;
 
@@ -224,9 +224,10 @@ export class AccessService {
     const events = (await this.events.readStream(
       accessStream(subjectId),
     )) as unknown as AccessEvent[];
-    return events.map((e) =>
-      e.type === 'FieldsAccessed'
-        ? {
+    return events.map((e) => {
+      switch (e.type) {
+        case 'FieldsAccessed':
+          return {
             at: e.data.at,
             outcome: 'granted',
             actorId: e.data.actorId,
@@ -234,16 +235,30 @@ export class AccessService {
             purposeId: e.data.purposeId,
             via: e.data.via,
             fields: e.data.fields,
-          }
-        : {
+          };
+        case 'SubjectExported':
+          return {
+            at: e.data.at,
+            outcome: 'exported',
+            actorId: e.data.actorId,
+            role: e.data.role,
+            purposeId: e.data.purposeId,
+            via: 'export',
+            exportId: e.data.exportId,
+            destination: e.data.destination,
+            fields: e.data.fields,
+          };
+        case 'AccessDenied':
+          return {
             at: e.data.at,
             outcome: 'denied',
             actorId: e.data.actorId,
             role: e.data.role,
             purposeId: e.data.purposeId,
             reason: e.data.reason,
-          },
-    );
+          };
+      }
+    });
   }
 
   async policy(at?: Date): Promise<RolePolicy> {

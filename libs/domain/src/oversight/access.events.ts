@@ -1,4 +1,5 @@
-import type { Mask } from '@custodian/policy';
+/** How a field was shown (the role policy's masks). */
+export type FieldMask = 'full' | 'partial' | 'hidden';
 
 /** Streams `access-<subjectId>`: every look at a customer, granted or refused. */
 export const accessStream = (subjectId: string) => `access-${subjectId}`;
@@ -12,7 +13,7 @@ export interface FieldsAccessed {
     purposeId: string;
     /** `view` (the customer card) or `lookup` (found by email or phone). */
     via: 'view' | 'lookup';
-    fields: Array<{ name: string; mask: Mask }>;
+    fields: Array<{ name: string; mask: FieldMask }>;
     policyVersion: number;
     requestId: string;
     at: string;
@@ -32,4 +33,22 @@ export interface AccessDenied {
   };
 }
 
-export type AccessEvent = FieldsAccessed | AccessDenied;
+/** A customer included in a completed export: their access log shows it like a read. */
+export interface SubjectExported {
+  type: 'SubjectExported';
+  data: {
+    subjectId: string;
+    exportId: string;
+    actorId: string;
+    role: string;
+    purposeId: string;
+    fields: Array<{ name: string; mask: FieldMask }>;
+    destination: string;
+    at: string;
+  };
+}
+
+export type AccessEvent = FieldsAccessed | AccessDenied | SubjectExported;
+
+/** The reason an AccessDenied carries when the customer had no consent for the declared purpose. */
+export const NO_CONSENT_REASON = 'no_consent_for_purpose';

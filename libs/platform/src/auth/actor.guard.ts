@@ -13,6 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import { ActorRegistry, type RequestActor } from './actor-registry';
 import { PUBLIC_ROUTE, REQUIRED_PERMISSION } from './auth.decorators';
 import { InvalidTokenError, JwtVerifier, looksLikeJwt } from './jwt-verifier';
+import { SuspensionRegistry } from '../oversight/suspension-registry';
 
 export const JWT_VERIFIER = Symbol.for('custodian.JwtVerifier');
 
@@ -20,7 +21,7 @@ export const JWT_VERIFIER = Symbol.for('custodian.JwtVerifier');
  * Authenticates every route not marked @Public with `Authorization: Bearer <API key or JWT>`, picks
  * the role (`X-Custodian-Role`, or the actor's first role), and checks the route's permission.
  * A route that declares no permission is refused: new routes are closed until they say who
- * may use them.
+ * may use them. A suspended actor is refused every route.
  */
 @Injectable()
 export class ActorGuard implements CanActivate {
@@ -28,6 +29,7 @@ export class ActorGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly registry: ActorRegistry,
     @Optional() @Inject(JWT_VERIFIER) private readonly jwt: JwtVerifier | null,
+    private readonly suspensions: SuspensionRegistry,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,6 +42,14 @@ export class ActorGuard implements CanActivate {
     if (!match) throw new UnauthorizedException('Authorization: Bearer <token> is required');
     const actor = await this.authenticate(match[1]);
     if (actor.roles.length === 0) throw new ForbiddenException(`actor "${actor.id}" holds no role`);
+    // A suspended actor (or integration key) is refused everything until a DPO reinstates it.
+    const suspension = this.suspensions.check(actor.id);
+    if (suspension) {
+      throw new ForbiddenException({
+        message: `actor "${actor.id}" is suspended since ${suspension.since}; a DPO must reinstate them`,
+        details: [{ field: 'Authorization', problem: 'actor_suspended' }],
+      });
+    }
 
     const asked = request.headers['x-custodian-role'];
     let role = actor.roles[0];

@@ -7,6 +7,8 @@ export interface CustodianConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** How long a completed export may be downloaded (its file is deleted after). */
+  exportTtlHours: number;
   actorsFile: string;
   /** True when no CUSTODIAN_ACTORS_FILE was given: embedded mode may then create the file. */
   actorsFileIsDefault: boolean;
@@ -144,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const projectionBatchSize = integer('CUSTODIAN_PROJECTION_BATCH_SIZE', 500, 1, 10_000);
   const projectionLingerMs = integer('CUSTODIAN_PROJECTION_LINGER_MS', 10, 0, 1000);
   const retentionSweepMs = integer('CUSTODIAN_RETENTION_SWEEP_MS', 60_000, 0, 86_400_000);
+  const exportTtlHours = integer('CUSTODIAN_EXPORT_TTL_HOURS', 24, 1, 720);
   const logFile = text('CUSTODIAN_LOG_FILE');
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -151,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     port,
     host,
     dataDir,
+    exportTtlHours,
     actorsFile,
     actorsFileIsDefault: text('CUSTODIAN_ACTORS_FILE') === undefined,
     jwt: jwtIssuer

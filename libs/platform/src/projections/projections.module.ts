@@ -1,20 +1,29 @@
 import type { JsonObject } from '@custodian/domain';
 import { EVENT_STORE, EventStore } from '@custodian/event-store';
 import {
+  ANOMALY_RULES_STREAM,
   policyAt,
   ROLE_POLICY_STREAM,
+  type AnomalyRulesPublished,
   type RolePolicy,
   type RolePolicyPublished,
 } from '@custodian/policy';
 import {
+  actorReadsProjection,
+  actorStatusProjection,
+  anomaliesProjection,
+  anomalyCountersProjection,
   consentDailyProjection,
   consentReceiptsProjection,
   consentStateProjection,
   customerViewsProjection,
   eventCountsProjection,
+  exportsProjection,
+  incidentsProjection,
   ProjectionDefinition,
   ProjectionRunner,
   purposesProjection,
+  RuleHistory,
   subjectsProjection,
 } from '@custodian/projections';
 import { READ_STORE, ReadStore } from '@custodian/read-store';
@@ -30,9 +39,13 @@ import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { ProjectionReader } from './projection-reader';
 
-/** Every projection the product runs; features add theirs here. The customer views follow the role policy. */
+/**
+ * Every projection the product runs; features add theirs here. The customer views follow the
+ * role policy; the anomaly counters apply each event the rules in force when it happened.
+ */
 export function projectionDefinitions(
   policy: RolePolicy,
+  rules: RuleHistory,
 ): readonly ProjectionDefinition<JsonObject>[] {
   return [
     eventCountsProjection,
@@ -42,10 +55,28 @@ export function projectionDefinitions(
     consentDailyProjection,
     subjectsProjection,
     customerViewsProjection(policy),
+    anomalyCountersProjection(rules),
+    anomaliesProjection,
+    actorStatusProjection,
+    actorReadsProjection,
+    exportsProjection,
+    incidentsProjection,
   ] as unknown as readonly ProjectionDefinition<JsonObject>[];
 }
 
 const POLICY_WATCH_MS = 1000;
+
+/** The anomaly rule sets published so far, each with its position in the log. */
+export async function anomalyRuleHistory(events: EventStore): Promise<RuleHistory> {
+  const published = await events.readStream(ANOMALY_RULES_STREAM);
+  return new RuleHistory(
+    (a, b) => events.comparePositions(a, b),
+    published.map((e) => {
+      const { version, rules, workingHours } = (e as unknown as AnomalyRulesPublished).data;
+      return { ruleSet: { version, rules, workingHours }, position: e.position };
+    }),
+  );
+}
 
 async function currentPolicy(events: EventStore): Promise<RolePolicy> {
   return policyAt(
@@ -69,7 +100,7 @@ async function currentPolicy(events: EventStore): Promise<RolePolicy> {
         return new ProjectionRunner(
           events,
           reads,
-          projectionDefinitions(await currentPolicy(events)),
+          projectionDefinitions(await currentPolicy(events), await anomalyRuleHistory(events)),
           {
             batchSize: config.projectionBatchSize,
             lingerMs: config.projectionLingerMs,

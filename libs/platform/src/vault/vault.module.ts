@@ -17,7 +17,8 @@ import { ErasureService } from './erasure.service';
 import { BLIND_INDEX_KEY, FieldVault } from './field-vault';
 import { RetentionSweeper } from './retention-sweeper';
 
-const MASTER_KEY = Symbol.for('custodian.MasterKey');
+/** The master key (a Buffer): keys are derived from it for each use (key wrapping, export files). */
+export const MASTER_KEY = Symbol.for('custodian.MasterKey');
 
 export function createKeyStore(config: CustodianConfig): KeyStore {
   return config.readStore.kind === 'sqlite'
@@ -63,7 +64,7 @@ export function createKeyStore(config: CustodianConfig): KeyStore {
     ErasureService,
     RetentionSweeper,
   ],
-  exports: [KEY_STORE, SubjectKeys, FieldVault, BlindIndex, ErasureService, RetentionSweeper],
+  exports: [KEY_STORE, MASTER_KEY, SubjectKeys, FieldVault, BlindIndex, ErasureService, RetentionSweeper],
 })
 export class VaultModule implements OnApplicationShutdown {
   constructor(@Inject(KEY_STORE) private readonly keyStore: KeyStore) {}

@@ -1,0 +1,204 @@
+import { invalid, type JsonObject } from '@custodian/domain';
+import { EVENT_STORE, type EventStore, type RecordedEvent } from '@custodian/event-store';
+import { ProjectionReader, toNewEvent, type CommandMeta } from '@custodian/platform';
+import {
+  ANOMALY_RULES_STREAM,
+  DEFAULT_ANOMALY_RULES,
+  isTimeZone,
+  publishAnomalyRules,
+  WINDOWS,
+  type AnomalyRuleSet,
+  type AnomalyRulesPublished,
+  type WindowName,
+} from '@custodian/policy';
+import {
+  COUNTED_EVENT_TYPES,
+  countEvent,
+  counterDocumentIds,
+  RuleHistory,
+  type AnomalyCountersDocument,
+} from '@custodian/projections';
+import { READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AnomalyRulesDto } from './oversight.dto';
+
+const COUNTED = new Set<string>(COUNTED_EVENT_TYPES);
+const PAGE = 2000;
+const MAX_REPORTED = 1000;
+// Events may reach the log slightly out of time order (several processes); windows are kept this long after they end.
+const LATE_MS = 60_000;
+
+/** Anomaly rules (published as events), the anomalies found, and what a candidate rule would have found. */
+@Injectable()
+export class AnomaliesService {
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(READ_STORE) private readonly reads: ReadStore,
+    private readonly projections: ProjectionReader,
+  ) {}
+
+  async list(
+    filter: { actorId?: string; ruleId?: string; from?: string; to?: string },
+    limit: number,
+    cursor?: string,
+  ) {
+    const where: Record<string, WhereValue> = {};
+    if (filter.actorId) where.actorId = filter.actorId;
+    if (filter.ruleId) where.ruleId = filter.ruleId;
+    if (filter.from || filter.to)
+      where.detectedAt = {
+        ...(filter.from ? { gte: new Date(filter.from).toISOString() } : {}),
+        ...(filter.to ? { lt: new Date(filter.to).toISOString() } : {}),
+      };
+    const collection = await this.projections.collection('anomalies');
+    const page = await this.reads.find(collection, {
+      where,
+      sort: { field: 'detectedAt', direction: 'desc' },
+      limit,
+      cursor,
+    });
+    return {
+      anomalies: page.items.map(({ doc }) => {
+        const { day: _day, ...anomaly } = doc;
+        return anomaly;
+      }),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  async get(anomalyId: string): Promise<JsonObject | null> {
+    await this.projections.catchUp('anomalies');
+    return this.reads.get(await this.projections.collection('anomalies'), anomalyId);
+  }
+
+  async rules(): Promise<AnomalyRuleSet & { publishedAt: string | null }> {
+    const last = (await this.events.readStream(ANOMALY_RULES_STREAM, {
+      direction: 'backwards',
+      maxCount: 1,
+    })) as unknown as AnomalyRulesPublished[];
+    if (last.length === 0) return { ...DEFAULT_ANOMALY_RULES, publishedAt: null };
+    const { publishedAt, ...ruleSet } = last[0].data;
+    return { ...ruleSet, publishedAt };
+  }
+
+  /** A new version of the whole rule set; it applies to events after it. */
+  async publish(dto: AnomalyRulesDto, meta: CommandMeta) {
+    const candidate = this.candidate(dto);
+    const history = await this.events.readStream(ANOMALY_RULES_STREAM);
+    const current = await this.rules();
+    const event = publishAnomalyRules(current, candidate, meta.now);
+    await this.events.append(ANOMALY_RULES_STREAM, [toNewEvent(event, meta)], {
+      expectedRevision: history.length === 0 ? 'no_stream' : history[history.length - 1].revision,
+    });
+    const { publishedAt, ...ruleSet } = event.data;
+    return { ...ruleSet, publishedAt };
+  }
+
+  /**
+   * Runs a candidate rule set over the access and export events in [from, to) and reports
+   * what it would have caught, next to what was caught. Nothing is written.
+   */
+  async evaluate(dto: AnomalyRulesDto & { from?: string; to?: string }, now: Date) {
+    const ruleSet = { ...this.candidate(dto), version: (await this.rules()).version + 1 };
+    const from = dto.from
+      ? new Date(dto.from).toISOString()
+      : new Date(now.getTime() - 30 * 86_400_000).toISOString();
+    const to = dto.to ? new Date(dto.to).toISOString() : now.toISOString();
+    if (from >= to) throw invalid('from', 'must be before to');
+    const windows = [...new Set(ruleSet.rules.map((r) => r.window))] as WindowName[];
+    const rules = RuleHistory.fixed(ruleSet);
+    const open = new Map<string, AnomalyCountersDocument>();
+    const firings: Array<Record<string, unknown>> = [];
+    let examined = 0;
+    const close = (doc: AnomalyCountersDocument) => {
+      for (const f of doc.firings)
+        firings.push({
+          anomalyId: f.anomalyId,
+          ruleId: f.ruleId,
+          actorId: doc.actorId,
+          role: doc.role,
+          measure: f.measure,
+          window: doc.window,
+          windowStart: doc.windowStart,
+          windowEnd: doc.windowEnd,
+          value: f.value,
+          threshold: f.threshold,
+          action: f.action,
+          detectedAt: f.detectedAt,
+        });
+    };
+    let after: string | undefined;
+    for (;;) {
+      const page: RecordedEvent[] = await this.events.readAll({ after, maxCount: PAGE });
+      if (page.length === 0) break;
+      after = page[page.length - 1].position;
+      for (const event of page) {
+        if (!COUNTED.has(event.type)) continue;
+        const at = String(event.data.at);
+        if (at < from || at >= to) continue;
+        examined++;
+        for (const id of counterDocumentIds(event, windows)) {
+          open.set(id, countEvent(open.get(id) ?? null, event, id, rules.at(event.position)));
+        }
+      }
+      // Windows long past cannot change any more: report them and let them go.
+      const horizon =
+        Date.parse(String(page[page.length - 1].data.at ?? now.toISOString())) - LATE_MS;
+      for (const [id, doc] of open) {
+        if (Date.parse(doc.windowEnd) < horizon) {
+          close(doc);
+          open.delete(id);
+        }
+      }
+      if (page.length < PAGE) break;
+    }
+    for (const doc of open.values()) close(doc);
+    firings.sort((a, b) => String(a.detectedAt).localeCompare(String(b.detectedAt)));
+    const collection = await this.projections.collection('anomalies');
+    const known = await this.reads.getMany(
+      collection,
+      firings.slice(0, MAX_REPORTED).map((f) => String(f.anomalyId)),
+    );
+    return {
+      from,
+      to,
+      ruleSetVersion: ruleSet.version,
+      eventsExamined: examined,
+      wouldHaveFired: firings.length,
+      truncated: firings.length > MAX_REPORTED,
+      anomalies: firings
+        .slice(0, MAX_REPORTED)
+        .map((f) => ({ ...f, alreadyDetected: known.has(String(f.anomalyId)) })),
+    };
+  }
+
+  private candidate(dto: AnomalyRulesDto): Omit<AnomalyRuleSet, 'version'> {
+    if (!isTimeZone(dto.workingHours.timeZone))
+      throw invalid('workingHours.timeZone', 'must be an IANA time zone such as Europe/Moscow');
+    if (dto.workingHours.start >= dto.workingHours.end)
+      throw invalid('workingHours.end', 'must be after start');
+    const ids = new Set<string>();
+    dto.rules.forEach((rule, i) => {
+      if (ids.has(rule.ruleId)) throw invalid(`rules.${i}.ruleId`, 'is used by another rule');
+      ids.add(rule.ruleId);
+      if (!(rule.window in WINDOWS)) throw invalid(`rules.${i}.window`, 'is not a window');
+    });
+    return {
+      rules: dto.rules.map((r) => ({
+        ruleId: r.ruleId,
+        description: r.description,
+        measure: r.measure,
+        window: r.window,
+        threshold: r.threshold,
+        action: r.action,
+        roles: r.roles ?? [],
+      })),
+      workingHours: {
+        timeZone: dto.workingHours.timeZone,
+        days: [...dto.workingHours.days].sort(),
+        start: dto.workingHours.start,
+        end: dto.workingHours.end,
+      },
+    };
+  }
+}

@@ -1,0 +1,296 @@
+import {
+  actorStream,
+  incidentDeadlines,
+  incidentDecider,
+  incidentStream,
+  invalid,
+  notFound,
+  type ActorEvent,
+  type IncidentOpened,
+  type IncidentState,
+  type Jurisdiction,
+  type Obligation,
+} from '@custodian/domain';
+import { EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { CommandExecutor, ProjectionReader, type CommandMeta } from '@custodian/platform';
+import {
+  hourOf,
+  type ActorReadsDocument,
+  type AnomalyDocument,
+  type IncidentDocument,
+} from '@custodian/projections';
+import { READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AnomaliesService } from './anomalies.service';
+import type { OpenIncidentDto } from './oversight.dto';
+
+const MAX_WINDOW_MS = 31 * 86_400_000;
+
+/**
+ * Incidents: opened from an anomaly or by hand, with the customers affected computed from the
+ * access and export records in the window, a timeline, and the legal notification deadlines.
+ */
+@Injectable()
+export class IncidentsService {
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(READ_STORE) private readonly reads: ReadStore,
+    private readonly commands: CommandExecutor,
+    private readonly projections: ProjectionReader,
+    private readonly anomalies: AnomaliesService,
+  ) {}
+
+  async open(dto: OpenIncidentDto, meta: CommandMeta) {
+    const at = meta.now.toISOString();
+    let source: IncidentOpened['data']['source'] = { kind: 'manual' };
+    let actorIds = dto.actorIds ?? [];
+    let from = dto.from && new Date(dto.from).toISOString();
+    let to = dto.to && new Date(dto.to).toISOString();
+    if (dto.anomalyId) {
+      if (dto.actorIds || dto.from || dto.to)
+        throw invalid(
+          'anomalyId',
+          'an incident opened from an anomaly takes its actor and window from it',
+        );
+      const anomaly = (await this.anomalies.get(dto.anomalyId)) as AnomalyDocument | null;
+      if (!anomaly) throw notFound('anomalyId', `anomaly ${dto.anomalyId} does not exist`);
+      source = { kind: 'anomaly', anomalyId: anomaly.anomalyId };
+      actorIds = [anomaly.actorId];
+      from = anomaly.windowStart;
+      to = anomaly.windowEnd < at ? anomaly.windowEnd : at;
+    } else {
+      if (!from)
+        throw invalid('from', 'is required when the incident is not opened from an anomaly');
+      to ??= at;
+      if (to > at) throw invalid('to', 'must not be in the future');
+      if (from >= to) throw invalid('from', 'must be before to');
+      if (Date.parse(to) - Date.parse(from) > MAX_WINDOW_MS)
+        throw invalid('from', 'the window may span at most 31 days');
+    }
+    const detectedAt = dto.detectedAt ? new Date(dto.detectedAt).toISOString() : at;
+    if (detectedAt > at) throw invalid('detectedAt', 'must not be in the future');
+    const incidentId = randomUUID();
+    const jurisdictions: Jurisdiction[] = dto.jurisdictions ?? ['152-fz', 'gdpr'];
+    const outcome = await this.commands.execute(
+      incidentStream(incidentId),
+      incidentDecider,
+      {
+        type: 'OpenIncident',
+        opened: {
+          incidentId,
+          title: dto.title,
+          description: dto.description ?? '',
+          source,
+          actorIds: [...new Set(actorIds)].sort(),
+          from: from!,
+          to: to!,
+          jurisdictions,
+          detectedAt,
+          openedBy: meta.actor.id,
+          at,
+        },
+      },
+      () => ({ now: meta.now }),
+      meta,
+    );
+    return this.describe(outcome.state!, meta.now);
+  }
+
+  async addNote(incidentId: string, text: string, meta: CommandMeta) {
+    return this.run(incidentId, { type: 'AddNote', incidentId, text, by: meta.actor.id }, meta);
+  }
+
+  async recordNotification(
+    incidentId: string,
+    obligation: Obligation,
+    reference: string,
+    meta: CommandMeta,
+  ) {
+    return this.run(
+      incidentId,
+      { type: 'RecordNotification', incidentId, obligation, reference, by: meta.actor.id },
+      meta,
+    );
+  }
+
+  async close(incidentId: string, remediation: string, meta: CommandMeta) {
+    return this.run(
+      incidentId,
+      { type: 'CloseIncident', incidentId, remediation, by: meta.actor.id },
+      meta,
+    );
+  }
+
+  async get(incidentId: string, now: Date) {
+    const history = await this.events.readStream(incidentStream(incidentId));
+    const state = history.reduce<IncidentState | null>(
+      (s, e) => incidentDecider.evolve(s, e as never),
+      null,
+    );
+    if (!state) throw notFound('incidentId', `incident ${incidentId} does not exist`);
+    return this.describe(state, now);
+  }
+
+  async list(status: 'open' | 'closed' | undefined, now: Date, limit: number, cursor?: string) {
+    const where: Record<string, WhereValue> = status ? { status } : {};
+    const page = await this.reads.find(await this.projections.collection('incidents'), {
+      where,
+      sort: { field: 'openedAt', direction: 'desc' },
+      limit,
+      cursor,
+    });
+    return {
+      incidents: page.items.map(({ doc }) => {
+        const incident = doc as IncidentDocument;
+        const deadlines = incidentDeadlines(incident.state, now);
+        return {
+          incidentId: incident.incidentId,
+          status: incident.status,
+          title: incident.title,
+          openedAt: incident.openedAt,
+          detectedAt: incident.detectedAt,
+          closedAt: incident.closedAt,
+          overdue: deadlines.filter((d) => d.overdue).map((d) => d.obligation),
+        };
+      }),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  private async run(
+    incidentId: string,
+    command: Parameters<typeof incidentDecider.decide>[0],
+    meta: CommandMeta,
+  ) {
+    const outcome = await this.commands.execute(
+      incidentStream(incidentId),
+      incidentDecider,
+      command,
+      () => ({ now: meta.now }),
+      meta,
+    );
+    return this.describe(outcome.state!, meta.now);
+  }
+
+  private async describe(state: IncidentState, now: Date) {
+    const { opened } = state;
+    const affected = await this.affected(opened.actorIds, opened.from, opened.to);
+    return {
+      incidentId: opened.incidentId,
+      status: state.closed ? 'closed' : 'open',
+      title: opened.title,
+      description: opened.description,
+      source: opened.source,
+      actorIds: opened.actorIds,
+      window: { from: opened.from, to: opened.to },
+      jurisdictions: opened.jurisdictions,
+      detectedAt: opened.detectedAt,
+      openedAt: opened.at,
+      openedBy: opened.openedBy,
+      affected: { count: affected.length, subjectIds: affected },
+      deadlines: incidentDeadlines(state, now),
+      timeline: await this.timeline(state),
+      closed: state.closed && {
+        at: state.closed.at,
+        by: state.closed.by,
+        remediation: state.closed.remediation,
+      },
+    };
+  }
+
+  /**
+   * The customers whose data the incident's actors read or exported in its window (refused
+   * reads disclosed nothing), from the access and export records.
+   */
+  private async affected(actorIds: string[], from: string, to: string): Promise<string[]> {
+    await this.projections.catchUp('actor_reads');
+    const collection = await this.projections.collection('actor_reads');
+    const subjects = new Set<string>();
+    const hour = { gte: hourOf(from), lt: to };
+    for (const actorId of actorIds.length > 0 ? actorIds : [null]) {
+      const where: Record<string, WhereValue> = actorId === null ? { hour } : { actorId, hour };
+      let cursor: string | undefined;
+      do {
+        const page = await this.reads.find(collection, { where, limit: 1000, cursor });
+        for (const { doc } of page.items) {
+          const reads = doc as ActorReadsDocument;
+          if (reads.at.some((at) => at >= from && at < to)) subjects.add(reads.subjectId);
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+    }
+    return [...subjects].sort();
+  }
+
+  /** The incident's own record, and the anomalies and containment of its actors since the window opened. */
+  private async timeline(state: IncidentState) {
+    const { opened } = state;
+    const entries: Array<{
+      at: string;
+      what: string;
+      by: string;
+      detail: Record<string, unknown>;
+    }> = [];
+    for (const actorId of opened.actorIds) {
+      for (const event of (await this.events.readStream(
+        actorStream(actorId),
+      )) as unknown as ActorEvent[]) {
+        const at = event.type === 'AnomalyDetected' ? event.data.detectedAt : event.data.at;
+        if (at < opened.from) continue;
+        if (event.type === 'AnomalyDetected')
+          entries.push({
+            at,
+            what: 'anomaly_detected',
+            by: 'anomaly-detector',
+            detail: {
+              anomalyId: event.data.anomalyId,
+              actorId,
+              ruleId: event.data.ruleId,
+              value: event.data.value,
+            },
+          });
+        else if (event.type === 'ActorSuspended')
+          entries.push({
+            at,
+            what: 'actor_suspended',
+            by:
+              event.data.by.kind === 'rule'
+                ? `rule:${event.data.by.ruleId}`
+                : event.data.by.actorId,
+            detail: { actorId, reason: event.data.reason },
+          });
+        else
+          entries.push({
+            at,
+            what: 'actor_reinstated',
+            by: event.data.by,
+            detail: { actorId, note: event.data.note },
+          });
+      }
+    }
+    entries.push({
+      at: opened.at,
+      what: 'opened',
+      by: opened.openedBy,
+      detail: { title: opened.title, source: opened.source },
+    });
+    for (const note of state.notes)
+      entries.push({ at: note.at, what: 'note', by: note.by, detail: { text: note.text } });
+    for (const n of state.notifications)
+      entries.push({
+        at: n.at,
+        what: 'authority_notified',
+        by: n.by,
+        detail: { obligation: n.obligation, reference: n.reference },
+      });
+    if (state.closed)
+      entries.push({
+        at: state.closed.at,
+        what: 'closed',
+        by: state.closed.by,
+        detail: { remediation: state.closed.remediation },
+      });
+    return entries.sort((a, b) => a.at.localeCompare(b.at));
+  }
+}

@@ -1,0 +1,99 @@
+import type { Decider } from '../shared/decider';
+import { conflict } from '../shared/domain-error';
+
+/** Stream `actor-<actorId>`: anomalies detected for a member of staff or an integration, and their containment. */
+export const actorStream = (actorId: string) => `actor-${actorId}`;
+
+export interface AnomalyDetected {
+  type: 'AnomalyDetected';
+  data: {
+    /** Deterministic from rule, actor, role and window: a replay appends nothing new. */
+    anomalyId: string;
+    ruleId: string;
+    ruleSetVersion: number;
+    description: string;
+    actorId: string;
+    role: string;
+    measure: string;
+    window: string;
+    windowStart: string;
+    windowEnd: string;
+    value: number;
+    threshold: number;
+    action: 'alert' | 'suspend';
+    /** When the event that crossed the threshold happened. */
+    detectedAt: string;
+  };
+}
+
+export interface ActorSuspended {
+  type: 'ActorSuspended';
+  data: {
+    actorId: string;
+    /** `rule` when an anomaly rule suspended them, otherwise the DPO or admin who did. */
+    by: { kind: 'rule'; ruleId: string; anomalyId: string } | { kind: 'person'; actorId: string };
+    reason: string;
+    at: string;
+  };
+}
+
+export interface ActorReinstated {
+  type: 'ActorReinstated';
+  data: { actorId: string; by: string; note: string; at: string };
+}
+
+export type ActorEvent = AnomalyDetected | ActorSuspended | ActorReinstated;
+
+export interface ActorState {
+  suspended: null | { since: string; reason: string; by: ActorSuspended['data']['by'] };
+  anomalies: number;
+}
+
+export type ActorCommand =
+  | { type: 'SuspendActor'; actorId: string; by: string; reason: string }
+  | { type: 'ReinstateActor'; actorId: string; by: string; note: string };
+
+/** Containment: an actor is suspended by a rule or a person, and stays so until reinstated. */
+export const actorDecider: Decider<ActorCommand, ActorState, ActorEvent, { now: Date }> = {
+  initialState: () => ({ suspended: null, anomalies: 0 }),
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'AnomalyDetected':
+        return { ...state, anomalies: state.anomalies + 1 };
+      case 'ActorSuspended':
+        return {
+          ...state,
+          suspended: { since: event.data.at, reason: event.data.reason, by: event.data.by },
+        };
+      case 'ActorReinstated':
+        return { ...state, suspended: null };
+    }
+  },
+
+  decide(command, state, { now }) {
+    const at = now.toISOString();
+    if (command.type === 'SuspendActor') {
+      if (state.suspended)
+        throw conflict('actorId', `actor "${command.actorId}" is already suspended`);
+      return [
+        {
+          type: 'ActorSuspended',
+          data: {
+            actorId: command.actorId,
+            by: { kind: 'person', actorId: command.by },
+            reason: command.reason,
+            at,
+          },
+        },
+      ];
+    }
+    if (!state.suspended) throw conflict('actorId', `actor "${command.actorId}" is not suspended`);
+    return [
+      {
+        type: 'ActorReinstated',
+        data: { actorId: command.actorId, by: command.by, note: command.note, at },
+      },
+    ];
+  },
+};

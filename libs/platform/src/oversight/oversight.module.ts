@@ -1,0 +1,37 @@
+import {
+  Global,
+  Inject,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { CUSTODIAN_CONFIG } from '../config/config.module';
+import type { CustodianConfig } from '../config/custodian-config';
+import { AnomalyDetector } from './anomaly-detector';
+import { SuspensionRegistry } from './suspension-registry';
+
+/**
+ * Containment: the suspended actors every request is checked against, and the anomaly
+ * detector, which runs where the projections run.
+ */
+@Global()
+@Module({
+  providers: [SuspensionRegistry, AnomalyDetector],
+  exports: [SuspensionRegistry, AnomalyDetector],
+})
+export class OversightModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly detector: AnomalyDetector,
+    private readonly suspensions: SuspensionRegistry,
+    @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.suspensions.refresh();
+    if (this.config.projector === 'in-process') await this.detector.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.detector.stop();
+  }
+}

@@ -1,0 +1,89 @@
+import type { ActorStatusDocument } from '@custodian/projections';
+import { READ_STORE, type ReadStore } from '@custodian/read-store';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { WriteTracker } from '../commands/write-tracker';
+import { ProjectionReader } from '../projections/projection-reader';
+
+const REFRESH_MS = 500;
+
+export interface Suspension {
+  since: string;
+  reason: string;
+}
+
+/**
+ * Which actors are suspended, held in memory so the guard can refuse them on every request
+ * without a read. Changes made in this process take effect at once; those made by another
+ * process (the projector's anomaly detector, another API) within a refresh, half a second.
+ */
+@Injectable()
+export class SuspensionRegistry implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(SuspensionRegistry.name);
+  private suspended = new Map<string, Suspension>();
+  private changes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(
+    @Inject(READ_STORE) private readonly reads: ReadStore,
+    private readonly projections: ProjectionReader,
+    private readonly writes: WriteTracker,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.refreshing;
+  }
+
+  /** The suspension in force for this actor, if any. */
+  check(actorId: string): Suspension | undefined {
+    return this.suspended.get(actorId);
+  }
+
+  /** A suspension or reinstatement this process has just appended. */
+  note(actorId: string, suspension: Suspension | null): void {
+    this.changes++;
+    const next = new Map(this.suspended);
+    if (suspension) next.set(actorId, suspension);
+    else next.delete(actorId);
+    this.suspended = next;
+  }
+
+  /** Reloads the suspended actors from the actor_status projection. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.load()
+      .catch((error: unknown) =>
+        this.logger.warn(`could not refresh suspensions: ${(error as Error).message}`),
+      )
+      .finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async load(): Promise<void> {
+    const changes = this.changes;
+    const own = this.writes.lastPosition('actor');
+    if (own) await this.projections.catchUp('actor_status', { position: own });
+    const collection = await this.projections.collection('actor_status');
+    const next = new Map<string, Suspension>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.reads.find(collection, {
+        where: { suspended: true },
+        limit: 1000,
+        cursor,
+      });
+      for (const { doc } of page.items) {
+        const status = doc as ActorStatusDocument;
+        next.set(status.actorId, { since: status.suspendedAt ?? '', reason: status.reason ?? '' });
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    // A change noted while this was loading is newer than what was read.
+    if (changes === this.changes) this.suspended = next;
+  }
+}

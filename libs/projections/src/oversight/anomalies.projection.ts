@@ -1,0 +1,34 @@
+import type { AnomalyDetected, JsonObject } from '@custodian/domain';
+import type { ProjectionDefinition } from '../projection.definition';
+
+export interface AnomalyDocument extends JsonObject {
+  anomalyId: string;
+  ruleId: string;
+  ruleSetVersion: number;
+  description: string;
+  actorId: string;
+  role: string;
+  measure: string;
+  window: string;
+  windowStart: string;
+  windowEnd: string;
+  value: number;
+  threshold: number;
+  action: string;
+  detectedAt: string;
+  /** UTC day of detection, for dashboards. */
+  day: string;
+}
+
+/** Every anomaly detected, one document each (an id detected twice is the same document). */
+export const anomaliesProjection: ProjectionDefinition<AnomalyDocument> = {
+  name: 'anomalies',
+  version: 1,
+  eventTypes: ['AnomalyDetected'],
+  indexes: ['actorId', 'ruleId', 'detectedAt', 'day'],
+  documentIds: (event) => [String(event.data.anomalyId)],
+  apply: (_doc, event) => {
+    const data = (event as unknown as AnomalyDetected).data;
+    return { ...data, day: data.detectedAt.slice(0, 10) };
+  },
+};

@@ -1,0 +1,74 @@
+import {
+  exportDecider,
+  type ExportEvent,
+  type ExportState,
+  type JsonObject,
+} from '@custodian/domain';
+import type { ProjectionDefinition } from '../projection.definition';
+
+export interface ExportDocument extends JsonObject {
+  exportId: string;
+  status: string;
+  requestedBy: string;
+  role: string;
+  purposeId: string;
+  mode: string;
+  destination: string;
+  fields: string[];
+  requestedCount: number;
+  approvalRequired: boolean;
+  approvedBy: string | null;
+  rows: number | null;
+  requestedAt: string;
+  completedAt: string | null;
+  expiresAt: string | null;
+  downloads: number;
+  /** UTC day of the request, for dashboards. */
+  day: string;
+  /** The whole state, so one read answers GET /v1/exports/{id}. */
+  state: ExportState & JsonObject;
+}
+
+/** Exports by status, requester and day; each document also holds the export's whole state. */
+export const exportsProjection: ProjectionDefinition<ExportDocument> = {
+  name: 'exports',
+  version: 1,
+  eventTypes: [
+    'ExportRequested',
+    'ExportApproved',
+    'ExportRejected',
+    'ExportCompleted',
+    'ExportFailed',
+    'ExportDownloaded',
+  ],
+  indexes: ['status', 'requestedBy', 'day', 'purposeId'],
+  documentIds: (event) => [String(event.data.exportId)],
+  apply: (doc, event) => {
+    const state = exportDecider.evolve(
+      (doc?.state as ExportState | undefined) ?? null,
+      event as unknown as ExportEvent,
+    );
+    if (!state) return doc;
+    const { request } = state;
+    return {
+      exportId: request.exportId,
+      status: state.status,
+      requestedBy: request.actorId,
+      role: request.role,
+      purposeId: request.purposeId,
+      mode: request.mode,
+      destination: request.destination,
+      fields: request.fields.map((f) => f.name),
+      requestedCount: request.count,
+      approvalRequired: request.approvalRequired,
+      approvedBy: state.approval?.approverId ?? null,
+      rows: state.completion?.count ?? null,
+      requestedAt: request.at,
+      completedAt: state.completion?.at ?? null,
+      expiresAt: state.completion?.expiresAt ?? null,
+      downloads: state.downloads.length,
+      day: request.at.slice(0, 10),
+      state: state as ExportState & JsonObject,
+    };
+  },
+};

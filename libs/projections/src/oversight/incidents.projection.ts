@@ -1,0 +1,43 @@
+import {
+  incidentDecider,
+  INCIDENT_EVENT_TYPES,
+  type IncidentEvent,
+  type IncidentState,
+  type JsonObject,
+} from '@custodian/domain';
+import type { ProjectionDefinition } from '../projection.definition';
+
+export interface IncidentDocument extends JsonObject {
+  incidentId: string;
+  status: 'open' | 'closed';
+  title: string;
+  openedAt: string;
+  detectedAt: string;
+  closedAt: string | null;
+  state: IncidentState & JsonObject;
+}
+
+/** Incidents by status; each document holds the whole state (deadlines are computed when read). */
+export const incidentsProjection: ProjectionDefinition<IncidentDocument> = {
+  name: 'incidents',
+  version: 1,
+  eventTypes: INCIDENT_EVENT_TYPES,
+  indexes: ['status', 'openedAt'],
+  documentIds: (event) => [String(event.data.incidentId)],
+  apply: (doc, event) => {
+    const state = incidentDecider.evolve(
+      (doc?.state as IncidentState | undefined) ?? null,
+      event as unknown as IncidentEvent,
+    );
+    if (!state) return doc;
+    return {
+      incidentId: state.opened.incidentId,
+      status: state.closed ? 'closed' : 'open',
+      title: state.opened.title,
+      openedAt: state.opened.at,
+      detectedAt: state.opened.detectedAt,
+      closedAt: state.closed?.at ?? null,
+      state: state as IncidentState & JsonObject,
+    };
+  },
+};
