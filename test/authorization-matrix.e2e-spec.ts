@@ -52,6 +52,13 @@ const ROUTES: readonly Route[] = [
   // dashboard.controller.ts
   ['GET', '/v1/dashboard/consents', 'dashboard.read'],
   ['GET', '/v1/dashboard/consents/daily', 'dashboard.read'],
+  // exports.controller.ts
+  ['POST', '/v1/exports/preview', 'exports.request'],
+  ['POST', '/v1/exports', 'exports.request'],
+  ['POST', '/v1/exports/:exportId/approve', 'exports.approve'],
+  ['POST', '/v1/exports/:exportId/reject', 'exports.approve'],
+  ['GET', '/v1/exports/:exportId', 'exports.read'],
+  ['GET', '/v1/exports/:exportId/download', 'exports.download'],
   // oversight.controller.ts
   ['GET', '/v1/anomalies', 'anomalies.read'],
   ['GET', '/v1/anomaly-rules', 'anomaly-rules.read'],

@@ -16,6 +16,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AccessModule } from './access/access.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
+import { ExportsModule } from './exports/exports.module';
 import { OversightApiModule } from './oversight/oversight.module';
 import { PurposesModule } from './purposes/purposes.module';
 import { SubjectsModule } from './subjects/subjects.module';
@@ -40,6 +41,7 @@ export class AppModule {
         SubjectsModule,
         AccessModule,
         OversightApiModule,
+        ExportsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

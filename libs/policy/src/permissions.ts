@@ -45,6 +45,12 @@ export const PERMISSIONS = {
   'policy.publish': ['dpo'],
   'catalogue.manage': ['admin', 'dpo'],
   'catalogue.read': ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'],
+  /** Ask for an export of customers (a DPO approves large ones); read and download one's own. */
+  'exports.request': ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'],
+  'exports.read': ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'],
+  'exports.download': ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'],
+  /** The second pair of eyes on a large export (never the requester's own). */
+  'exports.approve': ['dpo'],
   'anomalies.read': ['admin', 'dpo', 'dashboard'],
   'anomaly-rules.read': ['admin', 'dpo'],
   /** A new version of the anomaly rules. */

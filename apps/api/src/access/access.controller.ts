@@ -100,7 +100,9 @@ function parseRoles(body: unknown): Record<Role, RoleRules> {
     )
       throw badParam(`${at}.exportApprovalAbove`, 'must be a whole number of customers, 0 or more');
     parsed[role] = {
-      ...(r.exportApprovalAbove !== undefined ? { exportApprovalAbove: r.exportApprovalAbove } : {}),
+      ...(r.exportApprovalAbove !== undefined
+        ? { exportApprovalAbove: r.exportApprovalAbove }
+        : {}),
       fields: { ...r.fields },
       otherFields: r.otherFields as Mask,
       mayReadCustomers: r.mayReadCustomers,

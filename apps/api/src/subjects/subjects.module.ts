@@ -9,5 +9,6 @@ import { SubjectsService } from './subjects.service';
   imports: [PurposesModule, ConsentsModule, AccessModule],
   controllers: [SubjectsController],
   providers: [SubjectsService],
+  exports: [SubjectsService],
 })
 export class SubjectsModule {}

@@ -1,0 +1,220 @@
+import {
+  DomainError,
+  effectiveStatus,
+  invalid,
+  parseIsoTimestamp,
+  type ExportFilter,
+  type PurposeState,
+} from '@custodian/domain';
+import { FieldVault, ProjectionReader } from '@custodian/platform';
+import { customerView, type Mask, type RoleRules } from '@custodian/policy';
+import type { CustomerViewsDocument } from '@custodian/projections';
+import { READ_STORE, type ReadStore } from '@custodian/read-store';
+import { Inject, Injectable } from '@nestjs/common';
+import { PurposesService } from '../purposes/purposes.service';
+
+/** Everything that decides which customers an export takes and how each field is shown. */
+export interface ExportPlan {
+  purpose: PurposeState;
+  rules: RoleRules;
+  fields: Array<{ name: string; mask: Mask }>;
+  filter: ExportFilter;
+}
+
+export interface SelectedCustomer {
+  subjectId: string;
+  /** The requested fields as the role may see them (null: not held, or not shown). */
+  row: Record<string, string | null>;
+  /** Each requested field's mask for this customer (consent conditions applied). */
+  masks: Record<string, Mask>;
+  /** The real values of the requested fields the customer has (for sandbox shapes only). */
+  values: Record<string, string>;
+}
+
+const PAGE = 1000;
+
+/**
+ * Walks the customers an export may include: registered, not erased, with a lawful basis for
+ * the purpose (a consent in force when the purpose rests on consent; otherwise no objection,
+ * i.e. no revocation recorded for it), and matching the filter. Values are decrypted in memory
+ * only when a filter or the rows need them.
+ */
+@Injectable()
+export class ExportSelection {
+  constructor(
+    @Inject(READ_STORE) private readonly reads: ReadStore,
+    private readonly projections: ProjectionReader,
+    private readonly vault: FieldVault,
+    private readonly purposes: PurposesService,
+  ) {}
+
+  async count(plan: ExportPlan, now: Date): Promise<number> {
+    let n = 0;
+    for await (const _ of this.customers(plan, now, false)) n++;
+    return n;
+  }
+
+  async *customers(plan: ExportPlan, now: Date, withRows = true): AsyncGenerator<SelectedCustomer> {
+    await this.projections.catchUp('customer_views', { timeoutMs: 10_000 });
+    const collection = await this.projections.collection('customer_views');
+    const at = now.toISOString();
+    const active = [...(await this.purposes.all()).values()].filter((p) => p.status === 'active');
+    const valueFilters = Object.entries(plan.filter.fields ?? {}).filter(
+      ([, c]) => c.equals !== undefined || c.startsWith !== undefined,
+    );
+    const wanted = plan.fields.map((f) => f.name);
+    let cursor: string | undefined;
+    do {
+      const page = await this.reads.find(collection, { limit: PAGE, cursor });
+      cursor = page.nextCursor ?? undefined;
+      for (const { doc } of page.items) {
+        const customer = doc as CustomerViewsDocument;
+        if (!customer.registered || customer.erased) continue;
+        if (!this.lawful(plan.purpose, customer, at)) continue;
+        if (!this.matchesRecord(plan.filter, customer)) continue;
+        if (!withRows && valueFilters.length === 0) {
+          yield { subjectId: customer.subjectId, row: {}, masks: {}, values: {} };
+          continue;
+        }
+        const needed = new Set([...(withRows ? wanted : []), ...valueFilters.map(([f]) => f)]);
+        const encrypted = Object.fromEntries(
+          Object.entries(customer.fields).filter(([f]) => needed.has(f)),
+        );
+        const values = await this.vault.decrypt(customer.subjectId, encrypted);
+        if (values === null) continue; // erased since the projection was read
+        if (!matchesValues(valueFilters, values)) continue;
+        if (!withRows) {
+          yield { subjectId: customer.subjectId, row: {}, masks: {}, values: {} };
+          continue;
+        }
+        const own = Object.fromEntries(
+          wanted.filter((f) => f in values).map((f) => [f, values[f]]),
+        );
+        const flags = new Set<string>();
+        for (const p of active) {
+          if (effectiveStatus(customer.consents[p.purposeId], p, at) !== 'granted') continue;
+          for (const [flag, on] of Object.entries(p.flags)) if (on) flags.add(flag);
+        }
+        const view = customerView(plan.rules, own, flags);
+        const row: Record<string, string | null> = {};
+        const masks: Record<string, Mask> = {};
+        for (const f of wanted) {
+          row[f] = view.fields[f] ?? null;
+          masks[f] = view.masks[f] ?? plan.fields.find((x) => x.name === f)!.mask;
+        }
+        yield { subjectId: customer.subjectId, row, masks, values: own };
+      }
+    } while (cursor);
+  }
+
+  private lawful(purpose: PurposeState, customer: CustomerViewsDocument, at: string): boolean {
+    const consent = customer.consents[purpose.purposeId];
+    if (purpose.legalBasis === 'consent')
+      return effectiveStatus(consent, purpose, at) === 'granted';
+    return consent?.decision !== 'revoked';
+  }
+
+  private matchesRecord(filter: ExportFilter, customer: CustomerViewsDocument): boolean {
+    if (filter.source !== undefined && customer.source !== filter.source) return false;
+    if (filter.registeredAfter !== undefined && !(customer.registeredAt > filter.registeredAfter))
+      return false;
+    if (filter.registeredBefore !== undefined && !(customer.registeredAt < filter.registeredBefore))
+      return false;
+    for (const [field, condition] of Object.entries(filter.fields ?? {})) {
+      if (condition.present !== undefined && field in customer.fields !== condition.present)
+        return false;
+    }
+    return true;
+  }
+}
+
+function matchesValues(
+  conditions: Array<[string, { equals?: string; startsWith?: string }]>,
+  values: Record<string, string>,
+): boolean {
+  for (const [field, c] of conditions) {
+    const value = values[field];
+    if (value === undefined) return false;
+    if (c.equals !== undefined && value.trim().toLowerCase() !== c.equals.trim().toLowerCase())
+      return false;
+    if (c.startsWith !== undefined && !value.toLowerCase().startsWith(c.startsWith.toLowerCase()))
+      return false;
+  }
+  return true;
+}
+
+/**
+ * The filter as sent, checked: known keys only, known fields, and conditions only on fields the
+ * role may see (a value condition needs the field shown in full: matching on a value the role
+ * sees masked would reveal it). Problems name the field and never repeat a value.
+ */
+export function parseFilter(
+  raw: Record<string, unknown> | undefined,
+  known: ReadonlySet<string>,
+  maskOf: (field: string) => Mask,
+): ExportFilter {
+  if (raw === undefined) return {};
+  const filter: ExportFilter = {};
+  for (const [key, value] of Object.entries(raw)) {
+    switch (key) {
+      case 'source':
+        if (typeof value !== 'string' || value.length === 0 || value.length > 100)
+          throw invalid('filter.source', 'must be a source name of 1-100 characters');
+        filter.source = value;
+        break;
+      case 'registeredAfter':
+      case 'registeredBefore': {
+        const at = typeof value === 'string' ? parseIsoTimestamp(value) : null;
+        if (!at) throw invalid(`filter.${key}`, 'must be an ISO-8601 timestamp with a time zone');
+        filter[key] = at.toISOString();
+        break;
+      }
+      case 'fields': {
+        if (!value || typeof value !== 'object' || Array.isArray(value))
+          throw invalid('filter.fields', 'must map field names to conditions');
+        filter.fields = {};
+        for (const [field, condition] of Object.entries(value as Record<string, unknown>)) {
+          const at = `filter.fields.${field}`;
+          if (!known.has(field)) throw invalid(at, 'is not a known field');
+          const mask = maskOf(field);
+          if (mask === 'hidden')
+            throw new DomainError(
+              'forbidden',
+              at,
+              'is a field this role may not see, so it may not filter on it',
+            );
+          if (!condition || typeof condition !== 'object' || Array.isArray(condition))
+            throw invalid(at, 'must be a condition: { present?, equals?, startsWith? }');
+          const c = condition as Record<string, unknown>;
+          const parsed: { present?: boolean; equals?: string; startsWith?: string } = {};
+          for (const [op, operand] of Object.entries(c)) {
+            if (op === 'present') {
+              if (typeof operand !== 'boolean')
+                throw invalid(`${at}.present`, 'must be true or false');
+              parsed.present = operand;
+            } else if (op === 'equals' || op === 'startsWith') {
+              if (typeof operand !== 'string' || operand.length === 0 || operand.length > 200)
+                throw invalid(`${at}.${op}`, 'must be text of 1-200 characters');
+              if (mask !== 'full')
+                throw new DomainError(
+                  'forbidden',
+                  `${at}.${op}`,
+                  'needs the field shown in full to this role',
+                );
+              parsed[op] = operand;
+            } else throw invalid(`${at}.${op}`, 'is not a condition (present, equals, startsWith)');
+          }
+          if (Object.keys(parsed).length === 0) throw invalid(at, 'must hold a condition');
+          filter.fields[field] = parsed;
+        }
+        break;
+      }
+      default:
+        throw invalid(
+          `filter.${key}`,
+          'is not a filter (source, registeredAfter, registeredBefore, fields)',
+        );
+    }
+  }
+  return filter;
+}

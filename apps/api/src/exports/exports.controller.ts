@@ -1,0 +1,108 @@
+import {
+  CurrentActor,
+  RequirePermission,
+  UuidParam,
+  badParam,
+  type RequestActor,
+} from '@custodian/platform';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { commandMeta } from '../shared/request-meta';
+import { ApproveExportDto, RejectExportDto, RequestExportDto } from './exports.dto';
+import { ExportsService, type ExportFormat } from './exports.service';
+
+const ExportIdParam = () => Param('exportId', new UuidParam('exportId'));
+
+@Controller('v1/exports')
+export class ExportsController {
+  constructor(private readonly exports: ExportsService) {}
+
+  /** How many customers the export would take, and whether it needs approval; writes nothing. */
+  @Post('preview')
+  @HttpCode(200)
+  @RequirePermission('exports.request')
+  async preview(
+    @Body() dto: RequestExportDto,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.exports.preview(dto, commandMeta(request, actor));
+  }
+
+  @Post()
+  @HttpCode(202)
+  @RequirePermission('exports.request')
+  async request(
+    @Body() dto: RequestExportDto,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.exports.request(dto, commandMeta(request, actor));
+  }
+
+  @Post(':exportId/approve')
+  @HttpCode(202)
+  @RequirePermission('exports.approve')
+  async approve(
+    @ExportIdParam() exportId: string,
+    @Body() dto: ApproveExportDto,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.exports.approve(exportId, dto.note ?? '', commandMeta(request, actor));
+  }
+
+  @Post(':exportId/reject')
+  @HttpCode(200)
+  @RequirePermission('exports.approve')
+  async reject(
+    @ExportIdParam() exportId: string,
+    @Body() dto: RejectExportDto,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.exports.reject(exportId, dto.reason, commandMeta(request, actor));
+  }
+
+  @Get(':exportId')
+  @RequirePermission('exports.read')
+  async get(@ExportIdParam() exportId: string, @CurrentActor() actor: RequestActor) {
+    return this.exports.get(exportId, actor);
+  }
+
+  /** The file (NDJSON by default, `?format=csv`), with its SHA-256 in `Repr-Digest`. */
+  @Get(':exportId/download')
+  @RequirePermission('exports.download')
+  async download(
+    @ExportIdParam() exportId: string,
+    @Query('format') format: string | undefined,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const chosen = format ?? 'ndjson';
+    if (chosen !== 'ndjson' && chosen !== 'csv') throw badParam('format', 'must be ndjson or csv');
+    const file = await this.exports.download(
+      exportId,
+      chosen as ExportFormat,
+      commandMeta(request, actor),
+    );
+    reply.header('content-type', file.contentType);
+    reply.header('content-disposition', `attachment; filename="${file.filename}"`);
+    reply.header('repr-digest', `sha-256=:${Buffer.from(file.sha256, 'hex').toString('base64')}:`);
+    reply.header('x-content-sha256', file.sha256);
+    reply.header('cache-control', 'no-store');
+    return new StreamableFile(file.stream, { length: file.bytes });
+  }
+}

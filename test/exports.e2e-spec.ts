@@ -1,0 +1,285 @@
+import { DEFAULT_ROLE_POLICY } from '@custodian/policy';
+import {
+  consentBody,
+  purposeBody,
+  Scenario,
+  startTestApp,
+  waitFor,
+  type ApiClient,
+  type TestApp,
+} from '@test/support';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROLES = ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'];
+const FIELDS = ['name', 'email', 'phone', 'birthDate', 'address'];
+const profile = (i: number) => ({
+  name: `Marina Volkova${i}`,
+  email: `marina.volkova${i}@mail.example`,
+  phone: `+7 912 555-${String(10 + i).padStart(2, '0')}-${String(30 + i).padStart(2, '0')}`,
+  birthDate: `198${i % 10}-0${(i % 9) + 1}-1${i % 10}`,
+  address: `Tverskaya ${i}, Moscow`,
+});
+
+describe('exports: lawful basis, masking, four-eyes approval, sealed files, sandbox sets (HTTP, embedded stores)', () => {
+  let t: TestApp;
+  let scenario: Scenario;
+  const as: Record<string, ApiClient> = {};
+  const ids: string[] = [];
+  const consented = new Set<string>();
+
+  beforeAll(async () => {
+    t = await startTestApp({}, [
+      ...ROLES.map((role) => ({ id: `${role}-1`, roles: [role] })),
+      { id: 'dpo-2', roles: ['dpo'] },
+    ]);
+    scenario = new Scenario(t);
+    for (const role of ROLES) as[role] = scenario.client(`${role}-1`);
+    as.dpo2 = scenario.client('dpo-2');
+    const assessment = { ...purposeBody('x').assessment, minimumFields: FIELDS };
+    await scenario.activePurpose(as.admin, as.dpo, 'newsletter', {
+      allowedRoles: ['marketing', 'service'],
+      assessment,
+    });
+    await scenario.activePurpose(as.admin, as.dpo, 'crm-care', {
+      legalBasis: 'contract',
+      allowedRoles: ['sales', 'support', 'service'],
+      flags: { marketing: false, profiling: false, saleOrShare: false, aiProcessing: false },
+      assessment,
+    });
+    for (let i = 0; i < 10; i++) {
+      const id = (await as.service.post('/v1/subjects', { profile: profile(i), source: 'shop' }))
+        .body.subjectId as string;
+      ids.push(id);
+      if (i < 5)
+        expect(
+          (await as.service.post(`/v1/subjects/${id}/consents`, consentBody('newsletter'))).status,
+        ).toBe(201);
+    }
+    // One of them changes their mind: no lawful basis for the newsletter any more.
+    await as.service.post(
+      `/v1/subjects/${ids[4]}/consents`,
+      consentBody('newsletter', { action: 'revoke', noticeVersion: undefined }),
+    );
+    for (const id of ids.slice(0, 4)) consented.add(id);
+    // Support and DPOs need approval above 3 customers.
+    const roles = structuredClone(DEFAULT_ROLE_POLICY.roles);
+    roles.support.exportApprovalAbove = 3;
+    roles.dpo.exportApprovalAbove = 3;
+    expect((await as.dpo.post('/v1/policy/roles', { roles })).status).toBe(201);
+  });
+  afterAll(async () => t.close());
+
+  const body = (overrides: Record<string, unknown> = {}) => ({
+    purposeId: 'newsletter',
+    justification: 'monthly newsletter send through the mail provider',
+    fields: ['name', 'email'],
+    ...overrides,
+  });
+  const completed = async (client: ApiClient, exportId: string) => {
+    let current: Record<string, unknown> = {};
+    await waitFor(async () => {
+      current = (await client.get(`/v1/exports/${exportId}`)).body;
+      return current.status === 'completed' || current.status === 'failed';
+    }, 10_000);
+    expect(current.status).toBe('completed');
+    return current as { result: { count: number; files: Record<string, { sha256: string }> } };
+  };
+  /** The file as text (the JSON client would parse it). */
+  const download = async (actorId: string, exportId: string, format = 'ndjson') => {
+    const response = await fetch(`${t.baseUrl}/v1/exports/${exportId}/download?format=${format}`, {
+      headers: { authorization: `Bearer ${t.keys[actorId]}` },
+    });
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  };
+
+  it('exports only customers with a lawful basis, masked for the role, sealed at rest, with its SHA-256 and audit records', async () => {
+    const preview = await as.marketing.post('/v1/exports/preview', body());
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ count: 4, approvalRequired: false });
+
+    const requested = await as.marketing.post('/v1/exports', body());
+    expect(requested.status).toBe(202);
+    const exportId = requested.body.exportId;
+    const done = await completed(as.marketing, exportId);
+    expect(done.result.count).toBe(4);
+
+    const file = await download('marketing-1', exportId);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toMatch(/application\/x-ndjson/);
+    const sha = createHash('sha256').update(file.text).digest('hex');
+    expect(file.headers.get('x-content-sha256')).toBe(sha);
+    expect(done.result.files.ndjson.sha256).toBe(sha);
+    const rows = file.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(new Set(rows.map((r) => r.subjectId))).toEqual(consented);
+    const i = ids.indexOf(rows[0].subjectId);
+    expect(rows[0]).toEqual({
+      subjectId: ids[i],
+      name: `Marina V.`,
+      email: profile(i).email,
+    });
+
+    const csv = await download('marketing-1', exportId, 'csv');
+    expect(csv.text.split('\r\n')[0]).toBe('subjectId,name,email');
+    expect(createHash('sha256').update(csv.text).digest('hex')).toBe(done.result.files.csv.sha256);
+
+    // The files at rest hold none of it in clear.
+    const dir = join(t.dataDir, 'exports');
+    for (const name of readdirSync(dir)) {
+      const bytes = readFileSync(join(dir, name), 'latin1');
+      expect(bytes).not.toContain(profile(i).email);
+      expect(bytes).not.toContain('Marina');
+    }
+
+    const log = (await as.dpo.get(`/v1/subjects/${ids[i]}/access-log`)).body.entries;
+    expect(log).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          outcome: 'exported',
+          exportId,
+          actorId: 'marketing-1',
+          via: 'export',
+        }),
+      ]),
+    );
+    const outside = (await as.dpo.get(`/v1/subjects/${ids[4]}/access-log`)).body.entries;
+    expect(outside.filter((e: { outcome: string }) => e.outcome === 'exported')).toEqual([]);
+
+    // Only the requester downloads; a DPO sees the record, others are told it does not exist.
+    expect((await download('service-1', exportId)).status).toBe(404);
+    expect((await as.dpo.get(`/v1/exports/${exportId}`)).body.downloads).toHaveLength(2);
+    expect((await as.service.get(`/v1/exports/${exportId}`)).status).toBe(404);
+  });
+
+  it('holds a large export for a DPO other than the requester, then generates it', async () => {
+    const requested = await as.support.post(
+      '/v1/exports',
+      body({ purposeId: 'crm-care', fields: ['name', 'phone'] }),
+    );
+    expect(requested.status).toBe(202);
+    expect(requested.body).toMatchObject({
+      status: 'awaiting_approval',
+      requestedCount: 10,
+      approvalRequired: true,
+    });
+    const exportId = requested.body.exportId;
+    expect((await download('support-1', exportId)).status).toBe(409);
+    expect((await as.support.post(`/v1/exports/${exportId}/approve`, {})).status).toBe(403);
+
+    // A DPO's own large export cannot be approved by themselves.
+    const own = await as.dpo.post('/v1/exports', body({ purposeId: 'crm-care', fields: ['name'] }));
+    expect(own.status).toBe(202);
+    await scenario.expectNothingWritten(
+      () => as.dpo.post(`/v1/exports/${own.body.exportId}/approve`, {}),
+      403,
+    );
+
+    const approved = await as.dpo.post(`/v1/exports/${exportId}/approve`, {
+      note: 'checked the ticket',
+    });
+    expect(approved.status).toBe(202);
+    const done = await completed(as.support, exportId);
+    // A contract basis covers every customer who has not objected.
+    expect(done.result.count).toBe(10);
+    const rows = (await download('support-1', exportId)).text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((r) => r.subjectId).sort()).toEqual([...ids].sort());
+    expect(rows[0].phone).toMatch(/^\+7 \*\*\* \*\*\*-\d\d-\d\d$/);
+
+    await scenario.expectNothingWritten(
+      () => as.dpo2.post(`/v1/exports/${exportId}/approve`, {}),
+      409,
+    );
+    await scenario.expectNothingWritten(
+      () =>
+        as.dpo.post(`/v1/exports/${'1'.repeat(8)}-1111-4111-8111-${'1'.repeat(12)}/approve`, {}),
+      404,
+    );
+  });
+
+  it('makes sandbox sets with the shape of the records and none of their values', async () => {
+    const requested = await as.service.post(
+      '/v1/exports',
+      body({ purposeId: 'crm-care', mode: 'sandbox', fields: FIELDS }),
+    );
+    expect(requested.status).toBe(202);
+    const done = await completed(as.service, requested.body.exportId);
+    expect(done.result.count).toBe(10);
+    const text = (await download('service-1', requested.body.exportId)).text;
+    for (let i = 0; i < 10; i++)
+      for (const value of Object.values(profile(i))) expect(text).not.toContain(value);
+    for (const id of ids) expect(text).not.toContain(id);
+    for (const row of text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))) {
+      expect(row.email).toMatch(/^[a-z0-9]{3,}@example\.(com|org|net)$/);
+      expect(row.phone).toMatch(/^\+7 \d{3} \d{3}-\d{2}-\d{2}$/);
+      expect(row.birthDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(row.name.split(' ')).toHaveLength(2);
+    }
+    // Nobody's access log is told of a sandbox set: it holds no one's data.
+    const log = (await as.dpo.get(`/v1/subjects/${ids[0]}/access-log`)).body.entries;
+    expect(
+      log.filter((e: { exportId?: string }) => e.exportId === requested.body.exportId),
+    ).toEqual([]);
+  });
+
+  it('refuses bad requests with the field at fault, writing nothing', async () => {
+    const refused = async (client: ApiClient, b: unknown, status: number, field: string) => {
+      const response = await scenario.expectNothingWritten(
+        () => client.post('/v1/exports', b),
+        status,
+      );
+      expect(response.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field })]),
+      );
+    };
+    const { justification: _, ...noJustification } = body();
+    await refused(as.marketing, noJustification, 400, 'justification');
+    await refused(as.marketing, body({ justification: 'short' }), 400, 'justification');
+    await refused(
+      as.marketing,
+      body({ justification: 'send to ivan@example.com please' }),
+      400,
+      'justification',
+    );
+    await refused(as.marketing, body({ fields: ['shoeSize'] }), 400, 'fields.0');
+    await refused(as.marketing, body({ fields: ['phone'] }), 403, 'fields.0');
+    await refused(
+      as.marketing,
+      body({ filter: { fields: { address: { present: true } } } }),
+      403,
+      'filter.fields.address',
+    );
+    await refused(
+      as.sales,
+      body({ purposeId: 'crm-care', filter: { fields: { email: { equals: 'x' } } } }),
+      403,
+      'filter.fields.email.equals',
+    );
+    await refused(as.marketing, body({ filter: { colour: 'red' } }), 400, 'filter.colour');
+    await refused(as.marketing, body({ purposeId: 'crm-care' }), 403, 'purposeId');
+    await refused(as.marketing, body({ purposeId: 'nope' }), 404, 'purposeId');
+  });
+
+  it('refuses the download once a customer in the export has been erased', async () => {
+    const requested = await as.marketing.post('/v1/exports', body());
+    await completed(as.marketing, requested.body.exportId);
+    expect(
+      (
+        await as.dpo.post(`/v1/subjects/${ids[0]}/erasure`, {
+          reason: 'data_subject_request',
+          requestedVia: 'email',
+        })
+      ).status,
+    ).toBe(202);
+    expect((await download('marketing-1', requested.body.exportId)).status).toBe(410);
+  });
+});
