@@ -1,6 +1,7 @@
 import { PERMISSIONS, ROLES, type Permission, type Role } from '@custodian/policy';
 import {
   ApiClient,
+  openEventStream,
   consentBody,
   newSubjectId,
   purposeBody,
@@ -52,6 +53,11 @@ const ROUTES: readonly Route[] = [
   // dashboard.controller.ts
   ['GET', '/v1/dashboard/consents', 'dashboard.read'],
   ['GET', '/v1/dashboard/consents/daily', 'dashboard.read'],
+  // oversight-dashboard.controller.ts
+  ['GET', '/v1/dashboard/anomalies', 'dashboard.read'],
+  ['GET', '/v1/dashboard/exports', 'dashboard.read'],
+  ['GET', '/v1/dashboard/incidents', 'dashboard.read'],
+  ['GET', '/v1/dashboard/anomalies/stream', 'dashboard.read'],
   // exports.controller.ts
   ['POST', '/v1/exports/preview', 'exports.request'],
   ['POST', '/v1/exports', 'exports.request'],
@@ -74,6 +80,9 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/incidents/:incidentId/notifications', 'incidents.manage'],
   ['POST', '/v1/incidents/:incidentId/close', 'incidents.manage'],
 ];
+
+/** Routes that answer with a server-sent-events stream. */
+const STREAMS = new Set(['/v1/dashboard/anomalies/stream']);
 
 /**
  * The methods a route answers: Fastify exposes a HEAD route for every GET (same handler, so the
@@ -165,8 +174,14 @@ describe('authorization matrix: every /v1 route × every role (HTTP, embedded st
   });
   afterAll(async () => t.close());
 
-  const send = (client: ApiClient, method: string, path: string, headers = {}) =>
-    client.request(method, fill(path), bodyFor(method), headers);
+  const send = async (client: ApiClient, method: string, path: string, headers = {}) => {
+    if (!STREAMS.has(path) || method !== 'GET')
+      return client.request(method, fill(path), bodyFor(method), headers);
+    // An event stream never ends: take the status (and an error body), then hang up.
+    const stream = await openEventStream(`${t.baseUrl}${fill(path)}`, client.headersFor(headers));
+    stream.close();
+    return { status: stream.status, headers: new Headers(), body: stream.body };
+  };
 
   describe('the table is complete', () => {
     it('lists every /v1 route the app registered, and registers every route it lists', () => {

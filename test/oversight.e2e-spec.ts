@@ -9,6 +9,7 @@ import {
 } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import {
+  openEventStream,
   purposeBody,
   Scenario,
   startTestApp,
@@ -94,6 +95,11 @@ describe('anomaly counters, containment and incidents (HTTP, embedded stores)', 
   });
 
   it('suspends a salesperson who reads many customers, refuses them everything, and lists exactly whom they read', async () => {
+    const live = await openEventStream(
+      `${t.baseUrl}/v1/dashboard/anomalies/stream`,
+      as.dashboard.headersFor(),
+    );
+    expect(live.status).toBe(200);
     const read = subjects.slice(0, 5);
     for (const subjectId of read) expect((await view('sales', subjectId)).status).toBe(200);
     // The support agent reads as many, but the rule watches sales only.
@@ -117,6 +123,22 @@ describe('anomaly counters, containment and incidents (HTTP, embedded stores)', 
       }),
     ]);
     await waitFor(async () => (await view('sales', subjects[6])).status === 403);
+    // Live dashboards heard of it as it happened.
+    await waitFor(async () => live.events.length > 0);
+    live.close();
+    expect(live.events).toEqual([
+      {
+        event: 'anomaly',
+        id: expect.any(String),
+        data: expect.objectContaining({ anomalyId: anomalies[0].anomalyId, actorId: 'sales-1' }),
+      },
+    ]);
+    const board = (await as.dashboard.get('/v1/dashboard/anomalies')).body;
+    expect(board).toMatchObject({
+      total: 1,
+      byRule: [{ ruleId: 'bulk-reads', count: 1 }],
+      suspendedActors: [expect.objectContaining({ actorId: 'sales-1', by: 'rule:bulk-reads' })],
+    });
     const refused = await as.sales.get('/v1/purposes');
     expect(refused.status).toBe(403);
     expect(refused.body.message).toMatch(/suspended/);
@@ -228,6 +250,8 @@ describe('anomaly counters, containment and incidents (HTTP, embedded stores)', 
       'note',
       'closed',
     ]);
+    const incidents = (await as.dashboard.get('/v1/dashboard/incidents')).body;
+    expect(incidents).toMatchObject({ open: 1, closed: 1, overdue: 0 });
     await scenario.expectNothingWritten(
       () => as.dpo.post(`/v1/incidents/${id}/notes`, { text: 'after closing' }),
       409,

@@ -53,6 +53,11 @@ export class ApiClient {
     });
   }
 
+  /** The headers this client sends (for requests made without it, such as event streams). */
+  headersFor(extra: Record<string, string> = {}): Record<string, string> {
+    return this.headers(extra);
+  }
+
   private headers(extra: Record<string, string>): Record<string, string> {
     return {
       ...(this.key ? { authorization: `Bearer ${this.key}` } : {}),
@@ -60,4 +65,57 @@ export class ApiClient {
       ...extra,
     };
   }
+}
+
+export interface EventStreamClient {
+  status: number;
+  /** An error body (JSON), when the stream was refused. */
+  body: unknown;
+  /** Server-sent events received so far. */
+  events: Array<{ event: string; id?: string; data: unknown }>;
+  close(): void;
+}
+
+/** Opens a server-sent-events stream and collects its events until closed. */
+export async function openEventStream(
+  url: string,
+  headers: Record<string, string>,
+): Promise<EventStreamClient> {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers, signal: controller.signal });
+  const events: EventStreamClient['events'] = [];
+  const isStream = response.headers.get('content-type')?.startsWith('text/event-stream');
+  if (!isStream) {
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: text ? JSON.parse(text) : null,
+      events,
+      close: () => {},
+    };
+  }
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body!) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const fields: Record<string, string> = {};
+        for (const line of block.split('\n')) {
+          const colon = line.indexOf(':');
+          if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
+        }
+        if (fields.data !== undefined)
+          events.push({
+            event: fields.event ?? 'message',
+            id: fields.id,
+            data: JSON.parse(fields.data),
+          });
+      }
+    }
+  })().catch(() => undefined);
+  return { status: response.status, body: null, events, close: () => controller.abort() };
 }
