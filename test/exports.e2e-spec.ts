@@ -201,6 +201,11 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
         as.dpo.post(`/v1/exports/${'1'.repeat(8)}-1111-4111-8111-${'1'.repeat(12)}/approve`, {}),
       404,
     );
+    const board = (await as.dpo.get('/v1/dashboard/exports')).body;
+    expect(board.byStatus).toMatchObject({ completed: 2, awaiting_approval: 1 });
+    expect(board.awaitingApproval).toEqual([
+      expect.objectContaining({ exportId: own.body.exportId, requestedBy: 'dpo-1', customers: 10 }),
+    ]);
   });
 
   it('makes sandbox sets with the shape of the records and none of their values', async () => {
