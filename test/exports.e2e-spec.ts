@@ -156,6 +156,17 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
   });
 
   it('holds a large export for a DPO other than the requester, then generates it', async () => {
+    const preview = (filter: unknown) =>
+      as.support.post(
+        '/v1/exports/preview',
+        body({ purposeId: 'crm-care', fields: ['name'], filter }),
+      );
+    expect((await preview({ source: 'shop' })).body.count).toBe(10);
+    expect((await preview({ source: 'web' })).body.count).toBe(0);
+    expect((await preview({ fields: { phone: { present: true } } })).body).toMatchObject({
+      count: 10,
+      approvalRequired: true,
+    });
     const requested = await as.support.post(
       '/v1/exports',
       body({ purposeId: 'crm-care', fields: ['name', 'phone'] }),
@@ -266,7 +277,7 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
     await refused(
       as.sales,
       body({ purposeId: 'crm-care', filter: { fields: { email: { equals: 'x' } } } }),
-      403,
+      400,
       'filter.fields.email.equals',
     );
     await refused(as.marketing, body({ filter: { colour: 'red' } }), 400, 'filter.colour');

@@ -13,6 +13,7 @@ import {
   noticeBody,
   purposeBody,
   startTestApp,
+  waitFor,
   type TestApp,
 } from '@test/support';
 import Database from 'better-sqlite3';
@@ -192,6 +193,26 @@ describe('no personal value at rest in plaintext; erasure leaves nothing decrypt
     );
     const card = await crm.get(`/v1/subjects/${subjectA}/view?purpose=crm-profile`);
     expect(card.body.fields.email).toBe(a.email);
+    // An export and a sandbox set of the customers, downloaded: the files at rest are sealed.
+    for (const mode of ['real', 'sandbox']) {
+      const requested = await crm.post('/v1/exports', {
+        purposeId: 'crm-profile',
+        justification: 'quarterly reconciliation with the billing system',
+        fields: ['name', 'email'],
+        mode,
+      });
+      expect(requested.status).toBe(202);
+      await waitFor(
+        async () =>
+          (await crm.get(`/v1/exports/${requested.body.exportId}`)).body.status === 'completed',
+      );
+      const file = await fetch(`${t.baseUrl}/v1/exports/${requested.body.exportId}/download`, {
+        headers: { authorization: `Bearer ${t.keys.crm}` },
+      });
+      const text = await file.text();
+      if (mode === 'real') expect(text).toContain(a.email);
+      else expect(text).not.toContain(a.email);
+    }
     ok((await admin.get(`/v1/subjects/${subjectA}/access-log`)).status);
     const dsar = await admin.get(`/v1/subjects/${subjectA}/dsar`);
     expect(dsar.body.profile.name.value).toBe(aChanged.name);

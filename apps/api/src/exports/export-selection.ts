@@ -59,9 +59,6 @@ export class ExportSelection {
     const collection = await this.projections.collection('customer_views');
     const at = now.toISOString();
     const active = [...(await this.purposes.all()).values()].filter((p) => p.status === 'active');
-    const valueFilters = Object.entries(plan.filter.fields ?? {}).filter(
-      ([, c]) => c.equals !== undefined || c.startsWith !== undefined,
-    );
     const wanted = plan.fields.map((f) => f.name);
     let cursor: string | undefined;
     do {
@@ -72,21 +69,15 @@ export class ExportSelection {
         if (!customer.registered || customer.erased) continue;
         if (!this.lawful(plan.purpose, customer, at)) continue;
         if (!this.matchesRecord(plan.filter, customer)) continue;
-        if (!withRows && valueFilters.length === 0) {
-          yield { subjectId: customer.subjectId, row: {}, masks: {}, values: {} };
-          continue;
-        }
-        const needed = new Set([...(withRows ? wanted : []), ...valueFilters.map(([f]) => f)]);
-        const encrypted = Object.fromEntries(
-          Object.entries(customer.fields).filter(([f]) => needed.has(f)),
-        );
-        const values = await this.vault.decrypt(customer.subjectId, encrypted);
-        if (values === null) continue; // erased since the projection was read
-        if (!matchesValues(valueFilters, values)) continue;
         if (!withRows) {
           yield { subjectId: customer.subjectId, row: {}, masks: {}, values: {} };
           continue;
         }
+        const encrypted = Object.fromEntries(
+          Object.entries(customer.fields).filter(([f]) => wanted.includes(f)),
+        );
+        const values = await this.vault.decrypt(customer.subjectId, encrypted);
+        if (values === null) continue; // erased since the projection was read
         const own = Object.fromEntries(
           wanted.filter((f) => f in values).map((f) => [f, values[f]]),
         );
@@ -128,25 +119,10 @@ export class ExportSelection {
   }
 }
 
-function matchesValues(
-  conditions: Array<[string, { equals?: string; startsWith?: string }]>,
-  values: Record<string, string>,
-): boolean {
-  for (const [field, c] of conditions) {
-    const value = values[field];
-    if (value === undefined) return false;
-    if (c.equals !== undefined && value.trim().toLowerCase() !== c.equals.trim().toLowerCase())
-      return false;
-    if (c.startsWith !== undefined && !value.toLowerCase().startsWith(c.startsWith.toLowerCase()))
-      return false;
-  }
-  return true;
-}
-
 /**
  * The filter as sent, checked: known keys only, known fields, and conditions only on fields the
- * role may see (a value condition needs the field shown in full: matching on a value the role
- * sees masked would reveal it). Problems name the field and never repeat a value.
+ * role may see. There are no conditions on values: the filter is kept in the export's events, and
+ * a value to match (an email, a name) would put a personal value in the audit log in clear.
  */
 export function parseFilter(
   raw: Record<string, unknown> | undefined,
@@ -184,25 +160,19 @@ export function parseFilter(
               'is a field this role may not see, so it may not filter on it',
             );
           if (!condition || typeof condition !== 'object' || Array.isArray(condition))
-            throw invalid(at, 'must be a condition: { present?, equals?, startsWith? }');
+            throw invalid(at, 'must be a condition: { present: true | false }');
           const c = condition as Record<string, unknown>;
-          const parsed: { present?: boolean; equals?: string; startsWith?: string } = {};
+          const parsed: { present?: boolean } = {};
           for (const [op, operand] of Object.entries(c)) {
             if (op === 'present') {
               if (typeof operand !== 'boolean')
                 throw invalid(`${at}.present`, 'must be true or false');
               parsed.present = operand;
-            } else if (op === 'equals' || op === 'startsWith') {
-              if (typeof operand !== 'string' || operand.length === 0 || operand.length > 200)
-                throw invalid(`${at}.${op}`, 'must be text of 1-200 characters');
-              if (mask !== 'full')
-                throw new DomainError(
-                  'forbidden',
-                  `${at}.${op}`,
-                  'needs the field shown in full to this role',
-                );
-              parsed[op] = operand;
-            } else throw invalid(`${at}.${op}`, 'is not a condition (present, equals, startsWith)');
+            } else
+              throw invalid(
+                `${at}.${op}`,
+                'is not a condition: only present is offered (a value to match would be a personal value in the audit log)',
+              );
           }
           if (Object.keys(parsed).length === 0) throw invalid(at, 'must hold a condition');
           filter.fields[field] = parsed;

@@ -26,7 +26,7 @@ export class RequestExportDto {
   @ArrayUnique()
   @Matches(FIELD_NAME, { each: true, message: 'each field must be a field name' })
   fields!: string[];
-  /** `{ source?, registeredAfter?, registeredBefore?, fields?: { <field>: { present?, equals?, startsWith? } } }` */
+  /** `{ source?, registeredAfter?, registeredBefore?, fields?: { <field>: { present: boolean } } }` */
   @IsOptional() @IsObject() filter?: Record<string, unknown>;
   /** `real` (default) or `sandbox`: the same shape and formats with synthetic values. */
   @IsOptional() @IsIn(['real', 'sandbox']) mode?: 'real' | 'sandbox';

@@ -11,8 +11,8 @@ export interface ExportFilter {
   source?: string;
   registeredAfter?: string;
   registeredBefore?: string;
-  /** Conditions on field values (decrypted in memory, never stored). */
-  fields?: Record<string, { present?: boolean; equals?: string; startsWith?: string }>;
+  /** Whether the customer holds a value for the field (never a value to match: this is kept in the log). */
+  fields?: Record<string, { present?: boolean }>;
 }
 
 export interface ExportRequestData {

@@ -64,7 +64,15 @@ export function createKeyStore(config: CustodianConfig): KeyStore {
     ErasureService,
     RetentionSweeper,
   ],
-  exports: [KEY_STORE, MASTER_KEY, SubjectKeys, FieldVault, BlindIndex, ErasureService, RetentionSweeper],
+  exports: [
+    KEY_STORE,
+    MASTER_KEY,
+    SubjectKeys,
+    FieldVault,
+    BlindIndex,
+    ErasureService,
+    RetentionSweeper,
+  ],
 })
 export class VaultModule implements OnApplicationShutdown {
   constructor(@Inject(KEY_STORE) private readonly keyStore: KeyStore) {}
