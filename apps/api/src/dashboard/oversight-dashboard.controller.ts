@@ -7,7 +7,7 @@ import type {
   ExportDocument,
   IncidentDocument,
 } from '@custodian/projections';
-import { READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
+import { findAllDocs, READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
 import { Controller, Get, Headers, Inject, Query, Sse, type MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 
@@ -142,15 +142,7 @@ export class OversightDashboardController {
   }
 
   private async all(name: string, where: Record<string, WhereValue>): Promise<JsonObject[]> {
-    const collection = await this.projections.collection(name);
-    const found: JsonObject[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.reads.find(collection, { where, limit: 1000, cursor });
-      found.push(...page.items.map((item) => item.doc));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return found;
+    return findAllDocs(this.reads, await this.projections.collection(name), { where });
   }
 }
 

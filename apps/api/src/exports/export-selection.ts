@@ -9,7 +9,7 @@ import {
 import { FieldVault, ProjectionReader } from '@custodian/platform';
 import { customerView, type Mask, type RoleRules } from '@custodian/policy';
 import type { CustomerViewsDocument } from '@custodian/projections';
-import { READ_STORE, type ReadStore } from '@custodian/read-store';
+import { findAll, READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
 import { PurposesService } from '../purposes/purposes.service';
 
@@ -30,8 +30,6 @@ export interface SelectedCustomer {
   /** The real values of the requested fields the customer has (for sandbox shapes only). */
   values: Record<string, string>;
 }
-
-const PAGE = 1000;
 
 /**
  * Walks the customers an export may include: registered, not erased, with a lawful basis for
@@ -60,42 +58,35 @@ export class ExportSelection {
     const at = now.toISOString();
     const active = [...(await this.purposes.all()).values()].filter((p) => p.status === 'active');
     const wanted = plan.fields.map((f) => f.name);
-    let cursor: string | undefined;
-    do {
-      const page = await this.reads.find(collection, { limit: PAGE, cursor });
-      cursor = page.nextCursor ?? undefined;
-      for (const { doc } of page.items) {
-        const customer = doc as CustomerViewsDocument;
-        if (!customer.registered || customer.erased) continue;
-        if (!this.lawful(plan.purpose, customer, at)) continue;
-        if (!this.matchesRecord(plan.filter, customer)) continue;
-        if (!withRows) {
-          yield { subjectId: customer.subjectId, row: {}, masks: {}, values: {} };
-          continue;
-        }
-        const encrypted = Object.fromEntries(
-          Object.entries(customer.fields).filter(([f]) => wanted.includes(f)),
-        );
-        const values = await this.vault.decrypt(customer.subjectId, encrypted);
-        if (values === null) continue; // erased since the projection was read
-        const own = Object.fromEntries(
-          wanted.filter((f) => f in values).map((f) => [f, values[f]]),
-        );
-        const flags = new Set<string>();
-        for (const p of active) {
-          if (effectiveStatus(customer.consents[p.purposeId], p, at) !== 'granted') continue;
-          for (const [flag, on] of Object.entries(p.flags)) if (on) flags.add(flag);
-        }
-        const view = customerView(plan.rules, own, flags);
-        const row: Record<string, string | null> = {};
-        const masks: Record<string, Mask> = {};
-        for (const f of wanted) {
-          row[f] = view.fields[f] ?? null;
-          masks[f] = view.masks[f] ?? plan.fields.find((x) => x.name === f)!.mask;
-        }
-        yield { subjectId: customer.subjectId, row, masks, values: own };
+    for await (const doc of findAll(this.reads, collection)) {
+      const customer = doc as CustomerViewsDocument;
+      if (!customer.registered || customer.erased) continue;
+      if (!this.lawful(plan.purpose, customer, at)) continue;
+      if (!this.matchesRecord(plan.filter, customer)) continue;
+      if (!withRows) {
+        yield { subjectId: customer.subjectId, row: {}, masks: {}, values: {} };
+        continue;
       }
-    } while (cursor);
+      const encrypted = Object.fromEntries(
+        Object.entries(customer.fields).filter(([f]) => wanted.includes(f)),
+      );
+      const values = await this.vault.decrypt(customer.subjectId, encrypted);
+      if (values === null) continue; // erased since the projection was read
+      const own = Object.fromEntries(wanted.filter((f) => f in values).map((f) => [f, values[f]]));
+      const flags = new Set<string>();
+      for (const p of active) {
+        if (effectiveStatus(customer.consents[p.purposeId], p, at) !== 'granted') continue;
+        for (const [flag, on] of Object.entries(p.flags)) if (on) flags.add(flag);
+      }
+      const view = customerView(plan.rules, own, flags);
+      const row: Record<string, string | null> = {};
+      const masks: Record<string, Mask> = {};
+      for (const f of wanted) {
+        row[f] = view.fields[f] ?? null;
+        masks[f] = view.masks[f] ?? plan.fields.find((x) => x.name === f)!.mask;
+      }
+      yield { subjectId: customer.subjectId, row, masks, values: own };
+    }
   }
 
   private lawful(purpose: PurposeState, customer: CustomerViewsDocument, at: string): boolean {

@@ -35,7 +35,7 @@ import {
   type Role,
 } from '@custodian/policy';
 import type { ExportDocument } from '@custodian/projections';
-import { READ_STORE, type ReadStore } from '@custodian/read-store';
+import { findAllDocs, READ_STORE, type ReadStore } from '@custodian/read-store';
 import {
   Inject,
   Injectable,
@@ -472,14 +472,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
 
   private async exportsWhere(status: string): Promise<ExportDocument[]> {
     const collection = await this.projections.collection('exports');
-    const found: ExportDocument[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.reads.find(collection, { where: { status }, limit: 1000, cursor });
-      found.push(...page.items.map(({ doc }) => doc as ExportDocument));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return found;
+    return (await findAllDocs(this.reads, collection, { where: { status } })) as ExportDocument[];
   }
 
   /** Files of exports past their download window are deleted (their events stay). */

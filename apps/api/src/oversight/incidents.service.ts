@@ -19,7 +19,7 @@ import {
   type AnomalyDocument,
   type IncidentDocument,
 } from '@custodian/projections';
-import { READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
+import { findAll, READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AnomaliesService } from './anomalies.service';
@@ -210,15 +210,10 @@ export class IncidentsService {
     const hour = { gte: hourOf(from), lt: to };
     for (const actorId of actorIds.length > 0 ? actorIds : [null]) {
       const where: Record<string, WhereValue> = actorId === null ? { hour } : { actorId, hour };
-      let cursor: string | undefined;
-      do {
-        const page = await this.reads.find(collection, { where, limit: 1000, cursor });
-        for (const { doc } of page.items) {
-          const reads = doc as ActorReadsDocument;
-          if (reads.at.some((at) => at >= from && at < to)) subjects.add(reads.subjectId);
-        }
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
+      for await (const doc of findAll(this.reads, collection, { where })) {
+        const reads = doc as ActorReadsDocument;
+        if (reads.at.some((at) => at >= from && at < to)) subjects.add(reads.subjectId);
+      }
     }
     return [...subjects].sort();
   }

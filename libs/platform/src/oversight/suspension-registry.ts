@@ -1,5 +1,5 @@
 import type { ActorStatusDocument } from '@custodian/projections';
-import { READ_STORE, type ReadStore } from '@custodian/read-store';
+import { findAll, READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { WriteTracker } from '../commands/write-tracker';
 import { ProjectionReader } from '../projections/projection-reader';
@@ -70,19 +70,10 @@ export class SuspensionRegistry implements OnModuleInit, OnModuleDestroy {
     if (own) await this.projections.catchUp('actor_status', { position: own });
     const collection = await this.projections.collection('actor_status');
     const next = new Map<string, Suspension>();
-    let cursor: string | undefined;
-    do {
-      const page = await this.reads.find(collection, {
-        where: { suspended: true },
-        limit: 1000,
-        cursor,
-      });
-      for (const { doc } of page.items) {
-        const status = doc as ActorStatusDocument;
-        next.set(status.actorId, { since: status.suspendedAt ?? '', reason: status.reason ?? '' });
-      }
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    for await (const doc of findAll(this.reads, collection, { where: { suspended: true } })) {
+      const status = doc as ActorStatusDocument;
+      next.set(status.actorId, { since: status.suspendedAt ?? '', reason: status.reason ?? '' });
+    }
     // A change noted while this was loading is newer than what was read.
     if (changes === this.changes) this.suspended = next;
   }

@@ -1,24 +1,8 @@
 import type { AnomalyDetected, JsonObject } from '@custodian/domain';
 import type { ProjectionDefinition } from '../projection.definition';
 
-export interface AnomalyDocument extends JsonObject {
-  anomalyId: string;
-  ruleId: string;
-  ruleSetVersion: number;
-  description: string;
-  actorId: string;
-  role: string;
-  measure: string;
-  window: string;
-  windowStart: string;
-  windowEnd: string;
-  value: number;
-  threshold: number;
-  action: string;
-  detectedAt: string;
-  /** UTC day of detection, for dashboards. */
-  day: string;
-}
+/** An anomaly as detected, with its UTC day for dashboards. */
+export type AnomalyDocument = AnomalyDetected['data'] & JsonObject & { day: string };
 
 /** Every anomaly detected, one document each (an id detected twice is the same document). */
 export const anomaliesProjection: ProjectionDefinition<AnomalyDocument> = {
