@@ -43,8 +43,9 @@ export interface AnomalyCountersDocument extends JsonObject {
   windowStart: string;
   windowEnd: string;
   reads: number;
+  /** Counted up to the highest threshold of the rules watching it (see `distinctCap`). */
   distinctCustomers: number;
-  /** The customers read in the window (up to DISTINCT_CAP), to count them once each. */
+  /** The customers read in the window (up to that cap), to count them once each. */
   subjects: string[];
   fieldsRead: number;
   exports: number;
@@ -148,6 +149,32 @@ export function counterDocumentIds(
 // The customers seen in a window, kept beside the document while a batch is applied.
 const seen = new WeakMap<AnomalyCountersDocument, Set<string>>();
 
+const caps = new WeakMap<AnomalyRuleSet, Map<string, number>>();
+
+/**
+ * How many distinct customers are worth remembering in a window: the highest threshold of the
+ * distinct-customer rules that watch this role and window (rules fire once a window, so past
+ * that the list only costs). None watching: nothing is remembered and the count stays 0.
+ */
+export function distinctCap(rules: AnomalyRuleSet, window: string, role: string): number {
+  let byKey = caps.get(rules);
+  if (!byKey) caps.set(rules, (byKey = new Map()));
+  const key = `${window}|${role}`;
+  let cap = byKey.get(key);
+  if (cap === undefined) {
+    cap = 0;
+    for (const rule of rules.rules)
+      if (
+        rule.measure === 'distinctCustomers' &&
+        rule.window === window &&
+        (rule.roles.length === 0 || (rule.roles as string[]).includes(role))
+      )
+        cap = Math.max(cap, Math.min(rule.threshold, DISTINCT_CAP));
+    byKey.set(key, cap);
+  }
+  return cap;
+}
+
 /**
  * One event added to one window's counters, then the rules in force checked against them.
  * Changes `doc` in place (the runner owns it for the batch; copying the customer list for
@@ -184,7 +211,7 @@ export function countEvent(
     const data = event.data as unknown as FieldsAccessed['data'];
     current.reads += 1;
     current.fieldsRead += data.fields.filter((f) => f.mask !== 'hidden').length;
-    if (current.subjects.length < DISTINCT_CAP) {
+    if (current.subjects.length < distinctCap(rules, window, current.role)) {
       let set = seen.get(current);
       if (!set) seen.set(current, (set = new Set(current.subjects)));
       if (!set.has(data.subjectId)) {
