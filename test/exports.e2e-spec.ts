@@ -1,15 +1,16 @@
+import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import { DEFAULT_ROLE_POLICY } from '@custodian/policy';
 import {
+  ApiClient,
   consentBody,
   purposeBody,
   Scenario,
   startTestApp,
   waitFor,
-  type ApiClient,
   type TestApp,
 } from '@test/support';
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROLES = ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'];
@@ -297,5 +298,72 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
       ).status,
     ).toBe(202);
     expect((await download('marketing-1', requested.body.exportId)).status).toBe(410);
+  });
+});
+
+describe('an export left generating by a stopped process (HTTP, embedded stores)', () => {
+  it('is finished by the next start, with each customer told once', async () => {
+    const actors = [
+      { id: 'admin-1', roles: ['admin'] },
+      { id: 'dpo-1', roles: ['dpo'] },
+      { id: 'service-1', roles: ['service'] },
+    ];
+    const first = await startTestApp({}, actors);
+    const scenario = new Scenario(first);
+    const [admin, dpo, service] = ['admin-1', 'dpo-1', 'service-1'].map((a) => scenario.client(a));
+    await scenario.activePurpose(admin, dpo, 'crm-care', {
+      legalBasis: 'contract',
+      allowedRoles: ['service'],
+      assessment: { ...purposeBody('x').assessment, minimumFields: FIELDS },
+    });
+    const subjectId = (await service.post('/v1/subjects', { profile: profile(1), source: 'shop' }))
+      .body.subjectId;
+    const done = await service.post('/v1/exports', {
+      purposeId: 'crm-care',
+      justification: 'reconcile with the billing system',
+      fields: ['email'],
+    });
+    await waitFor(
+      async () =>
+        (await service.get(`/v1/exports/${done.body.exportId}`)).body.status === 'completed',
+    );
+
+    // A request whose generation never ran: as if the process had died right after it.
+    const events = first.app.get<EventStore>(EVENT_STORE);
+    const [original] = await events.readStream(`export-${done.body.exportId}`);
+    const exportId = randomUUID();
+    await events.append(`export-${exportId}`, [
+      {
+        type: 'ExportRequested',
+        data: { ...original.data, exportId },
+        metadata: original.metadata,
+      },
+    ]);
+    await first.stop();
+
+    const second = await startTestApp({ CUSTODIAN_DATA_DIR: first.dataDir }, actors);
+    try {
+      const again = new ApiClient(second.baseUrl, second.keys['service-1']);
+      await waitFor(
+        async () => (await again.get(`/v1/exports/${exportId}`)).body.status === 'completed',
+        10_000,
+      );
+      const log = (
+        await new ApiClient(second.baseUrl, second.keys['dpo-1']).get(
+          `/v1/subjects/${subjectId}/access-log`,
+        )
+      ).body.entries;
+      expect(log.filter((e: { exportId?: string }) => e.exportId === exportId)).toHaveLength(1);
+      const file = await fetch(`${second.baseUrl}/v1/exports/${exportId}/download`, {
+        headers: { authorization: `Bearer ${second.keys['service-1']}` },
+      });
+      expect(JSON.parse((await file.text()).trim())).toEqual({
+        subjectId,
+        email: profile(1).email,
+      });
+    } finally {
+      await second.close();
+      rmSync(first.dataDir, { recursive: true, force: true });
+    }
   });
 });

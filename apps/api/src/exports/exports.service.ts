@@ -44,7 +44,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -213,7 +213,9 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
         );
       }
       if (state.request.mode === 'real') {
-        const ids = JSON.parse(await readFile(this.file(exportId, 'subjects'), 'utf8')) as string[];
+        const ids = JSON.parse(
+          await readFile(this.file(exportId, state.completion.run, 'subjects'), 'utf8'),
+        ) as string[];
         if ((await this.keys.destroyedAmong(ids)).size > 0) {
           this.removeFiles(exportId);
           throw new DomainError(
@@ -236,7 +238,11 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
       contentType: format === 'ndjson' ? 'application/x-ndjson' : 'text/csv; charset=utf-8',
       filename: `export-${exportId}.${format}`,
       stream: Readable.from(
-        openSealedFile(this.file(exportId, format), this.master, `${exportId}/${format}`),
+        openSealedFile(
+          this.file(exportId, after.completion!.run, format),
+          this.master,
+          `${exportId}/${format}`,
+        ),
       ),
     };
   }
@@ -261,13 +267,18 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
       now: new Date(),
     };
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const run = randomUUID().slice(0, 8);
     const columns = ['subjectId', ...request.fields.map((f) => f.name)];
     const ndjson = openSealedFileWriter(
-      this.file(exportId, 'ndjson'),
+      this.file(exportId, run, 'ndjson'),
       this.master,
       `${exportId}/ndjson`,
     );
-    const csv = openSealedFileWriter(this.file(exportId, 'csv'), this.master, `${exportId}/csv`);
+    const csv = openSealedFileWriter(
+      this.file(exportId, run, 'csv'),
+      this.master,
+      `${exportId}/csv`,
+    );
     try {
       const purpose = await this.purposes.current(request.purposeId);
       if (!purpose || purpose.status !== 'active')
@@ -309,7 +320,9 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
       await Promise.all(pending);
       const [n, c] = [await ndjson.close(), await csv.close()];
       if (request.mode === 'real')
-        await writeFile(this.file(exportId, 'subjects'), JSON.stringify(included), { mode: 0o600 });
+        await writeFile(this.file(exportId, run, 'subjects'), JSON.stringify(included), {
+          mode: 0o600,
+        });
       await this.run(
         exportId,
         {
@@ -324,6 +337,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
             fields: request.fields,
             destination: request.destination,
             files: { ndjson: n, csv: c },
+            run,
             expiresAt: new Date(Date.now() + this.config.exportTtlHours * 3_600_000).toISOString(),
             at: new Date().toISOString(),
           },
@@ -332,7 +346,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
       );
     } catch (error) {
       await Promise.allSettled([ndjson.abort(), csv.abort()]);
-      this.removeFiles(exportId);
+      this.removeFiles(exportId, run);
       await this.run(
         exportId,
         { type: 'FailExport', exportId, reason: (error as Error).message },
@@ -486,16 +500,26 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private file(exportId: string, kind: ExportFormat | 'subjects'): string {
+  private file(exportId: string, run: string, kind: ExportFormat | 'subjects'): string {
     return join(
       this.dir,
-      kind === 'subjects' ? `${exportId}.subjects.json` : `${exportId}.${kind}.sealed`,
+      kind === 'subjects'
+        ? `${exportId}.${run}.subjects.json`
+        : `${exportId}.${run}.${kind}.sealed`,
     );
   }
 
-  private removeFiles(exportId: string): void {
-    for (const kind of [...FORMATS, 'subjects'] as const)
-      rmSync(this.file(exportId, kind), { force: true });
+  /** The export's files (of one generation run, or of every run). */
+  private removeFiles(exportId: string, run?: string): void {
+    const prefix = run === undefined ? `${exportId}.` : `${exportId}.${run}.`;
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names)
+      if (name.startsWith(prefix)) rmSync(join(this.dir, name), { force: true });
   }
 }
 

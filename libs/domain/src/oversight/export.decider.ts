@@ -60,6 +60,8 @@ export interface ExportCompleted {
     destination: string;
     /** SHA-256 (hex) and size of each file's content, as downloaded. */
     files: { ndjson: { sha256: string; bytes: number }; csv: { sha256: string; bytes: number } };
+    /** Names the generation run whose files these are (several processes may race to generate). */
+    run: string;
     expiresAt: string;
     at: string;
   };

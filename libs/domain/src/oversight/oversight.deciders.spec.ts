@@ -35,6 +35,7 @@ const completed = (expiresAt: string): ExportEvent => ({
     fields: [{ name: 'birthDate', mask: 'partial' }],
     destination: 'download',
     files: { ndjson: { sha256: 'a', bytes: 1 }, csv: { sha256: 'b', bytes: 1 } },
+    run: 'r1',
     expiresAt,
     at: '2026-03-02T11:30:00.000Z',
   },
