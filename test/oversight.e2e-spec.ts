@@ -269,6 +269,41 @@ describe('anomaly counters, containment and incidents (HTTP, embedded stores)', 
     ).toBe(200);
   });
 
+  it('counts customers found without consent for a consent purpose, under a newer rule version', async () => {
+    await scenario.activePurpose(as.admin, as.dpo, 'newsletter', {
+      allowedRoles: ['support'],
+      assessment: { ...purposeBody('x').assessment, minimumFields: PROFILE_FIELDS },
+    });
+    const noConsent = rule({
+      ruleId: 'no-consent',
+      measure: 'withoutConsent',
+      window: 'PT1H',
+      threshold: 2,
+      action: 'alert',
+      roles: ['support'],
+    });
+    const published = await as.dpo.post('/v1/anomaly-rules', rules([rule(), noConsent]));
+    expect(published.body.version).toBe(2);
+    for (const i of [0, 1]) {
+      const found = await as.support.get(
+        `/v1/subjects?email=c${i}%40example.com&purpose=newsletter`,
+      );
+      expect(found.status).toBe(200);
+    }
+    await waitFor(
+      async () => (await as.dpo.get('/v1/anomalies?ruleId=no-consent')).body.anomalies.length === 1,
+    );
+    expect((await as.dpo.get('/v1/anomalies?ruleId=no-consent')).body.anomalies[0]).toMatchObject({
+      actorId: 'support-1',
+      measure: 'withoutConsent',
+      value: 2,
+      ruleSetVersion: 2,
+      action: 'alert',
+    });
+    // An alert does not suspend.
+    expect((await as.support.get('/v1/purposes')).status).toBe(200);
+  });
+
   it('reports what a candidate rule would have caught in the past, writing nothing', async () => {
     const before = await scenario.head();
     const report = await as.dpo.post(

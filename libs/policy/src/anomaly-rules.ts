@@ -12,7 +12,10 @@ export const MEASURES = [
   'rowsExported',
   /** Reads refused for any reason. */
   'refused',
-  /** Reads refused because the customer had no consent in force for the declared purpose. */
+  /**
+   * Reads of customers with no consent in force for the declared purpose: refused reads, and
+   * customers a lookup found for such a purpose.
+   */
   'withoutConsent',
   /** Reads outside the working hours, in the policy's time zone. */
   'outOfHours',

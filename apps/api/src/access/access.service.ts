@@ -201,6 +201,21 @@ export class AccessService {
   /** One audit record per customer a lookup returned (the lookup itself shows no values). */
   async auditLookup(subjectIds: readonly string[], purposeId: string, meta: CommandMeta) {
     const { version } = await this.policy();
+    // A lookup finds people whatever their consent; for a purpose that rests on consent, the
+    // record says when the customer found had none, for the anomaly counters.
+    const purpose = await this.purposes.current(purposeId);
+    const lacking = new Set<string>();
+    if (purpose?.legalBasis === 'consent' && subjectIds.length > 0) {
+      const cards = await this.reads.getMany(
+        await this.projections.collection('customer_views'),
+        subjectIds,
+      );
+      for (const subjectId of subjectIds) {
+        const card = cards.get(subjectId) as CustomerViewsDocument | undefined;
+        if (effectiveStatus(card?.consents[purposeId], purpose, meta.now) !== 'granted')
+          lacking.add(subjectId);
+      }
+    }
     for (const subjectId of subjectIds) {
       await this.append(subjectId, meta, {
         type: 'FieldsAccessed',
@@ -214,6 +229,7 @@ export class AccessService {
           policyVersion: version,
           requestId: meta.requestId,
           at: meta.now.toISOString(),
+          ...(lacking.has(subjectId) ? { withoutConsent: true } : {}),
         },
       });
     }

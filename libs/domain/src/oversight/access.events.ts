@@ -17,6 +17,8 @@ export interface FieldsAccessed {
     policyVersion: number;
     requestId: string;
     at: string;
+    /** Set when a lookup found a customer with no consent in force for a purpose resting on consent. */
+    withoutConsent?: boolean;
   };
 }
 

@@ -220,6 +220,7 @@ export function countEvent(
       }
     }
     current.distinctCustomers = current.subjects.length;
+    if (data.withoutConsent === true) current.withoutConsent += 1;
     if (outsideWorkingHours(new Date(data.at), rules.workingHours)) current.outOfHours += 1;
   } else if (event.type === 'AccessDenied') {
     const data = event.data as unknown as AccessDenied['data'];
