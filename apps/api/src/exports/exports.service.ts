@@ -109,10 +109,14 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
 
   /** What an export would take: checked like a request, counted, nothing written. */
   async preview(dto: RequestExportDto, meta: CommandMeta) {
+    return (await this.counted(dto, meta)).preview;
+  }
+
+  private async counted(dto: RequestExportDto, meta: CommandMeta) {
     const { plan, threshold, policyVersion } = await this.plan(dto, meta);
     const count = await this.selection.count(plan, meta.now);
     const mode = dto.mode ?? 'real';
-    return {
+    const preview = {
       purposeId: dto.purposeId,
       mode,
       count,
@@ -121,11 +125,11 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
       approvalThreshold: threshold,
       policyVersion,
     };
+    return { plan, preview };
   }
 
   async request(dto: RequestExportDto, meta: CommandMeta) {
-    const preview = await this.preview(dto, meta);
-    const { plan } = await this.plan(dto, meta);
+    const { plan, preview } = await this.counted(dto, meta);
     const exportId = randomUUID();
     const outcome = await this.commands.execute(
       exportStream(exportId),

@@ -146,6 +146,17 @@ export function counterDocumentIds(
   return windows.map((w) => `${w}|${windowStart(at, w)}|${counted.role}|${counted.actorId}`);
 }
 
+// Each event updates four windows; whether it fell outside working hours is worked out once.
+const offHours = new WeakMap<RecordedEvent, boolean>();
+function outOfHours(event: RecordedEvent, at: string, rules: AnomalyRuleSet): boolean {
+  let outside = offHours.get(event);
+  if (outside === undefined) {
+    outside = outsideWorkingHours(new Date(at), rules.workingHours);
+    offHours.set(event, outside);
+  }
+  return outside;
+}
+
 // The customers seen in a window, kept beside the document while a batch is applied.
 const seen = new WeakMap<AnomalyCountersDocument, Set<string>>();
 
@@ -221,7 +232,7 @@ export function countEvent(
     }
     current.distinctCustomers = current.subjects.length;
     if (data.withoutConsent === true) current.withoutConsent += 1;
-    if (outsideWorkingHours(new Date(data.at), rules.workingHours)) current.outOfHours += 1;
+    if (outOfHours(event, data.at, rules)) current.outOfHours += 1;
   } else if (event.type === 'AccessDenied') {
     const data = event.data as unknown as AccessDenied['data'];
     current.refused += 1;
