@@ -1,4 +1,5 @@
 /** Setting up a fresh API for a run: API keys, the actors file, purposes, projections caught up. */
+import { DEFAULT_ANOMALY_RULES } from '@custodian/policy';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -72,4 +73,27 @@ export async function settleProjections(server: ApiServer): Promise<number> {
       throw new BenchFailure('projections did not catch up within 2 minutes');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * The default anomaly rules with every `suspend` turned into `alert`, published by an actor
+ * holding dpo: a load test reads customers far faster than any person, and the default rules
+ * would (rightly) suspend it. The counters and the detector still do all their work.
+ */
+export async function alertOnlyAnomalyRules(server: ApiServer, dpoKey: string): Promise<void> {
+  await expectStatus(
+    'POST /v1/anomaly-rules',
+    201,
+    call(
+      server,
+      'POST',
+      '/v1/anomaly-rules',
+      dpoKey,
+      {
+        rules: DEFAULT_ANOMALY_RULES.rules.map((rule) => ({ ...rule, action: 'alert' })),
+        workingHours: DEFAULT_ANOMALY_RULES.workingHours,
+      },
+      { 'x-custodian-role': 'dpo' },
+    ),
+  );
 }

@@ -137,6 +137,13 @@ export class ProjectionRunner {
   }
 }
 
+/**
+ * How stale a stored checkpoint may be while the batches since changed no document (a
+ * projection that ignores the events flowing now). Other processes waiting on it see it move
+ * at least this often; in this process, waiters follow the position in memory.
+ */
+const CHECKPOINT_EVERY_MS = 250;
+
 class ProjectionWorker {
   readonly name: string;
   private state: ProjectionState = 'starting';
@@ -151,6 +158,9 @@ class ProjectionWorker {
   private running: Promise<void> | undefined;
   private readonly handles: (type: string) => boolean;
   private waiters: Array<{ position: string; resolve(): void }> = [];
+  /** The position reached is ahead of the stored checkpoint (batches that changed no document). */
+  private unsaved = false;
+  private savedAt = 0;
 
   constructor(
     readonly definition: ProjectionDefinition<JsonObject>,
@@ -202,6 +212,7 @@ class ProjectionWorker {
   async stop(): Promise<void> {
     this.controller.abort();
     await this.running;
+    if (this.unsaved) await this.saveCheckpoint().catch(() => undefined);
     this.state = 'stopped';
   }
 
@@ -282,6 +293,7 @@ class ProjectionWorker {
     const subscription = this.events.subscribeAll({ after: this.position ?? undefined, signal });
     for await (const batch of batched(subscription, this.batchSize, this.options.lingerMs ?? 0)) {
       if (batch.items.length > 0) await this.applyBatch(batch.items);
+      if (batch.idle && this.unsaved) await this.saveCheckpoint();
       if (batch.idle && (await this.events.countEventsAfter(this.position ?? undefined, 1)) === 0) {
         await this.caughtUp();
       }
@@ -302,15 +314,37 @@ class ProjectionWorker {
     });
     const last = batch[batch.length - 1];
     const sequence = this.sequence + batch.length;
-    await this.reads.commit({
-      writes: [...touched].map(([id, doc]) => ({ collection, id, doc })),
-      checkpoint: { name: checkpointName(collection), position: last.position, sequence },
-    });
+    if (touched.size === 0 && Date.now() - this.savedAt < CHECKPOINT_EVERY_MS) {
+      // Only the checkpoint would move, and replaying these events changes nothing: it is
+      // stored at most every CHECKPOINT_EVERY_MS, and whenever the log pauses.
+      this.unsaved = true;
+    } else {
+      await this.reads.commit({
+        writes: [...touched].map(([id, doc]) => ({ collection, id, doc })),
+        checkpoint: { name: checkpointName(collection), position: last.position, sequence },
+      });
+      this.unsaved = false;
+      this.savedAt = Date.now();
+    }
     this.position = last.position;
     this.sequence = sequence;
     this.error = undefined;
     if (this.state === 'failed') this.state = this.rebuilding() ? 'rebuilding' : 'catching-up';
     this.releaseWaiters();
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    if (this.position === null) return;
+    await this.reads.commit({
+      writes: [],
+      checkpoint: {
+        name: checkpointName(this.target.collection),
+        position: this.position,
+        sequence: this.sequence,
+      },
+    });
+    this.unsaved = false;
+    this.savedAt = Date.now();
   }
 
   private async caughtUp(): Promise<void> {
