@@ -81,7 +81,8 @@ export class AnomalyDetector {
     for await (const batch of batched(source, BATCH, 20)) {
       if (batch.items.length === 0) continue;
       const counted = batch.items.filter((e) => COUNTED.has(e.type));
-      if (counted.length > 0) await this.detect(counted);
+      if (counted.length > 0) await this.detect(counted, signal);
+      if (signal.aborted) return;
       const last = batch.items[batch.items.length - 1];
       this.sequence += batch.items.length;
       await this.reads.commit({
@@ -92,11 +93,19 @@ export class AnomalyDetector {
     }
   }
 
-  private async detect(counted: RecordedEvent[]): Promise<void> {
-    await this.runner.waitFor(counted[counted.length - 1].position, {
-      name: 'anomaly_counters',
-      timeoutMs: 60_000,
-    });
+  private async detect(counted: RecordedEvent[], signal: AbortSignal): Promise<void> {
+    // Stopping must not wait for a projection that may itself be stopping.
+    const stopped = new Promise<void>((resolve) =>
+      signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    await Promise.race([
+      this.runner.waitFor(counted[counted.length - 1].position, {
+        name: 'anomaly_counters',
+        timeoutMs: 60_000,
+      }),
+      stopped,
+    ]);
+    if (signal.aborted) return;
     const collection = this.runner.collectionFor('anomaly_counters');
     const ids = [...new Set(counted.flatMap((e) => counterDocumentIds(e)))];
     const docs = await this.reads.getMany(collection, ids);
