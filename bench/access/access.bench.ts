@@ -25,7 +25,9 @@ import {
   registerTempDir,
   removeTempDir,
   startApi,
+  startProjector,
   type ApiServer,
+  type CustodianChild,
 } from '../support/api-server';
 import {
   bucketize,
@@ -80,6 +82,8 @@ interface Params {
   profile: boolean;
   build: boolean;
   strict: boolean;
+  /** `separate`: the API with CUSTODIAN_PROJECTOR=off beside `apps/projector`. */
+  projector: 'in-process' | 'separate';
 }
 
 /** The aim from the issue. */
@@ -102,9 +106,13 @@ function parseParams(argv: string[]): Params {
       'profile',
       'no-build',
       'strict',
+      'projector',
     ],
     { seconds: 'duration' },
   );
+  const projector = raw('projector') ?? 'in-process';
+  if (projector !== 'in-process' && projector !== 'separate')
+    throw new UsageError('--projector must be "in-process" or "separate"');
   const params: Params = {
     quick,
     runs: int('runs', 3, 1, 1),
@@ -117,6 +125,7 @@ function parseParams(argv: string[]): Params {
     profile: flag('profile'),
     build: !flag('no-build'),
     strict: flag('strict'),
+    projector,
   };
   // Bounded in time: an accidental --duration=36000 would keep two cores busy for hours.
   if (params.duration > 600 || params.warmup > 60)
@@ -297,6 +306,7 @@ async function runOnce(index: number, params: Params, profileDir: string | null)
   const tmp = mkdtempSync(join(params.dir, 'custodian-bench-access-'));
   registerTempDir(tmp);
   let server: ApiServer | null = null;
+  let projector: CustodianChild | null = null;
   try {
     const keys: Keys = { admin: newApiKey(), sales: newApiKey() };
     const actorsFile = writeActorsFile(tmp, [
@@ -304,11 +314,21 @@ async function runOnce(index: number, params: Params, profileDir: string | null)
       { id: 'bench-sales', roles: ['sales'], apiKey: keys.sales },
     ]);
     const dataDir = join(tmp, 'data');
+    const separate = params.projector === 'separate';
+    if (separate)
+      projector = await startProjector({
+        dataDir,
+        actorsFile,
+        env: { CUSTODIAN_RETENTION_SWEEP_MS: '0' },
+      });
     server = await startApi({
       dataDir,
       actorsFile,
       profiling: profileDir !== null,
-      env: { CUSTODIAN_RETENTION_SWEEP_MS: '0' },
+      env: {
+        CUSTODIAN_RETENTION_SWEEP_MS: '0',
+        ...(separate ? { CUSTODIAN_PROJECTOR: 'off' } : {}),
+      },
     });
     await setUpPurpose(server, keys);
     const customers = await registerCustomers(
@@ -371,6 +391,7 @@ async function runOnce(index: number, params: Params, profileDir: string | null)
     throw error;
   } finally {
     await server?.stop();
+    await projector?.stop();
     removeTempDir(tmp);
   }
 }
