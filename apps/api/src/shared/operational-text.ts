@@ -1,7 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { IsNotEmpty, IsString, MaxLength, ValidateBy } from 'class-validator';
 
-const EMAIL_LIKE = /[^\s@]+@[^\s@]+\.[^\s@]+/;
+// One character either side of "@" is enough to tell, and keeps the test linear in the text's
+// length (a "+" before the "@" would backtrack quadratically on a long text with no "@").
+const EMAIL_LIKE = /[^\s@]@[^\s@]+\.[^\s@]/;
 // Nine or more digits in a run that may hold spaces, dots, dashes and brackets: a phone number.
 const PHONE_LIKE = /\+?\d(?:[\s().-]{0,2}\d){8,}/;
 
@@ -20,6 +22,7 @@ export function OperationalText(maxLength: number, minLength = 1): PropertyDecor
       validator: {
         validate: (value: unknown) =>
           typeof value === 'string' &&
+          value.length <= maxLength &&
           value.trim().length >= minLength &&
           !EMAIL_LIKE.test(value) &&
           !PHONE_LIKE.test(value),
