@@ -268,6 +268,12 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
       'justification',
     );
     await refused(as.marketing, body({ fields: ['shoeSize'] }), 400, 'fields.0');
+    await refused(
+      as.marketing,
+      body({ destination: 'mailto:ivan@example.com' }),
+      400,
+      'destination',
+    );
     await refused(as.marketing, body({ fields: ['phone'] }), 403, 'fields.0');
     await refused(
       as.marketing,

@@ -30,10 +30,14 @@ export class RequestExportDto {
   @IsOptional() @IsObject() filter?: Record<string, unknown>;
   /** `real` (default) or `sandbox`: the same shape and formats with synthetic values. */
   @IsOptional() @IsIn(['real', 'sandbox']) mode?: 'real' | 'sandbox';
-  /** Where the file is going (recorded in the audit log): `download` (default) or a URI. */
+  /**
+   * Where the file is going (recorded in the audit log in clear): `download` (default) or a URI
+   * without "@", so no person's address (mailto:, user@host) lands in the log.
+   */
   @IsOptional()
-  @Matches(/^(download|[a-z][a-z0-9+.-]{1,20}:[\x21-\x7e]{1,200})$/, {
-    message: 'destination must be "download" or a URI such as sftp://partner.example/inbox',
+  @Matches(/^(download|[a-z][a-z0-9+.-]{1,20}:[\x21-\x3f\x41-\x7e]{1,200})$/, {
+    message:
+      'destination must be "download" or a URI without "@" such as sftp://partner.example/inbox',
   })
   destination?: string;
 }
