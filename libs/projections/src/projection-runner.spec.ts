@@ -210,6 +210,68 @@ describe('ProjectionRunner', () => {
     expect(r.status()[0].error).toBe('bug in apply');
   });
 
+  /** The store's open subscriptions, counted as they start and end. */
+  const countSubscriptions = () => {
+    const open = { now: 0 };
+    const subscribe = events.subscribeAll.bind(events);
+    events.subscribeAll = async function* (options) {
+      open.now++;
+      try {
+        yield* subscribe(options);
+      } finally {
+        open.now--;
+      }
+    };
+    return open;
+  };
+  const named = (name: string): ProjectionDefinition<StreamSummary> => ({ ...summary(1), name });
+
+  it('once caught up, reads the log with one subscription for every projection', async () => {
+    const open = countSubscriptions();
+    await append('s-1', [1, 2]);
+    const r = await startRunner([named('first'), named('second'), named('third')]);
+    await waitUntil(() => r.status().every((s) => s.state === 'live') && open.now === 1);
+    for (let i = 0; i < 20; i++) await append(`s-${i % 3}`, [i]);
+    const last = (await events.readLastEvent())!.position;
+    await r.waitFor(last);
+    expect(open.now).toBe(1);
+    for (const name of ['first', 'second', 'third']) {
+      const got = (await reads.get(r.collectionFor(name), 's-1')) as StreamSummary;
+      expect(got).toMatchObject({
+        count: 2 + 7,
+        total: 3 + [1, 4, 7, 10, 13, 16, 19].reduce((a, b) => a + b),
+      });
+    }
+  });
+
+  it('takes a projection that fails in the shared feed out of it; it retries alone and applies every event once', async () => {
+    let failed = false;
+    const flaky: ProjectionDefinition<StreamSummary> = {
+      ...named('flaky'),
+      apply: (doc, event, id) => {
+        if (event.data.n === 100 && !failed) {
+          failed = true;
+          throw new Error('transient');
+        }
+        return summary(1).apply(doc, event, id);
+      },
+    };
+    const open = countSubscriptions();
+    const r = await startRunner([named('steady'), flaky]);
+    await waitUntil(() => r.status().every((s) => s.state === 'live') && open.now === 1);
+    await append('s-1', [1, 100, 2]);
+    const last = (await events.readLastEvent())!.position;
+    await r.waitFor(last);
+    for (const name of ['steady', 'flaky']) {
+      const got = (await reads.get(r.collectionFor(name), 's-1')) as StreamSummary;
+      expect(got).toMatchObject({ count: 3, total: 103 });
+      expect(new Set(got.applied).size).toBe(3);
+    }
+    expect(failed).toBe(true);
+    // Back in the feed once caught up again.
+    await waitUntil(() => open.now === 1);
+  });
+
   it('rejects definitions with bad names, versions or duplicate names', () => {
     expect(
       () => new ProjectionRunner(events, reads, [{ ...summary(1), name: 'Bad Name' }] as never),

@@ -52,6 +52,7 @@ export class ProjectionRunner {
   private workers: ProjectionWorker[];
   private started = false;
   private readonly batchSize: number;
+  private readonly feed: SharedFeed;
 
   constructor(
     private readonly events: EventStore,
@@ -66,8 +67,9 @@ export class ProjectionRunner {
       names.add(def.name);
     }
     this.batchSize = options.batchSize ?? 500;
+    this.feed = new SharedFeed(events, this.batchSize, options);
     this.workers = definitions.map(
-      (def) => new ProjectionWorker(def, events, reads, this.batchSize, options),
+      (def) => new ProjectionWorker(def, events, reads, this.batchSize, options, this.feed),
     );
   }
 
@@ -92,6 +94,7 @@ export class ProjectionRunner {
       this.reads,
       this.batchSize,
       this.options,
+      this.feed,
     );
     if (this.started) await this.workers[index].stop();
     this.workers = this.workers.map((w, i) => (i === index ? replacement : w));
@@ -103,6 +106,7 @@ export class ProjectionRunner {
   }
 
   async stop(): Promise<void> {
+    await this.feed.stop();
     await Promise.all(this.workers.map((worker) => worker.stop()));
   }
 
@@ -138,6 +142,99 @@ export class ProjectionRunner {
 }
 
 /**
+ * One subscription to the log for every projection that has caught up. Each projection
+ * catches up on its own subscription (a rebuild may start far behind the others), and once it
+ * is live and the feed has not read past it, it joins the feed and drops its own: the log is
+ * then read, parsed and batched once for all of them, and their commits for a batch land in
+ * the same turn, so the read store groups them into one transaction. A projection that fails
+ * while in the feed leaves it and retries on its own, as before.
+ */
+class SharedFeed {
+  private readonly members = new Set<ProjectionWorker>();
+  /** The last position the feed has read (including a batch still being applied). */
+  private readPosition: string | null = null;
+  private controller: AbortController | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly batchSize: number,
+    private readonly options: ProjectionRunnerOptions,
+  ) {}
+
+  /** Takes over a caught-up projection, unless the feed has already read past it. */
+  join(worker: ProjectionWorker): boolean {
+    if (this.stopped) return false;
+    if (this.running) {
+      if (
+        this.readPosition !== null &&
+        (worker.position === null ||
+          this.events.comparePositions(worker.position, this.readPosition) < 0)
+      )
+        return false;
+    } else {
+      this.readPosition = worker.position;
+      this.start();
+    }
+    this.members.add(worker);
+    return true;
+  }
+
+  leave(worker: ProjectionWorker): void {
+    this.members.delete(worker);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.controller?.abort();
+    await this.running;
+  }
+
+  private start(): void {
+    const controller = new AbortController();
+    this.controller = controller;
+    this.running = this.run(controller.signal)
+      .catch((error: unknown) => {
+        if (controller.signal.aborted) return;
+        // The feed itself failed (the subscription): every member goes back to its own.
+        const members = [...this.members];
+        this.members.clear();
+        for (const member of members) member.detach(error);
+      })
+      .finally(() => {
+        this.running = null;
+        this.controller = null;
+      });
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    const subscription = this.events.subscribeAll({
+      after: this.readPosition ?? undefined,
+      signal,
+    });
+    for await (const batch of batched(subscription, this.batchSize, this.options.lingerMs ?? 0)) {
+      if (batch.items.length > 0) {
+        this.readPosition = batch.items[batch.items.length - 1].position;
+        await Promise.all(
+          [...this.members].map((member) =>
+            member.applyFromFeed(batch.items).catch((error: unknown) => {
+              this.members.delete(member);
+              member.detach(error);
+            }),
+          ),
+        );
+      }
+      if (batch.idle && this.members.size > 0) {
+        const caughtUp =
+          (await this.events.countEventsAfter(this.readPosition ?? undefined, 1)) === 0;
+        await Promise.all([...this.members].map((member) => member.idleInFeed(caughtUp)));
+      }
+    }
+  }
+}
+
+/**
  * How stale a stored checkpoint may be while the batches since changed no document (a
  * projection that ignores the events flowing now). Other processes waiting on it see it move
  * at least this often; in this process, waiters follow the position in memory.
@@ -151,7 +248,8 @@ class ProjectionWorker {
   private active: ProjectionBuild = { version: 0, collection: '' };
   /** The build this worker writes: the active one, or a rebuild waiting to be swapped in. */
   private target: ProjectionBuild = { version: 0, collection: '' };
-  private position: string | null = null;
+  /** Position of the last event applied. */
+  position: string | null = null;
   private sequence = 0;
   private error: string | undefined;
   private readonly controller = new AbortController();
@@ -168,6 +266,7 @@ class ProjectionWorker {
     private readonly reads: ReadStore,
     private readonly batchSize: number,
     private readonly options: ProjectionRunnerOptions,
+    private readonly feed: SharedFeed | null = null,
   ) {
     this.name = definition.name;
     const types = definition.eventTypes === 'all' ? null : new Set(definition.eventTypes);
@@ -210,6 +309,7 @@ class ProjectionWorker {
   }
 
   async stop(): Promise<void> {
+    this.feed?.leave(this);
     this.controller.abort();
     // A checkpoint not yet stored is not stored now (the stores may be closing): the events
     // since changed nothing, and the next start replays them to the same result.
@@ -291,14 +391,63 @@ class ProjectionWorker {
   }
 
   private async run(signal: AbortSignal): Promise<void> {
-    const subscription = this.events.subscribeAll({ after: this.position ?? undefined, signal });
-    for await (const batch of batched(subscription, this.batchSize, this.options.lingerMs ?? 0)) {
-      if (batch.items.length > 0) await this.applyBatch(batch.items);
-      if (batch.idle && this.unsaved) await this.saveCheckpoint();
-      if (batch.idle && (await this.events.countEventsAfter(this.position ?? undefined, 1)) === 0) {
-        await this.caughtUp();
+    // Its own subscription ends when the worker stops, or when it hands over to the feed.
+    const own = new AbortController();
+    const stop = () => own.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      const subscription = this.events.subscribeAll({
+        after: this.position ?? undefined,
+        signal: own.signal,
+      });
+      for await (const batch of batched(subscription, this.batchSize, this.options.lingerMs ?? 0)) {
+        if (batch.items.length > 0) await this.applyBatch(batch.items);
+        if (batch.idle && this.unsaved) await this.saveCheckpoint();
+        if (
+          batch.idle &&
+          (await this.events.countEventsAfter(this.position ?? undefined, 1)) === 0
+        ) {
+          await this.caughtUp();
+          // Caught up: from here on the shared feed brings the events, if it has not read past us.
+          if (!signal.aborted && this.feed?.join(this)) {
+            own.abort();
+            return;
+          }
+        }
       }
+    } finally {
+      signal.removeEventListener('abort', stop);
     }
+  }
+
+  /** A batch the shared feed read; events this projection has already applied are skipped. */
+  async applyFromFeed(batch: readonly RecordedEvent[]): Promise<void> {
+    const position = this.position;
+    const fresh =
+      position === null
+        ? batch
+        : batch.filter((e) => this.events.comparePositions(e.position, position) > 0);
+    if (fresh.length > 0) await this.applyBatch(fresh as RecordedEvent[]);
+  }
+
+  /** The feed's source paused: store a checkpoint that only moved, and say when caught up. */
+  async idleInFeed(caughtUp: boolean): Promise<void> {
+    if (this.unsaved) await this.saveCheckpoint();
+    if (caughtUp) await this.caughtUp();
+  }
+
+  /** Failed while in the shared feed: retry on its own subscription, as any failure does. */
+  detach(error: unknown): void {
+    if (this.controller.signal.aborted) return;
+    this.state = 'failed';
+    this.error = error instanceof Error ? error.message : String(error);
+    this.options.logger?.error(`projection ${this.name} failed in the shared feed: ${this.error}`);
+    const previous = this.running;
+    this.running = (async () => {
+      await previous;
+      await sleep(this.options.retryDelayMs ?? 200, this.controller.signal);
+      await this.runWithRetries();
+    })();
   }
 
   private async applyBatch(batch: RecordedEvent[]): Promise<void> {
