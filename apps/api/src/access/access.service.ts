@@ -1,6 +1,7 @@
 import {
   effectiveStatus,
   gone,
+  grantedPurposeFlags,
   notFound,
   type PurposeConsent,
   type PurposeState,
@@ -120,19 +121,10 @@ export class AccessService {
     );
     const values = await this.vault.decrypt(subjectId, visible);
     if (values === null) throw gone(subjectId);
-    const grantedFlags = new Set<string>();
-    for (const p of all) {
-      if (
-        p.status !== 'active' ||
-        effectiveStatus(card.consents[p.purposeId], p, meta.now) !== 'granted'
-      )
-        continue;
-      for (const [flag, on] of Object.entries(p.flags)) if (on) grantedFlags.add(flag);
-    }
     const view = customerView(
       { ...rules, fields: masks, otherFields: 'hidden' },
       values,
-      grantedFlags,
+      grantedPurposeFlags(card.consents, all, meta.now),
     );
     const shown: Record<string, Mask> = {
       ...Object.fromEntries(Object.keys(card.fields).map((f) => [f, 'hidden' as Mask])),

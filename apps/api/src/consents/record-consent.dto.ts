@@ -1,4 +1,5 @@
 import {
+  ISO_TIMESTAMP_PATTERN,
   CONSENT_CHANNELS,
   CONSENT_METHODS,
   type ConsentChannel,
@@ -17,8 +18,6 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export class ConsentEvidenceDto {
   @IsIn(CONSENT_CHANNELS) channel!: ConsentChannel;
@@ -54,6 +53,8 @@ export class RecordConsentDto {
   @Type(() => ConsentEvidenceDto)
   evidence!: ConsentEvidenceDto;
   @IsOptional()
-  @Matches(ISO_TIMESTAMP, { message: 'expiresAt must be an ISO-8601 timestamp with a time zone' })
+  @Matches(ISO_TIMESTAMP_PATTERN, {
+    message: 'expiresAt must be an ISO-8601 timestamp with a time zone',
+  })
   expiresAt?: string;
 }

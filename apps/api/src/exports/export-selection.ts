@@ -1,6 +1,7 @@
 import {
   DomainError,
   effectiveStatus,
+  grantedPurposeFlags,
   invalid,
   parseIsoTimestamp,
   type ExportFilter,
@@ -73,12 +74,11 @@ export class ExportSelection {
       const values = await this.vault.decrypt(customer.subjectId, encrypted);
       if (values === null) continue; // erased since the projection was read
       const own = Object.fromEntries(wanted.filter((f) => f in values).map((f) => [f, values[f]]));
-      const flags = new Set<string>();
-      for (const p of active) {
-        if (effectiveStatus(customer.consents[p.purposeId], p, at) !== 'granted') continue;
-        for (const [flag, on] of Object.entries(p.flags)) if (on) flags.add(flag);
-      }
-      const view = customerView(plan.rules, own, flags);
+      const view = customerView(
+        plan.rules,
+        own,
+        grantedPurposeFlags(customer.consents, active, at),
+      );
       const row: Record<string, string | null> = {};
       const masks: Record<string, Mask> = {};
       for (const f of wanted) {

@@ -97,7 +97,8 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
     if (this.config.projector !== 'in-process') return;
     const generating = await this.exportsWhere('generating');
     for (const { exportId } of generating) this.generateInBackground(exportId);
-    await this.purgeExpired();
+    // Not awaited: start-up need not wait for old files to be deleted.
+    void this.purgeExpired();
     this.sweeper = setInterval(() => void this.purgeExpired(), SWEEP_MS);
     this.sweeper.unref();
   }

@@ -72,23 +72,23 @@ export class AnomaliesService {
   }
 
   async rules(): Promise<AnomalyRuleSet & { publishedAt: string | null }> {
-    const last = (await this.events.readStream(ANOMALY_RULES_STREAM, {
+    const last = await this.events.readStream(ANOMALY_RULES_STREAM, {
       direction: 'backwards',
       maxCount: 1,
-    })) as unknown as AnomalyRulesPublished[];
-    if (last.length === 0) return { ...DEFAULT_ANOMALY_RULES, publishedAt: null };
-    const { publishedAt, ...ruleSet } = last[0].data;
-    return { ...ruleSet, publishedAt };
+    });
+    return inForce(last[0]);
   }
 
   /** A new version of the whole rule set; it applies to events after it. */
   async publish(dto: AnomalyRulesDto, meta: CommandMeta) {
     const candidate = this.candidate(dto);
-    const history = await this.events.readStream(ANOMALY_RULES_STREAM);
-    const current = await this.rules();
-    const event = publishAnomalyRules(current, candidate, meta.now);
+    const [last] = await this.events.readStream(ANOMALY_RULES_STREAM, {
+      direction: 'backwards',
+      maxCount: 1,
+    });
+    const event = publishAnomalyRules(inForce(last), candidate, meta.now);
     await this.events.append(ANOMALY_RULES_STREAM, [toNewEvent(event, meta)], {
-      expectedRevision: history.length === 0 ? 'no_stream' : history[history.length - 1].revision,
+      expectedRevision: last ? last.revision : 'no_stream',
     });
     const { publishedAt, ...ruleSet } = event.data;
     return { ...ruleSet, publishedAt };
@@ -201,4 +201,11 @@ export class AnomaliesService {
       },
     };
   }
+}
+
+/** The rule set a publication put in force (the stream's last event), or the default. */
+function inForce(last: RecordedEvent | undefined): AnomalyRuleSet & { publishedAt: string | null } {
+  if (!last) return { ...DEFAULT_ANOMALY_RULES, publishedAt: null };
+  const { publishedAt, ...ruleSet } = (last as unknown as AnomalyRulesPublished).data;
+  return { ...ruleSet, publishedAt };
 }

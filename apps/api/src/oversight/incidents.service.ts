@@ -5,7 +5,9 @@ import {
   incidentStream,
   invalid,
   notFound,
+  fold,
   type ActorEvent,
+  type IncidentEvent,
   type IncidentOpened,
   type IncidentState,
   type Jurisdiction,
@@ -124,10 +126,7 @@ export class IncidentsService {
 
   async get(incidentId: string, now: Date) {
     const history = await this.events.readStream(incidentStream(incidentId));
-    const state = history.reduce<IncidentState | null>(
-      (s, e) => incidentDecider.evolve(s, e as never),
-      null,
-    );
+    const state = fold(incidentDecider, history as unknown as IncidentEvent[]);
     if (!state) throw notFound('incidentId', `incident ${incidentId} does not exist`);
     return this.describe(state, now);
   }

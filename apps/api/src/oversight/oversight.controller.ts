@@ -1,5 +1,6 @@
 import { parseIsoTimestamp } from '@custodian/domain';
 import {
+  ACTOR_ID_PATTERN,
   badParam,
   CurrentActor,
   RequirePermission,
@@ -23,7 +24,6 @@ import { ActorsService } from './actors.service';
 import { AnomaliesService } from './anomalies.service';
 import { IncidentsService } from './incidents.service';
 import {
-  ACTOR_ID,
   AnomalyRulesDto,
   CloseIncidentDto,
   EvaluateRulesDto,
@@ -36,7 +36,7 @@ import {
 
 class ActorIdParam implements PipeTransform<unknown, string> {
   transform(value: unknown): string {
-    if (typeof value !== 'string' || !ACTOR_ID.test(value))
+    if (typeof value !== 'string' || !ACTOR_ID_PATTERN.test(value))
       throw badParam('actorId', 'must be an actor id (letters, digits, ._:-)');
     return value;
   }

@@ -1,4 +1,10 @@
-import { JURISDICTIONS, OBLIGATIONS, type Jurisdiction, type Obligation } from '@custodian/domain';
+import {
+  ISO_TIMESTAMP_PATTERN,
+  JURISDICTIONS,
+  OBLIGATIONS,
+  type Jurisdiction,
+  type Obligation,
+} from '@custodian/domain';
 import {
   MEASURES,
   ROLES,
@@ -7,6 +13,7 @@ import {
   type Role,
   type WindowName,
 } from '@custodian/policy';
+import { ACTOR_ID_PATTERN } from '@custodian/platform';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -25,9 +32,6 @@ import {
 } from 'class-validator';
 import { OperationalText } from '../shared/operational-text';
 
-export const ISO_TIMESTAMP =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-export const ACTOR_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 export class SuspendActorDto {
@@ -76,10 +80,12 @@ export class AnomalyRulesDto {
 /** A candidate rule set, run over past events without side effects. */
 export class EvaluateRulesDto extends AnomalyRulesDto {
   @IsOptional()
-  @Matches(ISO_TIMESTAMP, { message: 'from must be an ISO-8601 timestamp with a time zone' })
+  @Matches(ISO_TIMESTAMP_PATTERN, {
+    message: 'from must be an ISO-8601 timestamp with a time zone',
+  })
   from?: string;
   @IsOptional()
-  @Matches(ISO_TIMESTAMP, { message: 'to must be an ISO-8601 timestamp with a time zone' })
+  @Matches(ISO_TIMESTAMP_PATTERN, { message: 'to must be an ISO-8601 timestamp with a time zone' })
   to?: string;
 }
 
@@ -94,13 +100,15 @@ export class OpenIncidentDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
-  @Matches(ACTOR_ID, { each: true, message: 'each actorId must be an actor id' })
+  @Matches(ACTOR_ID_PATTERN, { each: true, message: 'each actorId must be an actor id' })
   actorIds?: string[];
   @IsOptional()
-  @Matches(ISO_TIMESTAMP, { message: 'from must be an ISO-8601 timestamp with a time zone' })
+  @Matches(ISO_TIMESTAMP_PATTERN, {
+    message: 'from must be an ISO-8601 timestamp with a time zone',
+  })
   from?: string;
   @IsOptional()
-  @Matches(ISO_TIMESTAMP, { message: 'to must be an ISO-8601 timestamp with a time zone' })
+  @Matches(ISO_TIMESTAMP_PATTERN, { message: 'to must be an ISO-8601 timestamp with a time zone' })
   to?: string;
   @IsOptional()
   @IsArray()
@@ -109,7 +117,9 @@ export class OpenIncidentDto {
   jurisdictions?: Jurisdiction[];
   /** When the operator learnt of it (default: now); the legal deadlines count from here. */
   @IsOptional()
-  @Matches(ISO_TIMESTAMP, { message: 'detectedAt must be an ISO-8601 timestamp with a time zone' })
+  @Matches(ISO_TIMESTAMP_PATTERN, {
+    message: 'detectedAt must be an ISO-8601 timestamp with a time zone',
+  })
   detectedAt?: string;
 }
 

@@ -20,6 +20,24 @@ export function effectiveStatus(
   return 'granted';
 }
 
+/**
+ * The flags (marketing, profiling, ...) of the active purposes the customer has a consent in
+ * force for: what the role policy's consent conditions look at.
+ */
+export function grantedPurposeFlags(
+  consents: Readonly<Record<string, PurposeConsent | undefined>>,
+  purposes: Iterable<Pick<PurposeState, 'purposeId' | 'status' | 'notices' | 'flags'>>,
+  at: Date | string,
+): Set<string> {
+  const flags = new Set<string>();
+  for (const p of purposes) {
+    if (p.status !== 'active' || effectiveStatus(consents[p.purposeId], p, at) !== 'granted')
+      continue;
+    for (const [flag, on] of Object.entries(p.flags)) if (on) flags.add(flag);
+  }
+  return flags;
+}
+
 /** A later notice requiring re-consent, published by `moment`, makes an older grant stale. */
 function isStale(
   noticeVersion: string | null,

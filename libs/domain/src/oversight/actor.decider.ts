@@ -46,7 +46,6 @@ export type ActorEvent = AnomalyDetected | ActorSuspended | ActorReinstated;
 
 export interface ActorState {
   suspended: null | { since: string; reason: string; by: ActorSuspended['data']['by'] };
-  anomalies: number;
 }
 
 export type ActorCommand =
@@ -55,12 +54,12 @@ export type ActorCommand =
 
 /** Containment: an actor is suspended by a rule or a person, and stays so until reinstated. */
 export const actorDecider: Decider<ActorCommand, ActorState, ActorEvent, { now: Date }> = {
-  initialState: () => ({ suspended: null, anomalies: 0 }),
+  initialState: () => ({ suspended: null }),
 
   evolve(state, event) {
     switch (event.type) {
       case 'AnomalyDetected':
-        return { ...state, anomalies: state.anomalies + 1 };
+        return state;
       case 'ActorSuspended':
         return {
           ...state,

@@ -6,10 +6,11 @@ export function isIsoDuration(value: string): boolean {
 }
 
 /** A full ISO-8601 timestamp with a zone, as produced by Date#toISOString or with an offset. */
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+export const ISO_TIMESTAMP_PATTERN =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export function parseIsoTimestamp(value: string): Date | null {
-  if (!ISO_TIMESTAMP.test(value)) return null;
+  if (!ISO_TIMESTAMP_PATTERN.test(value)) return null;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? null : date;
 }

@@ -30,8 +30,8 @@ export class InvalidTokenError extends Error {
 }
 
 const ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
-/** Actor ids land in every event's metadata, so an email-like subject is refused (no "@"). */
-const ACTOR_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/** Actor ids land in every event's metadata, so an email-like one is refused (no "@"). */
+export const ACTOR_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /** A JWT, as opposed to an API key: three base64url parts whose header names an algorithm. */
 export function looksLikeJwt(token: string): boolean {
@@ -78,7 +78,7 @@ export class JwtVerifier {
       throw new InvalidTokenError('the bearer token is not valid');
     }
     const id = payload.sub;
-    if (typeof id !== 'string' || !ACTOR_ID.test(id))
+    if (typeof id !== 'string' || !ACTOR_ID_PATTERN.test(id))
       throw new InvalidTokenError(
         'the bearer token\'s subject must be an opaque id (letters, digits, ".", "_", ":", "-"), never an email',
       );

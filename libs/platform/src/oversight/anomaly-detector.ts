@@ -1,4 +1,11 @@
-import { actorStream, type ActorSuspended, type AnomalyDetected } from '@custodian/domain';
+import {
+  actorDecider,
+  actorStream,
+  fold,
+  type ActorEvent,
+  type ActorSuspended,
+  type AnomalyDetected,
+} from '@custodian/domain';
 import {
   deterministicEventId,
   EVENT_STORE,
@@ -146,11 +153,8 @@ export class AnomalyDetector {
         detectedAt: firing.detectedAt,
       },
     };
-    const alreadySuspended = history.reduce<boolean>(
-      (suspended, e) =>
-        e.type === 'ActorSuspended' ? true : e.type === 'ActorReinstated' ? false : suspended,
-      false,
-    );
+    const alreadySuspended =
+      fold(actorDecider, history as unknown as ActorEvent[]).suspended !== null;
     const suspend = firing.action === 'suspend' && !alreadySuspended;
     const reason = `anomaly rule "${firing.ruleId}": ${firing.measure} reached ${firing.value} (threshold ${firing.threshold}) in ${counters.window}`;
     const suspension: ActorSuspended = {

@@ -25,11 +25,11 @@ export interface ExportDocument extends JsonObject {
   downloads: number;
   /** UTC day of the request, for dashboards. */
   day: string;
-  /** The whole state, so one read answers GET /v1/exports/{id}. */
+  /** The export's state, folded forward by each event (the fields above are read from it). */
   state: ExportState & JsonObject;
 }
 
-/** Exports by status, requester and day; each document also holds the export's whole state. */
+/** Exports by status, requester, purpose and day, for the dashboards and the expiry sweep. */
 export const exportsProjection: ProjectionDefinition<ExportDocument> = {
   name: 'exports',
   version: 1,
