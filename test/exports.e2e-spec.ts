@@ -1,4 +1,9 @@
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { stopApp } from '@custodian/platform';
+import { ProjectionRunner } from '@custodian/projections';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ProjectorModule } from '../apps/projector/src/projector.module';
 import { DEFAULT_ROLE_POLICY } from '@custodian/policy';
 import {
   ApiClient,
@@ -308,12 +313,18 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
 });
 
 describe('an export left generating by a stopped process (HTTP, embedded stores)', () => {
-  it('is finished by the next start, with each customer told once', async () => {
-    const actors = [
-      { id: 'admin-1', roles: ['admin'] },
-      { id: 'dpo-1', roles: ['dpo'] },
-      { id: 'service-1', roles: ['service'] },
-    ];
+  const actors = [
+    { id: 'admin-1', roles: ['admin'] },
+    { id: 'dpo-1', roles: ['dpo'] },
+    { id: 'service-1', roles: ['service'] },
+  ];
+
+  /**
+   * A first process completes one export, then records a request whose generation never ran,
+   * with its projections already stopped (as if it had died right after the append): no read
+   * model has seen the request when the process stops.
+   */
+  async function leaveAnExportGenerating() {
     const first = await startTestApp({}, actors);
     const scenario = new Scenario(first);
     const [admin, dpo, service] = ['admin-1', 'dpo-1', 'service-1'].map((a) => scenario.client(a));
@@ -322,19 +333,21 @@ describe('an export left generating by a stopped process (HTTP, embedded stores)
       allowedRoles: ['service'],
       assessment: { ...purposeBody('x').assessment, minimumFields: FIELDS },
     });
-    const subjectId = (await service.post('/v1/subjects', { profile: profile(1), source: 'shop' }))
-      .body.subjectId;
+    const registered = await service.post('/v1/subjects', { profile: profile(1), source: 'shop' });
+    expect(registered.status).toBe(201);
+    const subjectId = registered.body.subjectId as string;
     const done = await service.post('/v1/exports', {
       purposeId: 'crm-care',
       justification: 'reconcile with the billing system',
       fields: ['email'],
     });
+    expect(done.status).toBe(202);
     await waitFor(
       async () =>
         (await service.get(`/v1/exports/${done.body.exportId}`)).body.status === 'completed',
     );
 
-    // A request whose generation never ran: as if the process had died right after it.
+    await first.app.get(ProjectionRunner).stop();
     const events = first.app.get<EventStore>(EVENT_STORE);
     const [original] = await events.readStream(`export-${done.body.exportId}`);
     const exportId = randomUUID();
@@ -346,30 +359,62 @@ describe('an export left generating by a stopped process (HTTP, embedded stores)
       },
     ]);
     await first.stop();
+    return { dataDir: first.dataDir, subjectId, exportId };
+  }
 
-    const second = await startTestApp({ CUSTODIAN_DATA_DIR: first.dataDir }, actors);
+  async function expectFinished(t: TestApp, subjectId: string, exportId: string) {
+    const service = new ApiClient(t.baseUrl, t.keys['service-1']);
+    await waitFor(
+      async () => (await service.get(`/v1/exports/${exportId}`)).body.status === 'completed',
+      20_000,
+    );
+    const log = (
+      await new ApiClient(t.baseUrl, t.keys['dpo-1']).get(`/v1/subjects/${subjectId}/access-log`)
+    ).body.entries;
+    expect(log.filter((e: { exportId?: string }) => e.exportId === exportId)).toHaveLength(1);
+    const file = await fetch(`${t.baseUrl}/v1/exports/${exportId}/download`, {
+      headers: { authorization: `Bearer ${t.keys['service-1']}` },
+    });
+    expect(file.status).toBe(200);
+    expect(JSON.parse((await file.text()).trim())).toEqual({
+      subjectId,
+      email: profile(1).email,
+    });
+  }
+
+  it('is finished by the next start, with each customer told once', async () => {
+    const { dataDir, subjectId, exportId } = await leaveAnExportGenerating();
+    const second = await startTestApp({ CUSTODIAN_DATA_DIR: dataDir }, actors);
     try {
-      const again = new ApiClient(second.baseUrl, second.keys['service-1']);
-      await waitFor(
-        async () => (await again.get(`/v1/exports/${exportId}`)).body.status === 'completed',
-        10_000,
-      );
-      const log = (
-        await new ApiClient(second.baseUrl, second.keys['dpo-1']).get(
-          `/v1/subjects/${subjectId}/access-log`,
-        )
-      ).body.entries;
-      expect(log.filter((e: { exportId?: string }) => e.exportId === exportId)).toHaveLength(1);
-      const file = await fetch(`${second.baseUrl}/v1/exports/${exportId}/download`, {
-        headers: { authorization: `Bearer ${second.keys['service-1']}` },
-      });
-      expect(JSON.parse((await file.text()).trim())).toEqual({
-        subjectId,
-        email: profile(1).email,
-      });
+      await expectFinished(second, subjectId, exportId);
     } finally {
       await second.close();
-      rmSync(first.dataDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('is finished by an API that runs no projections, once the projector (started later) has caught up', async () => {
+    const { dataDir, subjectId, exportId } = await leaveAnExportGenerating();
+    const api = await startTestApp(
+      { CUSTODIAN_DATA_DIR: dataDir, CUSTODIAN_PROJECTOR: 'off' },
+      actors,
+    );
+    let projector: INestApplicationContext | undefined;
+    try {
+      // Nothing maintains the exports read model yet: the API waits rather than acting on it.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const service = new ApiClient(api.baseUrl, api.keys['service-1']);
+      expect((await service.get(`/v1/exports/${exportId}`)).body.status).toBe('generating');
+      projector = await NestFactory.createApplicationContext(
+        ProjectorModule.forRoot({ ...api.config, projector: 'in-process' }),
+        { logger: false },
+      );
+      await projector.init();
+      await expectFinished(api, subjectId, exportId);
+    } finally {
+      if (projector) await stopApp(projector, { timeoutMs: 10_000 });
+      await api.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

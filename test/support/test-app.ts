@@ -1,5 +1,5 @@
 import { createApi } from '../../apps/api/src/create-api';
-import { loadConfig, type CustodianConfig } from '@custodian/platform';
+import { loadConfig, stopApp, type CustodianConfig } from '@custodian/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,9 +61,18 @@ export async function startTestApp(
     keys,
     baseUrl: `http://127.0.0.1:${port}`,
     close: async () => {
-      await app.close();
+      await stopWithin(app, config.shutdownTimeoutMs);
       rmSync(dataDir, { recursive: true, force: true });
     },
-    stop: () => app.close(),
+    stop: () => stopWithin(app, config.shutdownTimeoutMs),
   };
+}
+
+/** Stops the app as the entry points do; a stop that runs out of time fails, naming what it left. */
+async function stopWithin(app: NestFastifyApplication, timeoutMs: number): Promise<void> {
+  const outcome = await stopApp(app, { timeoutMs });
+  if (!outcome.completed)
+    throw new Error(
+      `the app did not stop within ${timeoutMs} ms; pending: ${outcome.pending.join('; ')}`,
+    );
 }

@@ -5,6 +5,7 @@ import {
   CustodianConfig,
   HealthModule,
   HttpErrorFilter,
+  LifecycleModule,
   LoggingModule,
   OversightModule,
   ProjectionsModule,
@@ -28,6 +29,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LifecycleModule,
         LoggingModule.forRoot(config),
         StorageModule,
         VaultModule,

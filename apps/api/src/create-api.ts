@@ -1,4 +1,4 @@
-import { requestId, type CustodianConfig } from '@custodian/platform';
+import { HttpDrain, Lifecycle, requestId, type CustodianConfig } from '@custodian/platform';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -8,10 +8,17 @@ import { AppModule } from './app.module';
 export async function createApi(config: CustodianConfig): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024, genReqId: requestId }),
+    // Connections still open when the server closes are closed, not waited for: a kept-alive
+    // connection would otherwise hold the stop for its whole keep-alive timeout.
+    new FastifyAdapter({
+      bodyLimit: 2 * 1024 * 1024,
+      genReqId: requestId,
+      forceCloseConnections: true,
+    }),
     { bufferLogs: true, abortOnError: false },
   );
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // Stopping goes through `stopApp` (bounded, requests drained first), not Nest's own hooks.
+  app.get(Lifecycle).http = new HttpDrain(app.getHttpAdapter().getInstance());
   return app;
 }

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@custodian/platform';
+import { ConfigError, loadConfig, stopOnSignals } from '@custodian/platform';
 import { Logger } from 'nestjs-pino';
 import { createApi } from './create-api';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApi(config);
+  stopOnSignals(app, config.shutdownTimeoutMs);
   await app.listen({ port: config.port, host: config.host });
   app
     .get(Logger)

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@custodian/platform';
+import { ConfigError, loadConfig, stopOnSignals } from '@custodian/platform';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { ProjectorModule } from './projector.module';
@@ -16,10 +16,10 @@ async function main(): Promise<void> {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  stopOnSignals(app, config.shutdownTimeoutMs);
   await app.init();
   // The projections wait on unref'd timers and store callbacks, which do not keep Node alive:
-  // hold the process open until a signal stops it (the shutdown hooks then close the app).
+  // hold the process open until a signal stops it (`stopOnSignals` then closes the app).
   setInterval(() => undefined, 1 << 30);
 }
 

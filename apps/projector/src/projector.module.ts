@@ -1,6 +1,7 @@
 import {
   ConfigModule,
   CustodianConfig,
+  LifecycleModule,
   LoggingModule,
   OversightModule,
   ProjectionsModule,
@@ -17,6 +18,7 @@ export class ProjectorModule {
       module: ProjectorModule,
       imports: [
         ConfigModule.forRoot(config),
+        LifecycleModule,
         LoggingModule.forRoot(config),
         StorageModule,
         VaultModule,

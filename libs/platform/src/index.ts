@@ -24,3 +24,6 @@ export * from './auth/jwt-verifier';
 export * from './oversight/suspension-registry';
 export * from './oversight/anomaly-detector';
 export * from './oversight/oversight.module';
+export * from './lifecycle/lifecycle';
+export * from './lifecycle/http-drain';
+export * from './lifecycle/stop-app';

@@ -1,6 +1,6 @@
 import { incidentDeadlines, type AnomalyDetected, type JsonObject } from '@custodian/domain';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
-import { badParam, ProjectionReader, RequirePermission } from '@custodian/platform';
+import { badParam, Lifecycle, ProjectionReader, RequirePermission } from '@custodian/platform';
 import type {
   ActorStatusDocument,
   AnomalyDocument,
@@ -23,6 +23,7 @@ export class OversightDashboardController {
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly projections: ProjectionReader,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
   /** Anomalies per UTC day and per rule in [from, to] (default: the last 30 days), the suspended actors, the latest ones. */
@@ -117,6 +118,9 @@ export class OversightDashboardController {
       throw badParam('Last-Event-ID', 'must be the id of an event this stream sent');
     return new Observable<MessageEvent>((subscriber) => {
       const controller = new AbortController();
+      // A stopping app ends its streams, so the connection closes instead of holding the stop.
+      const end = () => subscriber.complete();
+      this.lifecycle.stopping.addEventListener('abort', end, { once: true });
       void (async () => {
         const after = lastEventId ?? (await this.events.readLastEvent())?.position;
         for await (const event of this.events.subscribeAll({ after, signal: controller.signal })) {
@@ -136,6 +140,7 @@ export class OversightDashboardController {
       );
       return () => {
         clearInterval(heartbeat);
+        this.lifecycle.stopping.removeEventListener('abort', end);
         controller.abort();
       };
     });

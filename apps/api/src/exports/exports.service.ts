@@ -17,6 +17,7 @@ import { deterministicEventId, EVENT_STORE, type EventStore } from '@custodian/e
 import {
   CommandExecutor,
   CUSTODIAN_CONFIG,
+  Lifecycle,
   MASTER_KEY,
   ProjectionReader,
   toNewEvent,
@@ -58,6 +59,11 @@ export type ExportFormat = 'ndjson' | 'csv';
 // Audit records of the customers in an export are appended this many at a time.
 const AUDIT_CHUNK = 500;
 const SWEEP_MS = 10 * 60_000;
+// How long one wait for the exports projection lasts before it is logged and tried again.
+const CATCH_UP_WAIT_MS = 5000;
+
+/** Generation left off because the process is stopping; the next start resumes it. */
+class GenerationStopped extends Error {}
 
 /**
  * Exports: a justified request for a purpose, fields and filter; a DPO's approval above the
@@ -70,6 +76,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
   private readonly dir: string;
   private readonly running = new Map<string, Promise<void>>();
   private sweeper: NodeJS.Timeout | undefined;
+  private resuming: Promise<void> | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
@@ -84,20 +91,20 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
     private readonly access: AccessService,
     private readonly purposes: PurposesService,
     private readonly subjects: SubjectsService,
+    private readonly lifecycle: Lifecycle,
   ) {
     this.dir = join(config.dataDir, 'exports');
   }
 
   /**
-   * Where the projections run, exports left generating by a stopped process are finished
-   * (their audit records have deterministic ids, so none is written twice) and files of
-   * expired exports are deleted.
+   * Exports left generating by a stopped process are finished (their audit records have
+   * deterministic ids, so none is written twice) and files of expired exports are deleted.
+   * Neither holds up start-up.
    */
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.projector !== 'in-process') return;
-    const generating = await this.exportsWhere('generating');
-    for (const { exportId } of generating) this.generateInBackground(exportId);
-    // Not awaited: start-up need not wait for old files to be deleted.
+    this.resuming = this.resumeUnfinished(this.lifecycle.stopping).catch((error: unknown) =>
+      this.logger.error(`could not resume unfinished exports: ${(error as Error).message}`),
+    );
     void this.purgeExpired();
     this.sweeper = setInterval(() => void this.purgeExpired(), SWEEP_MS);
     this.sweeper.unref();
@@ -105,7 +112,40 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
-    await Promise.allSettled(this.running.values());
+    await this.lifecycle.step('exports: resuming unfinished exports', async () => this.resuming);
+    // Generation stops at the next row once the app is stopping; the next start resumes it.
+    await this.lifecycle.step(`exports: generation of ${this.running.size} export(s)`, () =>
+      Promise.allSettled(this.running.values()),
+    );
+  }
+
+  /**
+   * Which exports are unfinished is decided from the log as it stands at start-up, not from
+   * a read model that may be behind it: the exports projection (here or in the projector
+   * process) is first waited for up to the log's head, however long that takes.
+   */
+  private async resumeUnfinished(stopping: AbortSignal): Promise<void> {
+    const head = await this.events.readLastEvent();
+    if (!head) return;
+    for (let waited = 0; !stopping.aborted; waited += CATCH_UP_WAIT_MS) {
+      try {
+        await this.projections.catchUp('exports', {
+          position: head.position,
+          timeoutMs: CATCH_UP_WAIT_MS,
+        });
+        break;
+      } catch (error) {
+        this.logger.warn(
+          `unfinished exports are resumed once the exports projection reaches the log's head ` +
+            `(waited ${(waited + CATCH_UP_WAIT_MS) / 1000} s): ${(error as Error).message}`,
+        );
+      }
+    }
+    if (stopping.aborted) return;
+    const generating = await this.exportsWhere('generating');
+    if (generating.length > 0)
+      this.logger.log(`resuming ${generating.length} export(s) left generating`);
+    for (const { exportId } of generating) this.generateInBackground(exportId);
   }
 
   /** What an export would take: checked like a request, counted, nothing written. */
@@ -254,9 +294,11 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
   private generateInBackground(exportId: string): void {
     if (this.running.has(exportId)) return;
     const job = this.generate(exportId)
-      .catch((error: unknown) =>
-        this.logger.error(`export ${exportId} failed: ${(error as Error).message}`),
-      )
+      .catch((error: unknown) => {
+        if (error instanceof GenerationStopped)
+          this.logger.log(`export ${exportId} left for the next start: the app is stopping`);
+        else this.logger.error(`export ${exportId} failed: ${(error as Error).message}`);
+      })
       .finally(() => this.running.delete(exportId));
     this.running.set(exportId, job);
   }
@@ -283,6 +325,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
       this.master,
       `${exportId}/csv`,
     );
+    let pending: Promise<unknown>[] = [];
     try {
       const purpose = await this.purposes.current(request.purposeId);
       if (!purpose || purpose.status !== 'active')
@@ -296,10 +339,10 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
       };
       const random = seededRandom(`${exportId}:${randomUUID()}`);
       const included: string[] = [];
-      let pending: Promise<unknown>[] = [];
       let count = 0;
       await csv.write(csvHeader(columns));
       for await (const customer of this.selection.customers(plan, meta.now)) {
+        if (this.lifecycle.stopping.aborted) throw new GenerationStopped();
         let row: Record<string, string | null>;
         count++;
         if (request.mode === 'sandbox') {
@@ -349,8 +392,11 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
         { ...meta, now: new Date() },
       );
     } catch (error) {
+      // Audit appends still in flight settle before the files go (and before the stores close).
+      await Promise.allSettled(pending);
       await Promise.allSettled([ndjson.abort(), csv.abort()]);
       this.removeFiles(exportId, run);
+      if (error instanceof GenerationStopped) throw error;
       await this.run(
         exportId,
         { type: 'FailExport', exportId, reason: (error as Error).message },

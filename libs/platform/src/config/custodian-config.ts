@@ -35,6 +35,8 @@ export interface CustodianConfig {
   projectionLingerMs: number;
   /** How often retention erasures are swept for, in ms; 0 turns the sweep off. */
   retentionSweepMs: number;
+  /** How long a stop may take in all, in ms, before the process exits naming what was left. */
+  shutdownTimeoutMs: number;
   logLevel: LogLevel;
   /** Write logs to this file instead of standard output. */
   logFile: string | undefined;
@@ -146,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const projectionBatchSize = integer('CUSTODIAN_PROJECTION_BATCH_SIZE', 500, 1, 10_000);
   const projectionLingerMs = integer('CUSTODIAN_PROJECTION_LINGER_MS', 10, 0, 1000);
   const retentionSweepMs = integer('CUSTODIAN_RETENTION_SWEEP_MS', 60_000, 0, 86_400_000);
+  const shutdownTimeoutMs = integer('CUSTODIAN_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   const exportTtlHours = integer('CUSTODIAN_EXPORT_TTL_HOURS', 24, 1, 720);
   const logFile = text('CUSTODIAN_LOG_FILE');
 
@@ -178,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     projectionBatchSize,
     projectionLingerMs,
     retentionSweepMs,
+    shutdownTimeoutMs,
     logLevel,
     logFile: logFile === undefined ? undefined : resolve(logFile),
   };

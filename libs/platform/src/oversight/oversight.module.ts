@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
+import { Lifecycle } from '../lifecycle/lifecycle';
 import { AnomalyDetector } from './anomaly-detector';
 import { SuspensionRegistry } from './suspension-registry';
 
@@ -24,14 +25,18 @@ export class OversightModule implements OnApplicationBootstrap, OnApplicationShu
     private readonly detector: AnomalyDetector,
     private readonly suspensions: SuspensionRegistry,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.suspensions.refresh();
-    if (this.config.projector === 'in-process') await this.detector.start();
+    await this.lifecycle.step('oversight: load suspensions', () => this.suspensions.refresh());
+    if (this.config.projector === 'in-process')
+      await this.lifecycle.step('oversight: start the anomaly detector', () =>
+        this.detector.start(),
+      );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.detector.stop();
+    await this.lifecycle.step('oversight: stop the anomaly detector', () => this.detector.stop());
   }
 }

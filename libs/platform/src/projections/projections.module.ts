@@ -37,6 +37,7 @@ import {
 } from '@nestjs/common';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
+import { Lifecycle } from '../lifecycle/lifecycle';
 import { ProjectionReader } from './projection-reader';
 
 /**
@@ -123,11 +124,13 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationS
     private readonly runner: ProjectionRunner,
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.projector !== 'in-process') return;
-    await this.runner.start();
+    // Resolves once every projection is running (catching up goes on after it).
+    await this.lifecycle.step('projections: start', () => this.runner.start());
     this.started = true;
     this.logger.log(`running ${this.runner.status().length} projection(s) in this process`);
     // A new role-policy version, published by any process, rebuilds the customer views.
@@ -143,8 +146,8 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     if (this.watcher) clearInterval(this.watcher);
-    await this.checking;
-    if (this.started) await this.runner.stop();
+    await this.lifecycle.step('projections: role-policy check', async () => this.checking);
+    if (this.started) await this.lifecycle.step('projections: stop', () => this.runner.stop());
   }
 
   private async followPolicy(): Promise<void> {

@@ -3,6 +3,7 @@ import { MongoReadStore, READ_STORE, ReadStore, SqliteReadStore } from '@custodi
 import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { CommandExecutor } from '../commands/command-executor';
 import { WriteTracker } from '../commands/write-tracker';
+import { Lifecycle } from '../lifecycle/lifecycle';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 
@@ -36,6 +37,7 @@ export class StorageModule implements OnApplicationShutdown {
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(CUSTODIAN_CONFIG) config: CustodianConfig,
+    private readonly lifecycle: Lifecycle,
   ) {
     this.logger.log(
       `event store: ${config.eventStore.kind}, read store: ${config.readStore.kind}` +
@@ -44,6 +46,9 @@ export class StorageModule implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.events.close(), this.reads.close()]);
+    await Promise.allSettled([
+      this.lifecycle.step('storage: close the event store', () => this.events.close()),
+      this.lifecycle.step('storage: close the read store', () => this.reads.close()),
+    ]);
   }
 }

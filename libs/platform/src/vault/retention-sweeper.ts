@@ -9,6 +9,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { Lifecycle } from '../lifecycle/lifecycle';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { ProjectionReader } from '../projections/projection-reader';
@@ -32,6 +33,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
     private readonly projections: ProjectionReader,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -49,7 +51,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.lifecycle.step('retention: sweep in progress', async () => this.running);
   }
 
   /** One pass over every customer not yet erased; returns the ids it erased. */

@@ -12,6 +12,7 @@ import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nes
 import { join } from 'node:path';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
+import { Lifecycle } from '../lifecycle/lifecycle';
 import { BlindIndex } from './blind-index';
 import { ErasureService } from './erasure.service';
 import { BLIND_INDEX_KEY, FieldVault } from './field-vault';
@@ -75,9 +76,12 @@ export function createKeyStore(config: CustodianConfig): KeyStore {
   ],
 })
 export class VaultModule implements OnApplicationShutdown {
-  constructor(@Inject(KEY_STORE) private readonly keyStore: KeyStore) {}
+  constructor(
+    @Inject(KEY_STORE) private readonly keyStore: KeyStore,
+    private readonly lifecycle: Lifecycle,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.keyStore.close();
+    await this.lifecycle.step('vault: close the key store', () => this.keyStore.close());
   }
 }
