@@ -1,6 +1,12 @@
 import { incidentDeadlines, type AnomalyDetected, type JsonObject } from '@custodian/domain';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
-import { badParam, ProjectionReader, RequirePermission } from '@custodian/platform';
+import {
+  badParam,
+  CLOCK,
+  ProjectionReader,
+  RequirePermission,
+  type Clock,
+} from '@custodian/platform';
 import type {
   ActorStatusDocument,
   AnomalyDocument,
@@ -23,13 +29,14 @@ export class OversightDashboardController {
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly projections: ProjectionReader,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Anomalies per UTC day and per rule in [from, to] (default: the last 30 days), the suspended actors, the latest ones. */
   @Get('anomalies')
   @RequirePermission('dashboard.read')
   async anomalies(@Query('from') from?: string, @Query('to') to?: string) {
-    const range = days(from, to);
+    const range = days(from, to, this.clock.now());
     const found = (await this.all('anomalies', { day: range })) as AnomalyDocument[];
     const suspended = (await this.all('actor_status', {
       suspended: true,
@@ -56,7 +63,7 @@ export class OversightDashboardController {
   @Get('exports')
   @RequirePermission('dashboard.read')
   async exports(@Query('from') from?: string, @Query('to') to?: string) {
-    const range = days(from, to);
+    const range = days(from, to, this.clock.now());
     const found = (await this.all('exports', { day: range })) as ExportDocument[];
     const perDay = new Map<string, { day: string; exports: number; rows: number }>();
     for (const e of found) {
@@ -87,7 +94,7 @@ export class OversightDashboardController {
   @Get('incidents')
   @RequirePermission('dashboard.read')
   async incidents() {
-    const now = new Date();
+    const now = this.clock.now();
     const open = (await this.all('incidents', { status: 'open' })) as IncidentDocument[];
     const closed = await this.reads.count(await this.projections.collection('incidents'), {
       status: 'closed',
@@ -131,7 +138,7 @@ export class OversightDashboardController {
         if (!controller.signal.aborted) subscriber.error(error);
       });
       const heartbeat = setInterval(
-        () => subscriber.next({ type: 'heartbeat', data: { at: new Date().toISOString() } }),
+        () => subscriber.next({ type: 'heartbeat', data: { at: this.clock.now().toISOString() } }),
         HEARTBEAT_MS,
       );
       return () => {
@@ -146,12 +153,16 @@ export class OversightDashboardController {
   }
 }
 
-function days(from: string | undefined, to: string | undefined): { gte: string; lte: string } {
+function days(
+  from: string | undefined,
+  to: string | undefined,
+  now: Date,
+): { gte: string; lte: string } {
   if (from !== undefined && !DAY.test(from)) throw badParam('from', 'must be a day, YYYY-MM-DD');
   if (to !== undefined && !DAY.test(to)) throw badParam('to', 'must be a day, YYYY-MM-DD');
-  const today = new Date().toISOString().slice(0, 10);
+  const today = now.toISOString().slice(0, 10);
   const start =
-    from ?? new Date(Date.now() - (DEFAULT_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
+    from ?? new Date(now.getTime() - (DEFAULT_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
   return { gte: start, lte: to ?? today };
 }
 

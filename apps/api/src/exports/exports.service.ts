@@ -15,12 +15,14 @@ import {
 } from '@custodian/domain';
 import { deterministicEventId, EVENT_STORE, type EventStore } from '@custodian/event-store';
 import {
+  CLOCK,
   CommandExecutor,
   CUSTODIAN_CONFIG,
   MASTER_KEY,
   ProjectionReader,
   toNewEvent,
   WriteTracker,
+  type Clock,
   type CommandMeta,
   type CustodianConfig,
 } from '@custodian/platform';
@@ -84,6 +86,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
     private readonly access: AccessService,
     private readonly purposes: PurposesService,
     private readonly subjects: SubjectsService,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.dir = join(config.dataDir, 'exports');
   }
@@ -268,7 +271,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
     const meta: CommandMeta = {
       actor: { id: request.actorId, role: request.role },
       requestId: `export-${exportId}`,
-      now: new Date(),
+      now: this.clock.now(),
     };
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const run = randomUUID().slice(0, 8);
@@ -342,11 +345,13 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
             destination: request.destination,
             files: { ndjson: n, csv: c },
             run,
-            expiresAt: new Date(Date.now() + this.config.exportTtlHours * 3_600_000).toISOString(),
-            at: new Date().toISOString(),
+            expiresAt: new Date(
+              this.clock.now().getTime() + this.config.exportTtlHours * 3_600_000,
+            ).toISOString(),
+            at: this.clock.now().toISOString(),
           },
         },
-        { ...meta, now: new Date() },
+        { ...meta, now: this.clock.now() },
       );
     } catch (error) {
       await Promise.allSettled([ndjson.abort(), csv.abort()]);
@@ -354,7 +359,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
       await this.run(
         exportId,
         { type: 'FailExport', exportId, reason: (error as Error).message },
-        { ...meta, now: new Date() },
+        { ...meta, now: this.clock.now() },
       ).catch(() => undefined);
       throw error;
     }
@@ -496,7 +501,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
   /** Files of exports past their download window are deleted (their events stay). */
   private async purgeExpired(): Promise<void> {
     try {
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       for (const doc of await this.exportsWhere('completed'))
         if (doc.expiresAt !== null && doc.expiresAt <= now) this.removeFiles(doc.exportId);
     } catch (error) {

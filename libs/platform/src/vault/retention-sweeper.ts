@@ -9,6 +9,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { CLOCK, type Clock } from '../clock/clock';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { ProjectionReader } from '../projections/projection-reader';
@@ -32,6 +33,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
     private readonly projections: ProjectionReader,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -53,7 +55,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** One pass over every customer not yet erased; returns the ids it erased. */
-  async sweep(now = new Date()): Promise<string[]> {
+  async sweep(now = this.clock.now()): Promise<string[]> {
     const purposes = await this.purposes();
     const subjects = await this.projections.collection('subjects');
     const consents = await this.projections.collection('consent_state');
