@@ -66,6 +66,15 @@ describe('SqliteEventStore', () => {
     expect(await store.readStream('b-1')).toEqual([]);
   });
 
+  it('runs its connection in WAL mode with synchronous=FULL (2): each commit is fsynced before an append is acknowledged', async () => {
+    expect(store.durability()).toEqual({ journalMode: 'wal', synchronous: 2 });
+    await store.append('s-1', [{ type: 'T', data: {} }]);
+    await store.close();
+    // Both are per-connection settings: a reopened file must be opened the same way.
+    store = new SqliteEventStore({ file });
+    expect(store.durability()).toEqual({ journalMode: 'wal', synchronous: 2 });
+  });
+
   it('keeps every acknowledged event across a reopen', async () => {
     for (let i = 0; i < 20; i++) await store.append('s-1', [{ type: 'T', data: { i } }]);
     await store.close();
