@@ -1,6 +1,7 @@
 import {
   ApiClient,
   consentBody,
+  ManualClock,
   newSubjectId,
   noticeBody,
   purposeBody,
@@ -21,6 +22,8 @@ const ACTORS = [
 ];
 
 describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
+  // Time moves only when a test moves it: expiries pass by advancing the clock, not by sleeping.
+  const clock = new ManualClock('2030-01-15T12:00:00.000Z');
   let t: TestApp;
   let dpo: ApiClient;
   let admin: ApiClient;
@@ -30,7 +33,7 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
   let scenario: Scenario;
 
   beforeAll(async () => {
-    t = await startTestApp({}, ACTORS);
+    t = await startTestApp({}, ACTORS, { clock });
     const client = (id: string) => new ApiClient(t.baseUrl, t.keys[id]);
     dpo = client('dpo-1');
     admin = client('admin-1');
@@ -47,6 +50,22 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
   const head = () => scenario.head();
   const activePurpose = (purposeId: string, overrides: Record<string, unknown> = {}) =>
     scenario.activePurpose(admin, dpo, purposeId, overrides);
+  /** Records a consent command that must be accepted; a refusal fails with the server's reason. */
+  const record = async (subjectId: string, body: Record<string, unknown>) => {
+    const response = await crm.post(`/v1/subjects/${subjectId}/consents`, body);
+    expect({ status: response.status, body: response.body }).toMatchObject({ status: 201 });
+    return response;
+  };
+  const publishNotice = async (purposeId: string, version: string) =>
+    expect(
+      (
+        await admin.post(
+          `/v1/purposes/${purposeId}/notices`,
+          noticeBody(version, { requiresReconsent: true }),
+        )
+      ).status,
+    ).toBe(201);
+  const inAMinute = () => new Date(clock.now().getTime() + 60_000).toISOString();
 
   describe('purpose registry', () => {
     it('registers a draft, publishes a notice, is activated by a DPO, lists and retires', async () => {
@@ -177,6 +196,7 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
         gpcOptOuts: [],
       });
       const state = await crm.get(`/v1/subjects/${subject}/consents`);
+      expect(state.status).toBe(200);
       expect(state.body.purposes).toContainEqual(
         expect.objectContaining({
           purposeId: 'newsletter',
@@ -205,6 +225,7 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
       expect(revoked.status).toBe(201);
       expect(revoked.body.status).toBe('revoked');
       const history = await admin.get(`/v1/subjects/${subject}/consents/history`);
+      expect(history.status).toBe(200);
       expect(history.body.events.map((e: { type: string }) => e.type)).toEqual([
         'ConsentGranted',
         'ConsentRevoked',
@@ -326,9 +347,9 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
       expect(other.details).toEqual([
         { field: 'Idempotency-Key', problem: 'already used with a different request' },
       ]);
-      expect(
-        (await admin.get(`/v1/subjects/${subject}/consents/history`)).body.events,
-      ).toHaveLength(1);
+      const history = await admin.get(`/v1/subjects/${subject}/consents/history`);
+      expect(history.status).toBe(200);
+      expect(history.body.events).toHaveLength(1);
     });
 
     it('records one grant when the same keyed request races itself', async () => {
@@ -341,9 +362,9 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
       );
       expect(responses.every((r) => r.status === 201)).toBe(true);
       expect(new Set(responses.map((r) => r.body.receiptId)).size).toBe(1);
-      expect(
-        (await admin.get(`/v1/subjects/${subject}/consents/history`)).body.events,
-      ).toHaveLength(1);
+      const history = await admin.get(`/v1/subjects/${subject}/consents/history`);
+      expect(history.status).toBe(200);
+      expect(history.body.events).toHaveLength(1);
     });
 
     describe('Global Privacy Control', () => {
@@ -373,7 +394,9 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
         expect(withSignal.body.gpcOptOuts).toEqual([
           { purposeId: 'ad-partners', receiptId: expect.any(String) },
         ]);
-        const state = (await crm.get(`/v1/subjects/${subject}/consents`)).body.purposes;
+        const current = await crm.get(`/v1/subjects/${subject}/consents`);
+        expect(current.status).toBe(200);
+        const state = current.body.purposes;
         expect(state).toContainEqual(
           expect.objectContaining({ purposeId: 'ad-partners', status: 'revoked' }),
         );
@@ -383,6 +406,7 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
         const receipt = await admin.get(
           `/v1/consent-receipts/${withSignal.body.gpcOptOuts[0].receiptId}`,
         );
+        expect(receipt.status).toBe(200);
         expect(receipt.body).toMatchObject({
           event: { type: 'consent_withdrawn', trigger: 'gpc' },
           collection: { method: 'gpc_signal' },
@@ -395,8 +419,8 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
     it('returns an ISO/IEC TS 27560-shaped record for a grant, at once', async () => {
       await activePurpose('receipts-demo');
       const subject = newSubjectId();
-      const granted = await crm.post(
-        `/v1/subjects/${subject}/consents`,
+      const granted = await record(
+        subject,
         consentBody('receipts-demo', {
           expiresAt: '2098-05-01T00:00:00Z',
           evidence: { ...consentBody('x').evidence, proofSha256: 'cd'.repeat(32) },
@@ -449,42 +473,36 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
     it('answers who may be contacted and why not for the rest', async () => {
       await activePurpose('gate-news');
       const [ok, revoked, expiring, stale, never] = Array.from({ length: 5 }, newSubjectId);
-      await crm.post(
-        `/v1/subjects/${ok}/consents`,
-        consentBody('gate-news', { noticeVersion: 'v1' }),
-      );
-      await crm.post(`/v1/subjects/${revoked}/consents`, consentBody('gate-news'));
-      await crm.post(
-        `/v1/subjects/${revoked}/consents`,
+      await record(ok, consentBody('gate-news', { noticeVersion: 'v1' }));
+      await record(revoked, consentBody('gate-news'));
+      await record(
+        revoked,
         consentBody('gate-news', { action: 'revoke', noticeVersion: undefined }),
       );
-      const soon = new Date(Date.now() + 800).toISOString();
-      await crm.post(
-        `/v1/subjects/${expiring}/consents`,
-        consentBody('gate-news', { expiresAt: soon }),
+      await record(stale, consentBody('gate-news'));
+      await publishNotice('gate-news', 'v2');
+      await record(ok, consentBody('gate-news', { noticeVersion: 'v2' }));
+      // Granted under the current notice, so only its expiry can stop it.
+      await record(
+        expiring,
+        consentBody('gate-news', { noticeVersion: 'v2', expiresAt: inAMinute() }),
       );
-      await crm.post(`/v1/subjects/${stale}/consents`, consentBody('gate-news'));
-      expect(
-        (
-          await admin.post(
-            '/v1/purposes/gate-news/notices',
-            noticeBody('v2', { requiresReconsent: true }),
-          )
-        ).status,
-      ).toBe(201);
-      await crm.post(
-        `/v1/subjects/${ok}/consents`,
-        consentBody('gate-news', { noticeVersion: 'v2' }),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 900));
+      const ask = async () => {
+        const gate = await mailer.post('/v1/consent-gate', {
+          purposeId: 'gate-news',
+          subjectIds: [ok, revoked, expiring, stale, never, ok],
+        });
+        expect(gate.status).toBe(200);
+        return gate.body;
+      };
 
-      const gate = await mailer.post('/v1/consent-gate', {
-        purposeId: 'gate-news',
-        subjectIds: [ok, revoked, expiring, stale, never, ok],
-      });
-      expect(gate.status).toBe(200);
-      expect(gate.body.allowed).toEqual([ok]);
-      expect(gate.body.denied).toEqual([
+      const before = await ask();
+      expect(before.allowed).toEqual([ok, expiring]);
+      clock.advance(60_000);
+      const after = await ask();
+      expect(after.checkedAt).toBe(clock.now().toISOString());
+      expect(after.allowed).toEqual([ok]);
+      expect(after.denied).toEqual([
         { subjectId: revoked, reason: 'revoked' },
         { subjectId: expiring, reason: 'expired' },
         { subjectId: stale, reason: 'stale' },
@@ -494,7 +512,7 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
 
     it('lets a non-consent purpose through unless the customer objected', async () => {
       const [quiet, objected] = [newSubjectId(), newSubjectId()];
-      await crm.post(`/v1/subjects/${objected}/consents`, {
+      await record(objected, {
         ...consentBody('service-calls', { action: 'revoke' }),
         noticeVersion: undefined,
       });
@@ -502,6 +520,7 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
         purposeId: 'service-calls',
         subjectIds: [quiet, objected],
       });
+      expect(gate.status).toBe(200);
       expect(gate.body.allowed).toEqual([quiet]);
       expect(gate.body.denied).toEqual([{ subjectId: objected, reason: 'revoked' }]);
     });
@@ -512,6 +531,7 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
         purposeId: 'draft-only',
         subjectIds: [subject],
       });
+      expect(gate.status).toBe(200);
       expect(gate.body).toMatchObject({
         allowed: [],
         denied: [{ subjectId: subject, reason: 'purpose_inactive' }],
@@ -559,44 +579,35 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
   describe('state as of any moment, replayed from history', () => {
     it('answers what was true at several past moments, including after an expiry and after a re-consent notice', async () => {
       const subject = newSubjectId();
-      const moment = () => new Date().toISOString();
-      const pause = () => new Promise((resolve) => setTimeout(resolve, 15));
+      const moment = () => clock.now().toISOString();
+      // A second between steps, so no moment coincides with an event's time.
+      const step = () => clock.advance(1000);
       const t0 = moment();
-      await pause();
+      step();
       await activePurpose('history-demo');
-      await pause();
+      step();
       const t1 = moment();
-      await pause();
-      const g1 = await crm.post(`/v1/subjects/${subject}/consents`, consentBody('history-demo'));
-      await pause();
+      step();
+      const g1 = await record(subject, consentBody('history-demo'));
+      step();
       const t2 = moment();
-      await pause();
-      await crm.post(
-        `/v1/subjects/${subject}/consents`,
+      step();
+      await record(
+        subject,
         consentBody('history-demo', { action: 'revoke', noticeVersion: undefined }),
       );
-      await pause();
+      step();
       const t3 = moment();
-      await pause();
-      const expiresAt = new Date(Date.now() + 600).toISOString();
-      const g2 = await crm.post(
-        `/v1/subjects/${subject}/consents`,
-        consentBody('history-demo', { expiresAt }),
-      );
-      await pause();
+      step();
+      const expiresAt = new Date(clock.now().getTime() + 60_000).toISOString();
+      const g2 = await record(subject, consentBody('history-demo', { expiresAt }));
+      step();
       const t4 = moment();
-      await pause();
-      expect(
-        (
-          await admin.post(
-            '/v1/purposes/history-demo/notices',
-            noticeBody('v2', { requiresReconsent: true }),
-          )
-        ).status,
-      ).toBe(201);
-      await pause();
+      step();
+      await publishNotice('history-demo', 'v2');
+      step();
       const t5 = moment();
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      clock.set(expiresAt);
       const t6 = moment();
 
       const at = async (asOf: string) => {
@@ -620,7 +631,10 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
       });
       expect(await at(t5)).toMatchObject({ status: 'stale' });
       expect(await at(t6)).toMatchObject({ status: 'expired' });
-      expect((await crm.get(`/v1/subjects/${subject}/consents`)).body.purposes).toContainEqual(
+      const current = await crm.get(`/v1/subjects/${subject}/consents`);
+      expect(current.status).toBe(200);
+      expect(current.body.asOf).toBe(t6);
+      expect(current.body.purposes).toContainEqual(
         expect.objectContaining({ purposeId: 'history-demo', status: 'expired' }),
       );
     });
@@ -636,48 +650,38 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
     it('counts consents per purpose and status, and grants and revocations per day, without ids', async () => {
       await activePurpose('dash-demo');
       const [a, b, c, d] = Array.from({ length: 4 }, newSubjectId);
-      await crm.post(`/v1/subjects/${a}/consents`, consentBody('dash-demo'));
-      await crm.post(`/v1/subjects/${b}/consents`, consentBody('dash-demo'));
-      await crm.post(
-        `/v1/subjects/${b}/consents`,
-        consentBody('dash-demo', { action: 'revoke', noticeVersion: undefined }),
-      );
-      await crm.post(
-        `/v1/subjects/${c}/consents`,
-        consentBody('dash-demo', { expiresAt: new Date(Date.now() + 300).toISOString() }),
-      );
-      await crm.post(`/v1/subjects/${d}/consents`, consentBody('dash-demo'));
-      expect(
-        (
-          await admin.post(
-            '/v1/purposes/dash-demo/notices',
-            noticeBody('v2', { requiresReconsent: true }),
-          )
-        ).status,
-      ).toBe(201);
+      await record(a, consentBody('dash-demo'));
+      await record(b, consentBody('dash-demo'));
+      await record(b, consentBody('dash-demo', { action: 'revoke', noticeVersion: undefined }));
+      await record(c, consentBody('dash-demo', { expiresAt: inAMinute() }));
+      await record(d, consentBody('dash-demo'));
+      await publishNotice('dash-demo', 'v2');
       const fresh = newSubjectId();
-      await crm.post(
-        `/v1/subjects/${fresh}/consents`,
-        consentBody('dash-demo', { noticeVersion: 'v2' }),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      await waitFor(async () => {
-        const rows = (await board.get('/v1/dashboard/consents')).body.purposes;
-        return (
-          rows.find((r: { purposeId: string }) => r.purposeId === 'dash-demo')?.counts.granted === 1
+      await record(fresh, consentBody('dash-demo', { noticeVersion: 'v2' }));
+      const counts = async () => {
+        const dashboard = await board.get('/v1/dashboard/consents');
+        expect(dashboard.status).toBe(200);
+        const row = dashboard.body.purposes.find(
+          (r: { purposeId: string }) => r.purposeId === 'dash-demo',
         );
+        return { dashboard, counts: row?.counts as Record<string, number> | undefined };
+      };
+      // Projected in log order: once all five customers are counted, every event is applied.
+      await waitFor(async () => {
+        const { counts: now } = await counts();
+        return now !== undefined && Object.values(now).reduce((x, y) => x + y, 0) === 5;
       });
-      const dashboard = await board.get('/v1/dashboard/consents');
-      expect(dashboard.status).toBe(200);
-      const row = dashboard.body.purposes.find(
-        (r: { purposeId: string }) => r.purposeId === 'dash-demo',
-      );
-      // a and d are stale (v2 requires re-consent), c expired, b revoked, fresh granted under v2.
-      expect(row.counts).toEqual({ granted: 1, revoked: 1, expired: 1, stale: 2 });
-      const today = new Date().toISOString().slice(0, 10);
+      // Before c's expiry: a, c and d are stale (v2 requires re-consent), b revoked, fresh granted.
+      expect((await counts()).counts).toEqual({ granted: 1, revoked: 1, expired: 0, stale: 3 });
+      clock.advance(60_000);
+      const { dashboard, counts: after } = await counts();
+      // Now c has expired (expiry counts before staleness).
+      expect(after).toEqual({ granted: 1, revoked: 1, expired: 1, stale: 2 });
+      const today = clock.now().toISOString().slice(0, 10);
       const daily = await board.get(
         `/v1/dashboard/consents/daily?purposeId=dash-demo&from=${today}&to=${today}`,
       );
+      expect(daily.status).toBe(200);
       expect(daily.body.days).toEqual([
         { purposeId: 'dash-demo', day: today, grants: 5, revocations: 1 },
       ]);

@@ -133,9 +133,21 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
     expect(csv.text.split('\r\n')[0]).toBe('subjectId,name,email');
     expect(createHash('sha256').update(csv.text).digest('hex')).toBe(done.result.files.csv.sha256);
 
-    // The files at rest hold none of it in clear.
+    // The files at rest, there in the data directory, hold none of it in clear.
     const dir = join(t.dataDir, 'exports');
-    for (const name of readdirSync(dir)) {
+    const ours = readdirSync(dir)
+      .filter((name) => name.startsWith(`${exportId}.`))
+      .sort();
+    expect(ours).toEqual([
+      expect.stringMatching(new RegExp(`^${exportId}\\.[0-9a-f]{8}\\.csv\\.sealed$`)),
+      expect.stringMatching(new RegExp(`^${exportId}\\.[0-9a-f]{8}\\.ndjson\\.sealed$`)),
+      expect.stringMatching(new RegExp(`^${exportId}\\.[0-9a-f]{8}\\.subjects\\.json$`)),
+    ]);
+    expect(new Set(ours.map((name) => name.split('.')[1])).size).toBe(1);
+    const sealed = readFileSync(join(dir, ours[1]), 'latin1');
+    // As long as the text it seals at least, so it is the whole file, not an empty one.
+    expect(sealed.length).toBeGreaterThanOrEqual(Buffer.byteLength(file.text));
+    for (const name of ours) {
       const bytes = readFileSync(join(dir, name), 'latin1');
       expect(bytes).not.toContain(profile(i).email);
       expect(bytes).not.toContain('Marina');

@@ -359,8 +359,22 @@ describe('anomaly counters, containment and incidents (HTTP, embedded stores)', 
     );
     expect(await firings()).toEqual(live);
 
+    // The re-run detector reads an actor's stream for each firing it sees, before emitting:
+    // recorded, so a detector that saw no firing cannot pass for one that appended nothing.
+    const checked: string[] = [];
+    const watched = new Proxy(events, {
+      get(target, key) {
+        if (key === 'readStream')
+          return (...args: Parameters<EventStore['readStream']>) => {
+            if (args[0].startsWith('actor-')) checked.push(args[0]);
+            return target.readStream(...args);
+          };
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
     const again = new AnomalyDetector(
-      events,
+      watched,
       reads,
       runner,
       t.app.get(SuspensionRegistry),
@@ -370,6 +384,10 @@ describe('anomaly counters, containment and incidents (HTTP, embedded stores)', 
     const head = (await events.readLastEvent())!.position;
     await waitFor(async () => again.checkpointPosition() === head, 10_000);
     await again.stop();
+    const firedFor = (await events.readAll())
+      .filter((e) => e.type === 'AnomalyDetected')
+      .map((e) => e.stream);
+    expect(checked.sort()).toEqual(firedFor.sort());
     expect(await detected()).toEqual(before);
   });
 });

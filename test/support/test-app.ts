@@ -1,5 +1,5 @@
 import { createApi } from '../../apps/api/src/create-api';
-import { loadConfig, stopApp, type CustodianConfig } from '@custodian/platform';
+import { loadConfig, stopApp, type Clock, type CustodianConfig } from '@custodian/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,10 +26,16 @@ export interface TestApp {
 /** A deterministic test key for an actor. */
 export const testKey = (actorId: string) => `test-key-${actorId}-0123456789abcdef`;
 
+export interface TestAppOptions {
+  /** The clock the app reads time from (a ManualClock moves it without sleeping). */
+  clock?: Clock;
+}
+
 /** Boots the real API on the embedded stores in a fresh data directory, listening on 127.0.0.1. */
 export async function startTestApp(
   envOrFactory: Record<string, string> | ((dataDir: string) => Record<string, string>) = {},
   actors?: TestActor[],
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'custodian-e2e-'));
   let env = typeof envOrFactory === 'function' ? envOrFactory(dataDir) : envOrFactory;
@@ -44,7 +50,7 @@ export async function startTestApp(
     env = { CUSTODIAN_ACTORS_FILE: file, ...env };
   }
   const config = loadConfig({ CUSTODIAN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', PORT: '0', ...env });
-  const app = await createApi(config);
+  const app = await createApi(config, { clock: options.clock });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

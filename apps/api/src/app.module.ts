@@ -1,5 +1,6 @@
 import {
   AuthModule,
+  type Clock,
   ConfigModule,
   createValidationPipe,
   CustodianConfig,
@@ -22,13 +23,18 @@ import { OversightApiModule } from './oversight/oversight.module';
 import { PurposesModule } from './purposes/purposes.module';
 import { SubjectsModule } from './subjects/subjects.module';
 
+/** What a caller may replace when building the app: the clock, for tests that move time. */
+export interface AppOptions {
+  clock?: Clock;
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(config: CustodianConfig): DynamicModule {
+  static forRoot(config: CustodianConfig, options: AppOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(config, options.clock),
         LifecycleModule,
         LoggingModule.forRoot(config),
         StorageModule,

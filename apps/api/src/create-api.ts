@@ -2,12 +2,15 @@ import { HttpDrain, Lifecycle, requestId, type CustodianConfig } from '@custodia
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule, type AppOptions } from './app.module';
 
 /** Builds the API application (not yet listening); used by `main.ts` and the end-to-end tests. */
-export async function createApi(config: CustodianConfig): Promise<NestFastifyApplication> {
+export async function createApi(
+  config: CustodianConfig,
+  options?: AppOptions,
+): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
+    AppModule.forRoot(config, options),
     // Connections still open when the server closes are closed, not waited for: a kept-alive
     // connection would otherwise hold the stop for its whole keep-alive timeout.
     new FastifyAdapter({

@@ -1,5 +1,6 @@
 export * from './config/custodian-config';
 export * from './config/config.module';
+export * from './clock/clock';
 export * from './storage/storage.module';
 export * from './projections/projections.module';
 export * from './health/health.module';

@@ -1,14 +1,16 @@
 import {
+  CLOCK,
   CurrentActor,
   PURPOSE_ID_PATTERN,
   RequirePermission,
   SubjectIdParam,
   badParam,
+  type Clock,
   type RequestActor,
 } from '@custodian/platform';
 import { ROLES, isRole, type Mask, type Role, type RoleRules } from '@custodian/policy';
 import { parseIsoTimestamp } from '@custodian/domain';
-import { Body, Controller, Get, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { commandMeta } from '../shared/request-meta';
 import { AccessService } from './access.service';
@@ -18,7 +20,10 @@ const FLAGS = ['marketing', 'profiling', 'saleOrShare', 'aiProcessing'];
 
 @Controller('v1')
 export class AccessController {
-  constructor(private readonly access: AccessService) {}
+  constructor(
+    private readonly access: AccessService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   /** The audited read: the customer as the caller's role may see them, for a declared purpose. */
   @Get('subjects/:subjectId/view')
@@ -31,7 +36,10 @@ export class AccessController {
   ) {
     const purposeId =
       typeof purpose === 'string' && PURPOSE_ID_PATTERN.test(purpose) ? purpose : null;
-    return this.access.view(subjectId, purposeId, { ...commandMeta(request, actor), actor });
+    return this.access.view(subjectId, purposeId, {
+      ...commandMeta(this.clock, request, actor),
+      actor,
+    });
   }
 
   @Get('subjects/:subjectId/access-log')
@@ -56,7 +64,7 @@ export class AccessController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.access.publishPolicy(parseRoles(body), commandMeta(request, actor));
+    return this.access.publishPolicy(parseRoles(body), commandMeta(this.clock, request, actor));
   }
 }
 

@@ -8,10 +8,12 @@ import {
 } from '@custodian/domain';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import {
+  CLOCK,
   FieldVault,
   ProjectionReader,
   toNewEvent,
   WriteTracker,
+  type Clock,
   type CommandMeta,
   type RequestActor,
 } from '@custodian/platform';
@@ -58,6 +60,7 @@ export class AccessService {
     private readonly purposes: PurposesService,
     private readonly writes: WriteTracker,
     private readonly projections: ProjectionReader,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /**
@@ -177,7 +180,7 @@ export class AccessService {
   async assertMayLookUp(purposeId: string, role: Role): Promise<void> {
     const rules = (await this.policy()).roles[role];
     const purpose = await this.purposes.current(purposeId);
-    const refusal = this.refusal(rules, role, purpose, purposeId, {}, new Date(), false);
+    const refusal = this.refusal(rules, role, purpose, purposeId, {}, this.clock.now(), false);
     if (!refusal) return;
     const body = {
       message: `lookup refused: ${refusal}`,
@@ -273,9 +276,10 @@ export class AccessService {
     if (at) return policyAt(await this.policyEvents(), at);
     const generation = this.writes.generation('policy');
     const cached = this.policyCache;
+    // The cache's age is wall time (how fresh another process's publication is), not app time.
     if (cached && cached.generation === generation && Date.now() - cached.at < POLICY_CACHE_MS)
       return cached.policy;
-    const policy = policyAt(await this.policyEvents(), new Date());
+    const policy = policyAt(await this.policyEvents(), this.clock.now());
     this.policyCache = { policy, generation, at: Date.now() };
     return policy;
   }

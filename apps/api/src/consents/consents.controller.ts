@@ -1,8 +1,10 @@
 import {
+  CLOCK,
   CurrentActor,
   RequirePermission,
   SubjectIdParam,
   UuidParam,
+  type Clock,
   type RequestActor,
 } from '@custodian/platform';
 import {
@@ -11,6 +13,7 @@ import {
   Get,
   Headers,
   HttpCode,
+  Inject,
   Param,
   Post,
   Query,
@@ -26,7 +29,10 @@ import { RecordConsentDto } from './record-consent.dto';
 
 @Controller('v1')
 export class ConsentsController {
-  constructor(private readonly consents: ConsentsService) {}
+  constructor(
+    private readonly consents: ConsentsService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   @Post('subjects/:subjectId/consents')
   @RequirePermission('consents.record')
@@ -40,7 +46,10 @@ export class ConsentsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const gpc = gpcHeader?.trim() === '1';
-    const meta = commandMeta(request, actor, { key: idempotencyKey, request: { body, gpc } });
+    const meta = commandMeta(this.clock, request, actor, {
+      key: idempotencyKey,
+      request: { body, gpc },
+    });
     const { replayed, body: result } = await this.consents.record(subjectId, body, gpc, meta);
     if (replayed) void reply.header('idempotent-replayed', 'true');
     void reply.status(201);

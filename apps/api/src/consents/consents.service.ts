@@ -22,12 +22,14 @@ import {
   type EventStore,
 } from '@custodian/event-store';
 import {
+  CLOCK,
   CommandExecutor,
   CUSTODIAN_CONFIG,
   ProjectionReader,
   WriteTracker,
   isUuid,
   badParam,
+  type Clock,
   type CommandMeta,
   type CustodianConfig,
 } from '@custodian/platform';
@@ -52,6 +54,7 @@ export class ConsentsService {
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
     @Inject(KEY_STORE) private readonly keyStore: KeyStore,
     private readonly writes: WriteTracker,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async record(subjectId: string, body: RecordConsentDto, gpc: boolean, meta: CommandMeta) {
@@ -117,7 +120,7 @@ export class ConsentsService {
 
   /** State per purpose, now or at `asOf`, replayed from the events themselves. */
   async state(subjectId: string, asOf: string | undefined) {
-    let at = new Date();
+    let at = this.clock.now();
     if (asOf !== undefined) {
       const parsed = parseIsoTimestamp(asOf);
       if (!parsed) throw badParam('asOf', 'must be an ISO-8601 timestamp with a time zone');
@@ -243,7 +246,7 @@ export class ConsentsService {
       // Erasure destroys the key first-hand: the key store knows at once, with no projection lag.
       this.keyStore.destroyedAmong(unique),
     ]);
-    const now = new Date();
+    const now = this.clock.now();
     const moment = now.toISOString();
     const needsConsent = purpose.legalBasis === 'consent';
     const allowed: string[] = [];

@@ -1,4 +1,10 @@
-import { badParam, ProjectionReader, RequirePermission } from '@custodian/platform';
+import {
+  badParam,
+  CLOCK,
+  ProjectionReader,
+  RequirePermission,
+  type Clock,
+} from '@custodian/platform';
 import type { ConsentDailyDocument } from '@custodian/projections';
 import { READ_STORE, type RangeFilter, type ReadStore } from '@custodian/read-store';
 import { Controller, Get, Inject, Query } from '@nestjs/common';
@@ -13,6 +19,7 @@ export class DashboardController {
     private readonly purposes: PurposesService,
     private readonly projections: ProjectionReader,
     @Inject(READ_STORE) private readonly reads: ReadStore,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Per purpose, how many customers' consent is granted, revoked, expired or stale right now. */
@@ -20,7 +27,7 @@ export class DashboardController {
   @RequirePermission('dashboard.read')
   async consents() {
     const collection = await this.projections.collection('consent_state');
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const purposes = await Promise.all(
       (await this.purposes.allIds()).map((id) => this.purposes.current(id)),
     );

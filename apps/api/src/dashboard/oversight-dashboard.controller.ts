@@ -1,6 +1,13 @@
 import { incidentDeadlines, type AnomalyDetected, type JsonObject } from '@custodian/domain';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
-import { badParam, Lifecycle, ProjectionReader, RequirePermission } from '@custodian/platform';
+import {
+  badParam,
+  CLOCK,
+  Lifecycle,
+  ProjectionReader,
+  RequirePermission,
+  type Clock,
+} from '@custodian/platform';
 import type {
   ActorStatusDocument,
   AnomalyDocument,
@@ -24,13 +31,14 @@ export class OversightDashboardController {
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly projections: ProjectionReader,
     private readonly lifecycle: Lifecycle,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Anomalies per UTC day and per rule in [from, to] (default: the last 30 days), the suspended actors, the latest ones. */
   @Get('anomalies')
   @RequirePermission('dashboard.read')
   async anomalies(@Query('from') from?: string, @Query('to') to?: string) {
-    const range = days(from, to);
+    const range = days(from, to, this.clock.now());
     const found = (await this.all('anomalies', { day: range })) as AnomalyDocument[];
     const suspended = (await this.all('actor_status', {
       suspended: true,
@@ -57,7 +65,7 @@ export class OversightDashboardController {
   @Get('exports')
   @RequirePermission('dashboard.read')
   async exports(@Query('from') from?: string, @Query('to') to?: string) {
-    const range = days(from, to);
+    const range = days(from, to, this.clock.now());
     const found = (await this.all('exports', { day: range })) as ExportDocument[];
     const perDay = new Map<string, { day: string; exports: number; rows: number }>();
     for (const e of found) {
@@ -88,7 +96,7 @@ export class OversightDashboardController {
   @Get('incidents')
   @RequirePermission('dashboard.read')
   async incidents() {
-    const now = new Date();
+    const now = this.clock.now();
     const open = (await this.all('incidents', { status: 'open' })) as IncidentDocument[];
     const closed = await this.reads.count(await this.projections.collection('incidents'), {
       status: 'closed',
@@ -135,7 +143,7 @@ export class OversightDashboardController {
         if (!controller.signal.aborted) subscriber.error(error);
       });
       const heartbeat = setInterval(
-        () => subscriber.next({ type: 'heartbeat', data: { at: new Date().toISOString() } }),
+        () => subscriber.next({ type: 'heartbeat', data: { at: this.clock.now().toISOString() } }),
         HEARTBEAT_MS,
       );
       return () => {
@@ -151,12 +159,16 @@ export class OversightDashboardController {
   }
 }
 
-function days(from: string | undefined, to: string | undefined): { gte: string; lte: string } {
+function days(
+  from: string | undefined,
+  to: string | undefined,
+  now: Date,
+): { gte: string; lte: string } {
   if (from !== undefined && !DAY.test(from)) throw badParam('from', 'must be a day, YYYY-MM-DD');
   if (to !== undefined && !DAY.test(to)) throw badParam('to', 'must be a day, YYYY-MM-DD');
-  const today = new Date().toISOString().slice(0, 10);
+  const today = now.toISOString().slice(0, 10);
   const start =
-    from ?? new Date(Date.now() - (DEFAULT_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
+    from ?? new Date(now.getTime() - (DEFAULT_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
   return { gte: start, lte: to ?? today };
 }
 

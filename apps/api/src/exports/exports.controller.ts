@@ -1,8 +1,10 @@
 import {
+  CLOCK,
   CurrentActor,
   RequirePermission,
   UuidParam,
   badParam,
+  type Clock,
   type RequestActor,
 } from '@custodian/platform';
 import {
@@ -10,6 +12,7 @@ import {
   Controller,
   Get,
   HttpCode,
+  Inject,
   Param,
   Post,
   Query,
@@ -26,7 +29,10 @@ const ExportIdParam = () => Param('exportId', new UuidParam('exportId'));
 
 @Controller('v1/exports')
 export class ExportsController {
-  constructor(private readonly exports: ExportsService) {}
+  constructor(
+    private readonly exports: ExportsService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   /** How many customers the export would take, and whether it needs approval; writes nothing. */
   @Post('preview')
@@ -37,7 +43,7 @@ export class ExportsController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.exports.preview(dto, commandMeta(request, actor));
+    return this.exports.preview(dto, commandMeta(this.clock, request, actor));
   }
 
   @Post()
@@ -48,7 +54,7 @@ export class ExportsController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.exports.request(dto, commandMeta(request, actor));
+    return this.exports.request(dto, commandMeta(this.clock, request, actor));
   }
 
   @Post(':exportId/approve')
@@ -60,7 +66,7 @@ export class ExportsController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.exports.approve(exportId, dto.note ?? '', commandMeta(request, actor));
+    return this.exports.approve(exportId, dto.note ?? '', commandMeta(this.clock, request, actor));
   }
 
   @Post(':exportId/reject')
@@ -72,7 +78,7 @@ export class ExportsController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.exports.reject(exportId, dto.reason, commandMeta(request, actor));
+    return this.exports.reject(exportId, dto.reason, commandMeta(this.clock, request, actor));
   }
 
   @Get(':exportId')
@@ -96,7 +102,7 @@ export class ExportsController {
     const file = await this.exports.download(
       exportId,
       chosen as ExportFormat,
-      commandMeta(request, actor),
+      commandMeta(this.clock, request, actor),
     );
     reply.header('content-type', file.contentType);
     reply.header('content-disposition', `attachment; filename="${file.filename}"`);

@@ -15,6 +15,7 @@ import {
 } from '@custodian/domain';
 import { deterministicEventId, EVENT_STORE, type EventStore } from '@custodian/event-store';
 import {
+  CLOCK,
   CommandExecutor,
   CUSTODIAN_CONFIG,
   Lifecycle,
@@ -22,6 +23,7 @@ import {
   ProjectionReader,
   toNewEvent,
   WriteTracker,
+  type Clock,
   type CommandMeta,
   type CustodianConfig,
 } from '@custodian/platform';
@@ -92,6 +94,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
     private readonly purposes: PurposesService,
     private readonly subjects: SubjectsService,
     private readonly lifecycle: Lifecycle,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.dir = join(config.dataDir, 'exports');
   }
@@ -310,7 +313,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
     const meta: CommandMeta = {
       actor: { id: request.actorId, role: request.role },
       requestId: `export-${exportId}`,
-      now: new Date(),
+      now: this.clock.now(),
     };
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const run = randomUUID().slice(0, 8);
@@ -385,11 +388,13 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
             destination: request.destination,
             files: { ndjson: n, csv: c },
             run,
-            expiresAt: new Date(Date.now() + this.config.exportTtlHours * 3_600_000).toISOString(),
-            at: new Date().toISOString(),
+            expiresAt: new Date(
+              this.clock.now().getTime() + this.config.exportTtlHours * 3_600_000,
+            ).toISOString(),
+            at: this.clock.now().toISOString(),
           },
         },
-        { ...meta, now: new Date() },
+        { ...meta, now: this.clock.now() },
       );
     } catch (error) {
       // Audit appends still in flight settle before the files go (and before the stores close).
@@ -400,7 +405,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
       await this.run(
         exportId,
         { type: 'FailExport', exportId, reason: (error as Error).message },
-        { ...meta, now: new Date() },
+        { ...meta, now: this.clock.now() },
       ).catch(() => undefined);
       throw error;
     }
@@ -542,7 +547,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
   /** Files of exports past their download window are deleted (their events stay). */
   private async purgeExpired(): Promise<void> {
     try {
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       for (const doc of await this.exportsWhere('completed'))
         if (doc.expiresAt !== null && doc.expiresAt <= now) this.removeFiles(doc.exportId);
     } catch (error) {

@@ -2,9 +2,11 @@ import { parseIsoTimestamp } from '@custodian/domain';
 import {
   ACTOR_ID_PATTERN,
   badParam,
+  CLOCK,
   CurrentActor,
   RequirePermission,
   UuidParam,
+  type Clock,
   type RequestActor,
 } from '@custodian/platform';
 import {
@@ -12,6 +14,7 @@ import {
   Controller,
   Get,
   HttpCode,
+  Inject,
   Param,
   Post,
   Query,
@@ -64,6 +67,7 @@ export class OversightController {
     private readonly anomalies: AnomaliesService,
     private readonly actors: ActorsService,
     private readonly incidents: IncidentsService,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get('anomalies')
@@ -99,7 +103,7 @@ export class OversightController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.anomalies.publish(dto, commandMeta(request, actor));
+    return this.anomalies.publish(dto, commandMeta(this.clock, request, actor));
   }
 
   /** What a new or changed rule set would have caught over past history; writes nothing. */
@@ -107,7 +111,7 @@ export class OversightController {
   @HttpCode(200)
   @RequirePermission('anomaly-rules.evaluate')
   async evaluate(@Body() dto: EvaluateRulesDto) {
-    return this.anomalies.evaluate(dto, new Date());
+    return this.anomalies.evaluate(dto, this.clock.now());
   }
 
   @Get('actors/:actorId')
@@ -125,7 +129,7 @@ export class OversightController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.actors.suspend(actorId, dto.reason, commandMeta(request, actor));
+    return this.actors.suspend(actorId, dto.reason, commandMeta(this.clock, request, actor));
   }
 
   @Post('actors/:actorId/reinstate')
@@ -137,7 +141,7 @@ export class OversightController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.actors.reinstate(actorId, dto.note, commandMeta(request, actor));
+    return this.actors.reinstate(actorId, dto.note, commandMeta(this.clock, request, actor));
   }
 
   @Post('incidents')
@@ -147,7 +151,7 @@ export class OversightController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.incidents.open(dto, commandMeta(request, actor));
+    return this.incidents.open(dto, commandMeta(this.clock, request, actor));
   }
 
   @Get('incidents')
@@ -159,13 +163,13 @@ export class OversightController {
   ) {
     if (status !== undefined && status !== 'open' && status !== 'closed')
       throw badParam('status', 'must be open or closed');
-    return this.incidents.list(status, new Date(), pageLimit(limit), cursor);
+    return this.incidents.list(status, this.clock.now(), pageLimit(limit), cursor);
   }
 
   @Get('incidents/:incidentId')
   @RequirePermission('incidents.read')
   async incident(@Param('incidentId', new UuidParam('incidentId')) incidentId: string) {
-    return this.incidents.get(incidentId, new Date());
+    return this.incidents.get(incidentId, this.clock.now());
   }
 
   @Post('incidents/:incidentId/notes')
@@ -176,7 +180,7 @@ export class OversightController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.incidents.addNote(incidentId, dto.text, commandMeta(request, actor));
+    return this.incidents.addNote(incidentId, dto.text, commandMeta(this.clock, request, actor));
   }
 
   @Post('incidents/:incidentId/notifications')
@@ -191,7 +195,7 @@ export class OversightController {
       incidentId,
       dto.obligation,
       dto.reference,
-      commandMeta(request, actor),
+      commandMeta(this.clock, request, actor),
     );
   }
 
@@ -204,6 +208,10 @@ export class OversightController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.incidents.close(incidentId, dto.remediation, commandMeta(request, actor));
+    return this.incidents.close(
+      incidentId,
+      dto.remediation,
+      commandMeta(this.clock, request, actor),
+    );
   }
 }

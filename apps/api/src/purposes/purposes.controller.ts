@@ -1,12 +1,14 @@
 import type { PurposeDefinition } from '@custodian/domain';
 import {
   badParam,
+  CLOCK,
   CurrentActor,
   PurposeIdParam,
   RequirePermission,
+  type Clock,
   type RequestActor,
 } from '@custodian/platform';
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { commandMeta } from '../shared/request-meta';
 import { PublishNoticeDto, RegisterPurposeDto } from './register-purpose.dto';
@@ -14,7 +16,10 @@ import { PurposesService } from './purposes.service';
 
 @Controller('v1/purposes')
 export class PurposesController {
-  constructor(private readonly purposes: PurposesService) {}
+  constructor(
+    private readonly purposes: PurposesService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   @Post()
   @RequirePermission('purposes.manage')
@@ -23,7 +28,7 @@ export class PurposesController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.purposes.register(toDefinition(body), commandMeta(request, actor));
+    return this.purposes.register(toDefinition(body), commandMeta(this.clock, request, actor));
   }
 
   @Post(':purposeId/notices')
@@ -34,7 +39,7 @@ export class PurposesController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.purposes.publishNotice(purposeId, body, commandMeta(request, actor));
+    return this.purposes.publishNotice(purposeId, body, commandMeta(this.clock, request, actor));
   }
 
   @Post(':purposeId/activate')
@@ -45,7 +50,7 @@ export class PurposesController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.purposes.activate(purposeId, commandMeta(request, actor));
+    return this.purposes.activate(purposeId, commandMeta(this.clock, request, actor));
   }
 
   @Post(':purposeId/retire')
@@ -56,7 +61,7 @@ export class PurposesController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.purposes.retire(purposeId, commandMeta(request, actor));
+    return this.purposes.retire(purposeId, commandMeta(this.clock, request, actor));
   }
 
   @Get()

@@ -1,8 +1,9 @@
-import type { CommandMeta, RequestActor } from '@custodian/platform';
+import type { Clock, CommandMeta, RequestActor } from '@custodian/platform';
 import type { FastifyRequest } from 'fastify';
 
-/** Who and which request, for a command's event metadata. */
+/** Who and which request, and when (by the app's clock), for a command's event metadata. */
 export function commandMeta(
+  clock: Clock,
   request: FastifyRequest,
   actor: RequestActor,
   idempotency?: { key: string | undefined; request: unknown },
@@ -10,7 +11,7 @@ export function commandMeta(
   return {
     actor,
     requestId: String(request.id),
-    now: new Date(),
+    now: clock.now(),
     ...(idempotency?.key !== undefined
       ? { idempotencyKey: idempotency.key, request: idempotency.request }
       : {}),

@@ -13,7 +13,7 @@ const CUSTOM_LIMIT = 1000;
  * Checks one profile value against its field's format. Problems never repeat the value: it
  * is personal data and must not reach an error body or a log.
  */
-export function checkValue(name: string, value: unknown): string | null {
+export function checkValue(name: string, value: unknown, now: Date): string | null {
   if (typeof value !== 'string') return 'must be a string';
   const trimmed = value.trim();
   if (trimmed.length === 0) return 'must not be empty';
@@ -29,7 +29,7 @@ export function checkValue(name: string, value: unknown): string | null {
       const date = new Date(`${trimmed}T00:00:00Z`);
       if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== trimmed)
         return 'is not a real date';
-      if (date.getTime() > Date.now()) return 'must not be in the future';
+      if (date.getTime() > now.getTime()) return 'must not be in the future';
       return null;
     }
     default: {
@@ -42,13 +42,15 @@ export function checkValue(name: string, value: unknown): string | null {
 /**
  * Validates a profile (or a profile change, where null removes a field): every field must be
  * in the catalogue, well formed, and justified by an active purpose that lists it among its
- * minimum fields (data minimisation). Returns trimmed values, or every problem found.
+ * minimum fields (data minimisation). Returns trimmed values, or every problem found. `now` is
+ * the request's time (a birth date must not be after it).
  */
 export function checkProfile(
   profile: Record<string, unknown>,
   custom: Record<string, FieldDefinition>,
   justified: ReadonlySet<string>,
   allowRemoval: boolean,
+  now: Date,
 ): { values: Record<string, string | null>; problems: FieldProblem[] } {
   const catalogue = catalogueFields(custom);
   const values: Record<string, string | null> = {};
@@ -63,7 +65,7 @@ export function checkProfile(
       values[name] = null;
       continue;
     }
-    const problem = checkValue(name, value);
+    const problem = checkValue(name, value, now);
     if (problem) {
       problems.push({ field, problem });
       continue;

@@ -1,10 +1,12 @@
 import { catalogueFields, LOOKUP_FIELDS, type LookupField } from '@custodian/domain';
 import {
   badParam,
+  CLOCK,
   CurrentActor,
   PurposeIdParam,
   RequirePermission,
   SubjectIdParam,
+  type Clock,
   type RequestActor,
 } from '@custodian/platform';
 import {
@@ -13,6 +15,7 @@ import {
   Get,
   Headers,
   HttpCode,
+  Inject,
   Patch,
   Post,
   Query,
@@ -41,6 +44,7 @@ export class SubjectsController {
     private readonly subjects: SubjectsService,
     private readonly consents: ConsentsService,
     private readonly access: AccessService,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Post('subjects')
@@ -52,7 +56,7 @@ export class SubjectsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const meta = commandMeta(request, actor, { key: idempotencyKey, request: body });
+    const meta = commandMeta(this.clock, request, actor, { key: idempotencyKey, request: body });
     const { subjectId, revision, replayed } = await this.subjects.register(
       body.profile,
       body.source,
@@ -83,7 +87,7 @@ export class SubjectsController {
       subjectId,
       body.profile,
       expected,
-      commandMeta(request, actor),
+      commandMeta(this.clock, request, actor),
     );
     void reply.header('etag', etag(revision));
     return { subjectId, revision: String(revision) };
@@ -105,7 +109,7 @@ export class SubjectsController {
     await this.access.assertMayLookUp(purposeId, actor.role);
     const subjectIds = await this.subjects.lookup(field, (field === 'email' ? email : phone)!);
     // Finding a customer is a read of their data: one audit record per customer returned.
-    await this.access.auditLookup(subjectIds, purposeId, commandMeta(request, actor));
+    await this.access.auditLookup(subjectIds, purposeId, commandMeta(this.clock, request, actor));
     return { purposeId, subjects: subjectIds.map((subjectId) => ({ subjectId })) };
   }
 
@@ -118,7 +122,7 @@ export class SubjectsController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.subjects.erase(subjectId, body, commandMeta(request, actor));
+    return this.subjects.erase(subjectId, body, commandMeta(this.clock, request, actor));
   }
 
   @Get('subjects/:subjectId/erasure')
@@ -151,7 +155,7 @@ export class SubjectsController {
   ) {
     return this.subjects.declareField(
       { name: body.name, category: body.category, description: body.description },
-      commandMeta(request, actor),
+      commandMeta(this.clock, request, actor),
     );
   }
 

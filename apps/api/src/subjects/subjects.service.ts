@@ -24,11 +24,13 @@ import {
 import { KEY_STORE, type KeyStore } from '@custodian/crypto';
 import {
   BlindIndex,
+  CLOCK,
   CommandExecutor,
   CUSTODIAN_CONFIG,
   ErasureService,
   FieldVault,
   ProjectionReader,
+  type Clock,
   type CommandMeta,
   type CustodianConfig,
 } from '@custodian/platform';
@@ -54,10 +56,11 @@ export class SubjectsService {
     @Inject(KEY_STORE) private readonly keyStore: KeyStore,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
     private readonly runner: ProjectionRunner,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async register(profile: Record<string, unknown>, source: string, meta: CommandMeta) {
-    const values = await this.checked(profile, false);
+    const values = await this.checked(profile, false, meta.now);
     // A keyed request names the same subject on every retry, so the retry finds the original.
     const subjectId = meta.idempotencyKey
       ? deterministicEventId(
@@ -87,7 +90,7 @@ export class SubjectsService {
   ) {
     const current = await this.current(subjectId);
     if (current.state.erased) throw gone(subjectId);
-    const changes = await this.checked(profile, true);
+    const changes = await this.checked(profile, true, meta.now);
     const present = Object.fromEntries(
       Object.entries(changes).filter(([, v]) => v !== null),
     ) as Record<string, string>;
@@ -173,7 +176,7 @@ export class SubjectsService {
     const catalogue = catalogueFields(await this.catalogue());
     return {
       subjectId,
-      generatedAt: new Date().toISOString(),
+      generatedAt: this.clock.now().toISOString(),
       controller: this.config.controller,
       profile: Object.fromEntries(
         Object.entries(values).map(([name, value]) => [
@@ -219,9 +222,10 @@ export class SubjectsService {
   private async checked(
     profile: Record<string, unknown>,
     allowRemoval: boolean,
+    now: Date,
   ): Promise<Record<string, string | null>> {
     const [custom, justified] = await Promise.all([this.catalogue(), this.justifiedFields()]);
-    const { values, problems } = checkProfile(profile, custom, justified, allowRemoval);
+    const { values, problems } = checkProfile(profile, custom, justified, allowRemoval, now);
     if (problems.length > 0) throw invalidProfile(problems);
     if (Object.keys(values).length === 0 && allowRemoval)
       throw invalidProfile([{ field: 'profile', problem: 'changes nothing' }]);

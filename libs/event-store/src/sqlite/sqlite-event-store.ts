@@ -91,8 +91,8 @@ interface JustWritten {
 }
 
 /**
- * The embedded event store: one SQLite file in WAL mode with synchronous=FULL, so an
- * acknowledged append has reached the disk. Appends that arrive in the same turn of the event
+ * The embedded event store: one SQLite file in WAL mode with synchronous=FULL, so each commit
+ * fsyncs the log before its appends are acknowledged. Appends that arrive in the same turn of the event
  * loop are group-committed in one transaction (one fsync), each inside its own savepoint so
  * that one failing its revision check fails alone.
  */
@@ -260,6 +260,18 @@ export class SqliteEventStore implements EventStore {
       this.recent.splice(0, excess);
       this.recentStart += excess;
     }
+  }
+
+  /**
+   * The connection's durability settings as SQLite reports them. WAL with synchronous=FULL (2)
+   * fsyncs the log on every commit, so an acknowledged append survives a power cut on storage
+   * that honours fsync; a killed process alone loses nothing even with less.
+   */
+  durability(): { journalMode: string; synchronous: number } {
+    return {
+      journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
+      synchronous: this.db.pragma('synchronous', { simple: true }) as number,
+    };
   }
 
   async readLastEvent(): Promise<RecordedEvent | null> {

@@ -6,6 +6,7 @@ import {
   WrongExpectedRevisionError,
 } from '../event-store.errors';
 import type { EventStore, NewEvent, RecordedEvent } from '../event-store.port';
+import { withTimeout } from './with-timeout';
 
 export interface EventStoreFixture {
   store: EventStore;
@@ -291,22 +292,33 @@ export function eventStoreContract(adapter: string, open: () => Promise<EventSto
       });
 
       it('ends a subscription when its signal aborts while it waits', async () => {
+        const stream = streamOf('sub');
         const controller = new AbortController();
         const last = await store.readLastEvent();
+        const seen: number[] = [];
+        let delivered!: () => void;
+        const live = new Promise<void>((resolve) => (delivered = resolve));
         const iterating = (async () => {
-          let count = 0;
-          for await (const _ of store.subscribeAll({
+          for await (const event of store.subscribeAll({
             after: last?.position,
             signal: controller.signal,
           })) {
-            count++;
+            if (event.stream !== stream) continue;
+            seen.push(event.data.n as number);
+            delivered();
           }
-          return count;
+          return 'ended';
         })();
-        setTimeout(() => controller.abort(), 50);
+        // An event appended after subscribing arrives: the subscription is live, and then waits.
+        await store.append(stream, [ev(1)]);
+        await withTimeout(live, 10_000, 'subscription did not deliver the event appended live');
+        // A moment to go back to waiting, the case named; ended it must be either way.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        controller.abort();
         await expect(
-          withTimeout(iterating, 5_000, 'subscription did not end'),
-        ).resolves.toBeGreaterThanOrEqual(0);
+          withTimeout(iterating, 5_000, 'subscription did not end when its signal aborted'),
+        ).resolves.toBe('ended');
+        expect(seen).toEqual([1]);
       });
     });
 
@@ -373,14 +385,4 @@ export function eventStoreContract(adapter: string, open: () => Promise<EventSto
       });
     });
   });
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

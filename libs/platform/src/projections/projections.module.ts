@@ -35,6 +35,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
+import { CLOCK, type Clock } from '../clock/clock';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { Lifecycle } from '../lifecycle/lifecycle';
@@ -79,10 +80,10 @@ export async function anomalyRuleHistory(events: EventStore): Promise<RuleHistor
   );
 }
 
-async function currentPolicy(events: EventStore): Promise<RolePolicy> {
+async function currentPolicy(events: EventStore, clock: Clock): Promise<RolePolicy> {
   return policyAt(
     (await events.readStream(ROLE_POLICY_STREAM)) as unknown as RolePolicyPublished[],
-    new Date(),
+    clock.now(),
   );
 }
 
@@ -95,13 +96,21 @@ async function currentPolicy(events: EventStore): Promise<RolePolicy> {
   providers: [
     {
       provide: ProjectionRunner,
-      inject: [EVENT_STORE, READ_STORE, CUSTODIAN_CONFIG],
-      useFactory: async (events: EventStore, reads: ReadStore, config: CustodianConfig) => {
+      inject: [EVENT_STORE, READ_STORE, CUSTODIAN_CONFIG, CLOCK],
+      useFactory: async (
+        events: EventStore,
+        reads: ReadStore,
+        config: CustodianConfig,
+        clock: Clock,
+      ) => {
         const logger = new Logger('Projections');
         return new ProjectionRunner(
           events,
           reads,
-          projectionDefinitions(await currentPolicy(events), await anomalyRuleHistory(events)),
+          projectionDefinitions(
+            await currentPolicy(events, clock),
+            await anomalyRuleHistory(events),
+          ),
           {
             batchSize: config.projectionBatchSize,
             lingerMs: config.projectionLingerMs,
@@ -125,6 +134,7 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationS
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
     private readonly lifecycle: Lifecycle,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -151,7 +161,7 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async followPolicy(): Promise<void> {
-    const policy = await currentPolicy(this.events);
+    const policy = await currentPolicy(this.events, this.clock);
     const current = this.runner.definitionOf('customer_views');
     if (current && current.version !== policy.version + 1) {
       this.logger.log(`role policy v${policy.version}: rebuilding the customer views`);

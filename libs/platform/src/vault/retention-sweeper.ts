@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Lifecycle } from '../lifecycle/lifecycle';
+import { CLOCK, type Clock } from '../clock/clock';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { ProjectionReader } from '../projections/projection-reader';
@@ -34,6 +35,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
     @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
     private readonly lifecycle: Lifecycle,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -55,7 +57,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** One pass over every customer not yet erased; returns the ids it erased. */
-  async sweep(now = new Date()): Promise<string[]> {
+  async sweep(now = this.clock.now()): Promise<string[]> {
     const purposes = await this.purposes();
     const subjects = await this.projections.collection('subjects');
     const consents = await this.projections.collection('consent_state');
