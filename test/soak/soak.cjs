@@ -118,5 +118,5 @@ function git(...gitArgs) {
   return result.status === 0 ? result.stdout.trim() : 'unknown';
 }
 function dirty() {
-  return git('status', '--porcelain').length > 0 ? '-dirty' : '';
+  return git('status', '--porcelain', '--untracked-files=no').length > 0 ? '-dirty' : '';
 }
