@@ -5,10 +5,13 @@ import { projectionLag, type ProjectionLag } from './projection-lag';
 import { ProjectionDefinition, validateDefinition } from './projection.definition';
 import { PROJECTIONS_CATALOG } from './projection-catalog';
 import { ProjectionWorker } from './projection-worker';
+import type { FollowerState } from './log-follower';
+import type { FollowerSettings, ProjectionRunnerOptions } from './runner-options';
 import { SharedFeed } from './shared-feed';
 
-export type ProjectionState =
-  'starting' | 'catching-up' | 'live' | 'rebuilding' | 'failed' | 'stopped';
+export type { ProjectionRunnerOptions } from './runner-options';
+
+export type ProjectionState = FollowerState;
 
 export interface ProjectionStatus {
   name: string;
@@ -23,16 +26,6 @@ export interface ProjectionStatus {
   error?: string;
 }
 
-export interface ProjectionRunnerOptions {
-  batchSize?: number;
-  /** How long a live batch waits for more events before it is applied (default 0). */
-  lingerMs?: number;
-  /** First retry delay after a failure; doubles up to `maxRetryDelayMs`. */
-  retryDelayMs?: number;
-  maxRetryDelayMs?: number;
-  logger?: { log(message: string): void; error(message: string): void };
-}
-
 /**
  * Runs every projection: catch-up from its stored checkpoint, then live, applying events in
  * batches whose document writes and checkpoint commit together. A definition whose version
@@ -41,14 +34,14 @@ export interface ProjectionRunnerOptions {
 export class ProjectionRunner {
   private workers: ProjectionWorker[];
   private started = false;
-  private readonly batchSize: number;
+  private readonly settings: FollowerSettings;
   private readonly feed: SharedFeed;
 
   constructor(
     private readonly events: EventStore,
     private readonly reads: ReadStore,
     definitions: readonly ProjectionDefinition<JsonObject>[],
-    private readonly options: ProjectionRunnerOptions = {},
+    options: ProjectionRunnerOptions = {},
   ) {
     const names = new Set<string>();
     for (const def of definitions) {
@@ -56,10 +49,10 @@ export class ProjectionRunner {
       if (names.has(def.name)) throw new Error(`two projections are named "${def.name}"`);
       names.add(def.name);
     }
-    this.batchSize = options.batchSize ?? 500;
-    this.feed = new SharedFeed(events, this.batchSize, options);
+    this.settings = { ...options, batchSize: options.batchSize ?? 500 };
+    this.feed = new SharedFeed(events, this.settings);
     this.workers = definitions.map(
-      (def) => new ProjectionWorker(def, events, reads, this.batchSize, options, this.feed),
+      (def) => new ProjectionWorker(def, events, reads, this.settings, this.feed),
     );
   }
 
@@ -82,8 +75,7 @@ export class ProjectionRunner {
       definition,
       this.events,
       this.reads,
-      this.batchSize,
-      this.options,
+      this.settings,
       this.feed,
     );
     if (this.started) await this.workers[index].stop();
