@@ -1,5 +1,8 @@
 export * from './projection.definition';
 export * from './projection-runner';
+export * from './processor.definition';
+export type { ProcessorState, ProcessorStatus } from './processor-worker';
+export * from './dead-letters';
 export * from './projection-catalog';
 export * from './batched';
 export * from './projection-lag';

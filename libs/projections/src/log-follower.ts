@@ -33,7 +33,7 @@ export abstract class LogFollower implements FeedMember {
   private running: Promise<void> | undefined;
   /** A batch the shared feed handed over, still being applied. */
   private fromFeed: Promise<void> | undefined;
-  private waiters: Array<{ position: string; resolve(): void }> = [];
+  private waiters: Array<{ position: string; resolve(): void; reject(error: Error): void }> = [];
   /** The position reached is ahead of the stored checkpoint (batches that changed nothing). */
   private unsaved = false;
   private savedAt = 0;
@@ -65,27 +65,35 @@ export abstract class LogFollower implements FeedMember {
     await this.running;
     await this.fromFeed?.catch(() => undefined);
     this.state = 'stopped';
+    for (const waiter of this.waiters) waiter.reject(new Error(`${this.label} stopped`));
   }
 
-  waitFor(position: string, timeoutMs: number): Promise<void> {
+  /** Resolves once `position` is applied; rejects after `timeoutMs`, or when `signal` aborts. */
+  waitFor(position: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.reached(position)) return Promise.resolve();
+    if (signal?.aborted)
+      return Promise.reject(new Error(`stopped waiting for ${this.stage} "${this.name}"`));
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const settle = (error?: Error) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(
-          new Error(
-            `${this.stage} "${this.name}" did not reach position ${position} in ${timeoutMs} ms`,
-          ),
-        );
-      }, timeoutMs);
-      const waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
+        if (error) reject(error);
+        else resolve();
       };
+      const timer = setTimeout(
+        () =>
+          settle(
+            new Error(
+              `${this.stage} "${this.name}" did not reach position ${position} in ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      );
+      const abort = () => settle(new Error(`stopped waiting for ${this.stage} "${this.name}"`));
+      const waiter = { position, resolve: () => settle(), reject: settle };
       this.waiters.push(waiter);
+      signal?.addEventListener('abort', abort, { once: true });
     });
   }
 

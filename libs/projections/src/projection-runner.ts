@@ -8,6 +8,13 @@ import { ProjectionWorker } from './projection-worker';
 import type { FollowerState } from './log-follower';
 import type { FollowerSettings, ProjectionRunnerOptions } from './runner-options';
 import { SharedFeed } from './shared-feed';
+import { processorLag, type ProcessorLag } from './projection-lag';
+import {
+  processorCheckpoint,
+  validateProcessor,
+  type ProcessorDefinition,
+} from './processor.definition';
+import { ProcessorWorker, type ProcessorStatus, type ProjectionGate } from './processor-worker';
 
 export type { ProjectionRunnerOptions } from './runner-options';
 
@@ -26,13 +33,24 @@ export interface ProjectionStatus {
   error?: string;
 }
 
+/** A processor handed to the runner. */
+export interface ProcessorHandle {
+  readonly checkpoint: string;
+  status(): ProcessorStatus;
+  /** Stops it and takes it out of the runner; a batch it was handling is delivered again later. */
+  stop(): Promise<void>;
+}
+
 /**
  * Runs every projection: catch-up from its stored checkpoint, then live, applying events in
  * batches whose document writes and checkpoint commit together. A definition whose version
  * changed is rebuilt into a fresh collection while the old one keeps serving, then swapped in.
+ * Processors (reactors) run beside them on the same machinery: the same shared feed, a
+ * checkpoint in the same store, retries with backoff, and dead letters for what keeps failing.
  */
 export class ProjectionRunner {
   private workers: ProjectionWorker[];
+  private processors: ProcessorWorker[] = [];
   private started = false;
   private readonly settings: FollowerSettings;
   private readonly feed: SharedFeed;
@@ -60,7 +78,48 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     await this.reads.ensureCollection({ name: PROJECTIONS_CATALOG });
     await Promise.all(this.workers.map((worker) => worker.start()));
+    await Promise.all(this.processors.map((worker) => worker.start()));
     this.started = true;
+  }
+
+  /**
+   * Runs a processor beside the projections: now if the runner runs, else when it starts (a
+   * runner that never starts here still reports its lag). `checkpoint` overrides where its
+   * progress is kept, to run it again over the whole log, say.
+   */
+  async addProcessor(
+    definition: ProcessorDefinition,
+    options: { checkpoint?: string } = {},
+  ): Promise<ProcessorHandle> {
+    validateProcessor(definition);
+    for (const name of definition.waitFor ?? []) {
+      if (!this.workers.some((w) => w.name === name))
+        throw new Error(
+          `processor "${definition.name}" waits for "${name}", which is not run here`,
+        );
+    }
+    const checkpoint = options.checkpoint ?? processorCheckpoint(definition);
+    if (this.processors.some((p) => p.checkpoint === checkpoint))
+      throw new Error(`a processor already keeps its checkpoint in "${checkpoint}"`);
+    const worker = new ProcessorWorker(
+      definition,
+      checkpoint,
+      this.events,
+      this.reads,
+      this.settings,
+      this.feed,
+      this.gate,
+    );
+    this.processors.push(worker);
+    if (this.started) await worker.start();
+    return {
+      checkpoint,
+      status: () => worker.status(),
+      stop: async () => {
+        this.processors = this.processors.filter((p) => p !== worker);
+        await worker.stop();
+      },
+    };
   }
 
   /**
@@ -89,7 +148,7 @@ export class ProjectionRunner {
 
   async stop(): Promise<void> {
     await this.feed.stop();
-    await Promise.all(this.workers.map((worker) => worker.stop()));
+    await Promise.all([...this.workers, ...this.processors].map((worker) => worker.stop()));
   }
 
   status(): ProjectionStatus[] {
@@ -102,6 +161,14 @@ export class ProjectionRunner {
       this.reads,
       this.workers.map((w) => w.name),
     );
+  }
+
+  processorStatus(): ProcessorStatus[] {
+    return this.processors.map((worker) => worker.status());
+  }
+
+  processorLag(): Promise<ProcessorLag[]> {
+    return processorLag(this.events, this.reads, this.processors);
   }
 
   /** The collection readers should query for a projection. */
@@ -120,5 +187,22 @@ export class ProjectionRunner {
       ? this.workers.filter((w) => w.name === options.name)
       : this.workers;
     await Promise.all(workers.map((w) => w.waitFor(position, options.timeoutMs ?? 10_000)));
+  }
+
+  /** What processors see of the projections: always the current worker of each name. */
+  private readonly gate: ProjectionGate = {
+    reached: (names, position) => names.every((name) => this.worker(name).reached(position)),
+    waitFor: async (names, position, timeoutMs, signal) => {
+      await Promise.all(
+        names.map((name) => this.worker(name).waitFor(position, timeoutMs, signal)),
+      );
+    },
+    collectionFor: (name) => this.collectionFor(name),
+  };
+
+  private worker(name: string): ProjectionWorker {
+    const worker = this.workers.find((w) => w.name === name);
+    if (!worker) throw new Error(`no projection named "${name}"`);
+    return worker;
   }
 }
