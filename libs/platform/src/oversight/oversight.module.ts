@@ -30,10 +30,12 @@ export class OversightModule implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     await this.lifecycle.step('oversight: load suspensions', () => this.suspensions.refresh());
-    if (this.config.projector === 'in-process')
-      await this.lifecycle.step('oversight: start the anomaly detector', () =>
-        this.detector.start(),
-      );
+    // The runner runs it only where the projections run; elsewhere /health reports its lag.
+    const step =
+      this.config.projector === 'in-process'
+        ? 'oversight: start the anomaly detector'
+        : 'oversight: register the anomaly detector (the projector runs it)';
+    await this.lifecycle.step(step, () => this.detector.start());
   }
 
   async onApplicationShutdown(): Promise<void> {
