@@ -19,3 +19,4 @@ export * from './oversight/actor-status.projection';
 export * from './oversight/actor-reads.projection';
 export * from './oversight/exports.projection';
 export * from './oversight/incidents.projection';
+export * from './log-fan-out';

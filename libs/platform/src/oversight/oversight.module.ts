@@ -9,16 +9,17 @@ import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { Lifecycle } from '../lifecycle/lifecycle';
 import { AnomalyDetector } from './anomaly-detector';
+import { AnomalyStream } from './anomaly-stream';
 import { SuspensionRegistry } from './suspension-registry';
 
 /**
- * Containment: the suspended actors every request is checked against, and the anomaly
- * detector, which runs where the projections run.
+ * Containment: the suspended actors every request is checked against, the anomaly detector,
+ * which runs where the projections run, and the live stream of anomalies.
  */
 @Global()
 @Module({
-  providers: [SuspensionRegistry, AnomalyDetector],
-  exports: [SuspensionRegistry, AnomalyDetector],
+  providers: [SuspensionRegistry, AnomalyDetector, AnomalyStream],
+  exports: [SuspensionRegistry, AnomalyDetector, AnomalyStream],
 })
 export class OversightModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
