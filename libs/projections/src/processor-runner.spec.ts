@@ -287,6 +287,35 @@ describe('ProjectionRunner: processors', () => {
     expect(handled).toEqual(await idsOf());
   });
 
+  it('stopped during a batch from the shared feed: the effect is told to stop and the stop does not wait on it', async () => {
+    const handled: string[] = [];
+    let entered: () => void = () => {};
+    const inEffect = new Promise<void>((resolve) => (entered = resolve));
+    let live = false;
+    const { runner: r, handle } = await start(
+      recorder(handled, {
+        effect: async (_event, ctx) => {
+          if (!live) return;
+          entered();
+          await new Promise<void>((resolve) =>
+            ctx.signal.addEventListener('abort', () => resolve()),
+          );
+        },
+      }),
+    );
+    await waitUntil(
+      () => handle.status().state === 'live' && r.status()[0].state === 'live',
+      'the processor and the projection to be live',
+    );
+    live = true;
+    const { position } = await append('s-1', 2);
+    await withTimeout(inEffect, 'the live effect to begin');
+    await withTimeout(r.stop(), 'the runner to stop while a live effect is in flight');
+    expect(handled).toEqual([]);
+    const stored = await reads.getCheckpoint('reactor:recorder');
+    expect(stored === null || events.comparePositions(stored.position, position) < 0).toBe(true);
+  });
+
   it('joins the projections on one shared subscription once caught up', async () => {
     let open = 0;
     const subscribe = events.subscribeAll.bind(events);

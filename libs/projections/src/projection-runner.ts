@@ -147,8 +147,12 @@ export class ProjectionRunner {
   }
 
   async stop(): Promise<void> {
-    await this.feed.stop();
-    await Promise.all([...this.workers, ...this.processors].map((worker) => worker.stop()));
+    // All told at once, then awaited: a processor's effect in flight in the feed ends on its
+    // own signal, which the feed's stop alone would wait for without ever giving.
+    await Promise.all([
+      this.feed.stop(),
+      ...[...this.workers, ...this.processors].map((worker) => worker.stop()),
+    ]);
   }
 
   status(): ProjectionStatus[] {
