@@ -24,6 +24,7 @@ export * from './commands/write-tracker';
 export * from './auth/jwt-verifier';
 export * from './oversight/suspension-registry';
 export * from './oversight/anomaly-detector';
+export * from './oversight/anomaly-stream';
 export * from './oversight/oversight.module';
 export * from './lifecycle/lifecycle';
 export * from './lifecycle/http-drain';

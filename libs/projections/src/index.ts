@@ -1,5 +1,8 @@
 export * from './projection.definition';
 export * from './projection-runner';
+export * from './processor.definition';
+export type { ProcessorState, ProcessorStatus } from './processor-worker';
+export * from './dead-letters';
 export * from './projection-catalog';
 export * from './batched';
 export * from './projection-lag';
@@ -16,3 +19,4 @@ export * from './oversight/actor-status.projection';
 export * from './oversight/actor-reads.projection';
 export * from './oversight/exports.projection';
 export * from './oversight/incidents.projection';
+export * from './log-fan-out';

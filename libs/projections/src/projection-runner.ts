@@ -1,24 +1,24 @@
 import type { JsonObject } from '@custodian/domain';
-import type { EventStore, RecordedEvent } from '@custodian/event-store';
+import type { EventStore } from '@custodian/event-store';
 import type { ReadStore } from '@custodian/read-store';
-import { batched } from './batched';
 import { projectionLag, type ProjectionLag } from './projection-lag';
-import { randomBytes } from 'node:crypto';
+import { ProjectionDefinition, validateDefinition } from './projection.definition';
+import { PROJECTIONS_CATALOG } from './projection-catalog';
+import { ProjectionWorker } from './projection-worker';
+import type { FollowerState } from './log-follower';
+import type { FollowerSettings, ProjectionRunnerOptions } from './runner-options';
+import { SharedFeed } from './shared-feed';
+import { processorLag, type ProcessorLag } from './projection-lag';
 import {
-  checkpointName,
-  newBuildCollection,
-  ProjectionDefinition,
-  validateDefinition,
-} from './projection.definition';
-import {
-  catalogWrite,
-  ProjectionBuild,
-  PROJECTIONS_CATALOG,
-  readCatalogEntry,
-} from './projection-catalog';
+  processorCheckpoint,
+  validateProcessor,
+  type ProcessorDefinition,
+} from './processor.definition';
+import { ProcessorWorker, type ProcessorStatus, type ProjectionGate } from './processor-worker';
 
-export type ProjectionState =
-  'starting' | 'catching-up' | 'live' | 'rebuilding' | 'failed' | 'stopped';
+export type { ProjectionRunnerOptions } from './runner-options';
+
+export type ProjectionState = FollowerState;
 
 export interface ProjectionStatus {
   name: string;
@@ -33,32 +33,33 @@ export interface ProjectionStatus {
   error?: string;
 }
 
-export interface ProjectionRunnerOptions {
-  batchSize?: number;
-  /** How long a live batch waits for more events before it is applied (default 0). */
-  lingerMs?: number;
-  /** First retry delay after a failure; doubles up to `maxRetryDelayMs`. */
-  retryDelayMs?: number;
-  maxRetryDelayMs?: number;
-  logger?: { log(message: string): void; error(message: string): void };
+/** A processor handed to the runner. */
+export interface ProcessorHandle {
+  readonly checkpoint: string;
+  status(): ProcessorStatus;
+  /** Stops it and takes it out of the runner; a batch it was handling is delivered again later. */
+  stop(): Promise<void>;
 }
 
 /**
  * Runs every projection: catch-up from its stored checkpoint, then live, applying events in
  * batches whose document writes and checkpoint commit together. A definition whose version
  * changed is rebuilt into a fresh collection while the old one keeps serving, then swapped in.
+ * Processors (reactors) run beside them on the same machinery: the same shared feed, a
+ * checkpoint in the same store, retries with backoff, and dead letters for what keeps failing.
  */
 export class ProjectionRunner {
   private workers: ProjectionWorker[];
+  private processors: ProcessorWorker[] = [];
   private started = false;
-  private readonly batchSize: number;
+  private readonly settings: FollowerSettings;
   private readonly feed: SharedFeed;
 
   constructor(
     private readonly events: EventStore,
     private readonly reads: ReadStore,
     definitions: readonly ProjectionDefinition<JsonObject>[],
-    private readonly options: ProjectionRunnerOptions = {},
+    options: ProjectionRunnerOptions = {},
   ) {
     const names = new Set<string>();
     for (const def of definitions) {
@@ -66,10 +67,10 @@ export class ProjectionRunner {
       if (names.has(def.name)) throw new Error(`two projections are named "${def.name}"`);
       names.add(def.name);
     }
-    this.batchSize = options.batchSize ?? 500;
-    this.feed = new SharedFeed(events, this.batchSize, options);
+    this.settings = { ...options, batchSize: options.batchSize ?? 500 };
+    this.feed = new SharedFeed(events, this.settings);
     this.workers = definitions.map(
-      (def) => new ProjectionWorker(def, events, reads, this.batchSize, options, this.feed),
+      (def) => new ProjectionWorker(def, events, reads, this.settings, this.feed),
     );
   }
 
@@ -77,7 +78,48 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     await this.reads.ensureCollection({ name: PROJECTIONS_CATALOG });
     await Promise.all(this.workers.map((worker) => worker.start()));
+    await Promise.all(this.processors.map((worker) => worker.start()));
     this.started = true;
+  }
+
+  /**
+   * Runs a processor beside the projections: now if the runner runs, else when it starts (a
+   * runner that never starts here still reports its lag). `checkpoint` overrides where its
+   * progress is kept, to run it again over the whole log, say.
+   */
+  async addProcessor(
+    definition: ProcessorDefinition,
+    options: { checkpoint?: string } = {},
+  ): Promise<ProcessorHandle> {
+    validateProcessor(definition);
+    for (const name of definition.waitFor ?? []) {
+      if (!this.workers.some((w) => w.name === name))
+        throw new Error(
+          `processor "${definition.name}" waits for "${name}", which is not run here`,
+        );
+    }
+    const checkpoint = options.checkpoint ?? processorCheckpoint(definition);
+    if (this.processors.some((p) => p.checkpoint === checkpoint))
+      throw new Error(`a processor already keeps its checkpoint in "${checkpoint}"`);
+    const worker = new ProcessorWorker(
+      definition,
+      checkpoint,
+      this.events,
+      this.reads,
+      this.settings,
+      this.feed,
+      this.gate,
+    );
+    this.processors.push(worker);
+    if (this.started) await worker.start();
+    return {
+      checkpoint,
+      status: () => worker.status(),
+      stop: async () => {
+        this.processors = this.processors.filter((p) => p !== worker);
+        await worker.stop();
+      },
+    };
   }
 
   /**
@@ -92,8 +134,7 @@ export class ProjectionRunner {
       definition,
       this.events,
       this.reads,
-      this.batchSize,
-      this.options,
+      this.settings,
       this.feed,
     );
     if (this.started) await this.workers[index].stop();
@@ -106,8 +147,12 @@ export class ProjectionRunner {
   }
 
   async stop(): Promise<void> {
-    await this.feed.stop();
-    await Promise.all(this.workers.map((worker) => worker.stop()));
+    // All told at once, then awaited: a processor's effect in flight in the feed ends on its
+    // own signal, which the feed's stop alone would wait for without ever giving.
+    await Promise.all([
+      this.feed.stop(),
+      ...[...this.workers, ...this.processors].map((worker) => worker.stop()),
+    ]);
   }
 
   status(): ProjectionStatus[] {
@@ -120,6 +165,14 @@ export class ProjectionRunner {
       this.reads,
       this.workers.map((w) => w.name),
     );
+  }
+
+  processorStatus(): ProcessorStatus[] {
+    return this.processors.map((worker) => worker.status());
+  }
+
+  processorLag(): Promise<ProcessorLag[]> {
+    return processorLag(this.events, this.reads, this.processors);
   }
 
   /** The collection readers should query for a projection. */
@@ -139,396 +192,21 @@ export class ProjectionRunner {
       : this.workers;
     await Promise.all(workers.map((w) => w.waitFor(position, options.timeoutMs ?? 10_000)));
   }
-}
 
-/**
- * One subscription to the log for every projection that has caught up. Each projection
- * catches up on its own subscription (a rebuild may start far behind the others), and once it
- * is live and the feed has not read past it, it joins the feed and drops its own: the log is
- * then read, parsed and batched once for all of them, and their commits for a batch land in
- * the same turn, so the read store groups them into one transaction. A projection that fails
- * while in the feed leaves it and retries on its own, as before.
- */
-class SharedFeed {
-  private readonly members = new Set<ProjectionWorker>();
-  /** The last position the feed has read (including a batch still being applied). */
-  private readPosition: string | null = null;
-  private controller: AbortController | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
-
-  constructor(
-    private readonly events: EventStore,
-    private readonly batchSize: number,
-    private readonly options: ProjectionRunnerOptions,
-  ) {}
-
-  /** Takes over a caught-up projection, unless the feed has already read past it. */
-  join(worker: ProjectionWorker): boolean {
-    if (this.stopped) return false;
-    if (this.running) {
-      if (
-        this.readPosition !== null &&
-        (worker.position === null ||
-          this.events.comparePositions(worker.position, this.readPosition) < 0)
-      )
-        return false;
-    } else {
-      this.readPosition = worker.position;
-      this.start();
-    }
-    this.members.add(worker);
-    return true;
-  }
-
-  leave(worker: ProjectionWorker): void {
-    this.members.delete(worker);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.controller?.abort();
-    await this.running;
-  }
-
-  private start(): void {
-    const controller = new AbortController();
-    this.controller = controller;
-    this.running = this.run(controller.signal)
-      .catch((error: unknown) => {
-        if (controller.signal.aborted) return;
-        // The feed itself failed (the subscription): every member goes back to its own.
-        const members = [...this.members];
-        this.members.clear();
-        for (const member of members) member.detach(error);
-      })
-      .finally(() => {
-        this.running = null;
-        this.controller = null;
-      });
-  }
-
-  private async run(signal: AbortSignal): Promise<void> {
-    const subscription = this.events.subscribeAll({
-      after: this.readPosition ?? undefined,
-      signal,
-    });
-    for await (const batch of batched(subscription, this.batchSize, this.options.lingerMs ?? 0)) {
-      if (batch.items.length > 0) {
-        this.readPosition = batch.items[batch.items.length - 1].position;
-        await Promise.all(
-          [...this.members].map((member) =>
-            member.applyFromFeed(batch.items).catch((error: unknown) => {
-              this.members.delete(member);
-              member.detach(error);
-            }),
-          ),
-        );
-      }
-      if (batch.idle && this.members.size > 0) {
-        const caughtUp =
-          (await this.events.countEventsAfter(this.readPosition ?? undefined, 1)) === 0;
-        await Promise.all([...this.members].map((member) => member.idleInFeed(caughtUp)));
-      }
-    }
-  }
-}
-
-/**
- * How stale a stored checkpoint may be while the batches since changed no document (a
- * projection that ignores the events flowing now). Other processes waiting on it see it move
- * at least this often; in this process, waiters follow the position in memory.
- */
-const CHECKPOINT_EVERY_MS = 250;
-
-class ProjectionWorker {
-  readonly name: string;
-  private state: ProjectionState = 'starting';
-  /** The build readers are served from. */
-  private active: ProjectionBuild = { version: 0, collection: '' };
-  /** The build this worker writes: the active one, or a rebuild waiting to be swapped in. */
-  private target: ProjectionBuild = { version: 0, collection: '' };
-  /** Position of the last event applied. */
-  position: string | null = null;
-  private sequence = 0;
-  private error: string | undefined;
-  private readonly controller = new AbortController();
-  private running: Promise<void> | undefined;
-  private readonly handles: (type: string) => boolean;
-  private waiters: Array<{ position: string; resolve(): void }> = [];
-  /** The position reached is ahead of the stored checkpoint (batches that changed no document). */
-  private unsaved = false;
-  private savedAt = 0;
-
-  constructor(
-    readonly definition: ProjectionDefinition<JsonObject>,
-    private readonly events: EventStore,
-    private readonly reads: ReadStore,
-    private readonly batchSize: number,
-    private readonly options: ProjectionRunnerOptions,
-    private readonly feed: SharedFeed | null = null,
-  ) {
-    this.name = definition.name;
-    const types = definition.eventTypes === 'all' ? null : new Set(definition.eventTypes);
-    this.handles = types ? (type) => types.has(type) : () => true;
-  }
-
-  async start(): Promise<void> {
-    const { name, version } = this.definition;
-    const entry = await readCatalogEntry(this.reads, name);
-    if (entry?.active.version === version) {
-      this.active = this.target = entry.active;
-    } else if (entry?.pending?.version === version) {
-      this.active = entry.active;
-      this.target = entry.pending;
-    } else {
-      // A first build, or the definition changed: build from the start into a new collection.
-      if (entry?.pending) await this.reads.dropCollection(entry.pending.collection);
-      this.target = {
-        version,
-        collection: newBuildCollection(name, version, () => randomBytes(4).toString('hex')),
-      };
-      // With nothing older to serve, the first build is served while it catches up.
-      this.active = entry?.active ?? this.target;
-      await this.ensureTarget();
-      await this.reads.commit({
-        writes: [
-          catalogWrite(name, {
-            active: this.active,
-            pending: this.rebuilding() ? this.target : null,
-          }),
-        ],
-      });
-    }
-    await this.ensureTarget();
-    const checkpoint = await this.reads.getCheckpoint(checkpointName(this.target.collection));
-    this.position = checkpoint?.position ?? null;
-    this.sequence = checkpoint?.sequence ?? 0;
-    this.state = this.rebuilding() ? 'rebuilding' : 'catching-up';
-    this.running = this.runWithRetries();
-  }
-
-  async stop(): Promise<void> {
-    this.feed?.leave(this);
-    this.controller.abort();
-    // A checkpoint not yet stored is not stored now (the stores may be closing): the events
-    // since changed nothing, and the next start replays them to the same result.
-    await this.running;
-    this.state = 'stopped';
-  }
-
-  status(): ProjectionStatus {
-    return {
-      name: this.definition.name,
-      version: this.definition.version,
-      activeVersion: this.active.version,
-      state: this.state,
-      position: this.position,
-      sequence: this.sequence,
-      ...(this.error ? { error: this.error } : {}),
-    };
-  }
-
-  activeCollection(): string {
-    return this.active.collection;
-  }
-
-  waitFor(position: string, timeoutMs: number): Promise<void> {
-    if (this.reached(position)) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(
-          new Error(
-            `projection "${this.name}" did not reach position ${position} in ${timeoutMs} ms`,
-          ),
-        );
-      }, timeoutMs);
-      const waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      this.waiters.push(waiter);
-    });
-  }
-
-  private ensureTarget(): Promise<void> {
-    return this.reads.ensureCollection({
-      name: this.target.collection,
-      indexes: [...(this.definition.indexes ?? [])],
-    });
-  }
-
-  private rebuilding(): boolean {
-    return this.target.collection !== this.active.collection;
-  }
-
-  private reached(position: string): boolean {
-    return this.position !== null && this.events.comparePositions(this.position, position) >= 0;
-  }
-
-  private async runWithRetries(): Promise<void> {
-    const signal = this.controller.signal;
-    let delay = this.options.retryDelayMs ?? 200;
-    while (!signal.aborted) {
-      try {
-        await this.run(signal);
-        return;
-      } catch (error) {
-        if (signal.aborted) return;
-        this.state = 'failed';
-        this.error = error instanceof Error ? error.message : String(error);
-        this.options.logger?.error(
-          `projection ${this.name} failed, retrying in ${delay} ms: ${this.error}`,
-        );
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, this.options.maxRetryDelayMs ?? 30_000);
-      }
-    }
-  }
-
-  private async run(signal: AbortSignal): Promise<void> {
-    // Its own subscription ends when the worker stops, or when it hands over to the feed.
-    const own = new AbortController();
-    const stop = () => own.abort();
-    signal.addEventListener('abort', stop, { once: true });
-    try {
-      const subscription = this.events.subscribeAll({
-        after: this.position ?? undefined,
-        signal: own.signal,
-      });
-      for await (const batch of batched(subscription, this.batchSize, this.options.lingerMs ?? 0)) {
-        if (batch.items.length > 0) await this.applyBatch(batch.items);
-        if (batch.idle && this.unsaved) await this.saveCheckpoint();
-        if (
-          batch.idle &&
-          (await this.events.countEventsAfter(this.position ?? undefined, 1)) === 0
-        ) {
-          await this.caughtUp();
-          // Caught up: from here on the shared feed brings the events, if it has not read past us.
-          if (!signal.aborted && this.feed?.join(this)) {
-            own.abort();
-            return;
-          }
-        }
-      }
-    } finally {
-      signal.removeEventListener('abort', stop);
-    }
-  }
-
-  /** A batch the shared feed read; events this projection has already applied are skipped. */
-  async applyFromFeed(batch: readonly RecordedEvent[]): Promise<void> {
-    const position = this.position;
-    const fresh =
-      position === null
-        ? batch
-        : batch.filter((e) => this.events.comparePositions(e.position, position) > 0);
-    if (fresh.length > 0) await this.applyBatch(fresh as RecordedEvent[]);
-  }
-
-  /** The feed's source paused: store a checkpoint that only moved, and say when caught up. */
-  async idleInFeed(caughtUp: boolean): Promise<void> {
-    if (this.unsaved) await this.saveCheckpoint();
-    if (caughtUp) await this.caughtUp();
-  }
-
-  /** Failed while in the shared feed: retry on its own subscription, as any failure does. */
-  detach(error: unknown): void {
-    if (this.controller.signal.aborted) return;
-    this.state = 'failed';
-    this.error = error instanceof Error ? error.message : String(error);
-    this.options.logger?.error(`projection ${this.name} failed in the shared feed: ${this.error}`);
-    const previous = this.running;
-    this.running = (async () => {
-      await previous;
-      await sleep(this.options.retryDelayMs ?? 200, this.controller.signal);
-      await this.runWithRetries();
-    })();
-  }
-
-  private async applyBatch(batch: RecordedEvent[]): Promise<void> {
-    const collection = this.target.collection;
-    const relevant = batch.filter((event) => this.handles(event.type));
-    const idsByEvent = relevant.map((event) => this.definition.documentIds(event));
-    const loaded = await this.reads.getMany(collection, [...new Set(idsByEvent.flat())]);
-    const touched = new Map<string, JsonObject | null>();
-    relevant.forEach((event, i) => {
-      for (const id of idsByEvent[i]) {
-        const current = touched.has(id) ? touched.get(id)! : (loaded.get(id) ?? null);
-        touched.set(id, this.definition.apply(current, event, id));
-      }
-    });
-    const last = batch[batch.length - 1];
-    const sequence = this.sequence + batch.length;
-    if (touched.size === 0 && Date.now() - this.savedAt < CHECKPOINT_EVERY_MS) {
-      // Only the checkpoint would move, and replaying these events changes nothing: it is
-      // stored at most every CHECKPOINT_EVERY_MS, and whenever the log pauses.
-      this.unsaved = true;
-    } else {
-      await this.reads.commit({
-        writes: [...touched].map(([id, doc]) => ({ collection, id, doc })),
-        checkpoint: { name: checkpointName(collection), position: last.position, sequence },
-      });
-      this.unsaved = false;
-      this.savedAt = Date.now();
-    }
-    this.position = last.position;
-    this.sequence = sequence;
-    this.error = undefined;
-    if (this.state === 'failed') this.state = this.rebuilding() ? 'rebuilding' : 'catching-up';
-    this.releaseWaiters();
-  }
-
-  private async saveCheckpoint(): Promise<void> {
-    if (this.position === null) return;
-    await this.reads.commit({
-      writes: [],
-      checkpoint: {
-        name: checkpointName(this.target.collection),
-        position: this.position,
-        sequence: this.sequence,
-      },
-    });
-    this.unsaved = false;
-    this.savedAt = Date.now();
-  }
-
-  private async caughtUp(): Promise<void> {
-    if (this.rebuilding()) {
-      const previous = this.active;
-      await this.reads.commit({
-        writes: [catalogWrite(this.name, { active: this.target, pending: null })],
-      });
-      this.active = this.target;
-      await this.reads.dropCollection(previous.collection);
-      this.options.logger?.log(
-        `projection ${this.name} rebuilt as v${this.definition.version} and swapped in`,
+  /** What processors see of the projections: always the current worker of each name. */
+  private readonly gate: ProjectionGate = {
+    reached: (names, position) => names.every((name) => this.worker(name).reached(position)),
+    waitFor: async (names, position, timeoutMs, signal) => {
+      await Promise.all(
+        names.map((name) => this.worker(name).waitFor(position, timeoutMs, signal)),
       );
-    }
-    this.state = 'live';
-    this.releaseWaiters();
-  }
+    },
+    collectionFor: (name) => this.collectionFor(name),
+  };
 
-  private releaseWaiters(): void {
-    const ready = this.waiters.filter((w) => this.reached(w.position));
-    if (ready.length === 0) return;
-    this.waiters = this.waiters.filter((w) => !ready.includes(w));
-    for (const waiter of ready) waiter.resolve();
+  private worker(name: string): ProjectionWorker {
+    const worker = this.workers.find((w) => w.name === name);
+    if (!worker) throw new Error(`no projection named "${name}"`);
+    return worker;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

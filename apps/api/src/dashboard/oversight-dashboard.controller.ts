@@ -1,6 +1,6 @@
 import { incidentDeadlines, type AnomalyDetected, type JsonObject } from '@custodian/domain';
-import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import {
+  AnomalyStream,
   badParam,
   CLOCK,
   Lifecycle,
@@ -27,7 +27,7 @@ const DEFAULT_DAYS = 30;
 @Controller('v1/dashboard')
 export class OversightDashboardController {
   constructor(
-    @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly anomalyStream: AnomalyStream,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly projections: ProjectionReader,
     private readonly lifecycle: Lifecycle,
@@ -118,6 +118,7 @@ export class OversightDashboardController {
   /**
    * New anomalies as server-sent events (`event: anomaly`, the id is the log position, so a
    * client that reconnects with Last-Event-ID misses nothing); a heartbeat every 15 seconds.
+   * Every client is served from one shared subscription to the log.
    */
   @Sse('anomalies/stream')
   @RequirePermission('dashboard.read')
@@ -130,9 +131,8 @@ export class OversightDashboardController {
       const end = () => subscriber.complete();
       this.lifecycle.stopping.addEventListener('abort', end, { once: true });
       void (async () => {
-        const after = lastEventId ?? (await this.events.readLastEvent())?.position;
-        for await (const event of this.events.subscribeAll({ after, signal: controller.signal })) {
-          if (event.type !== 'AnomalyDetected') continue;
+        // Without Last-Event-ID: from now on.
+        for await (const event of this.anomalyStream.follow(lastEventId, controller.signal)) {
           subscriber.next({
             id: event.position,
             type: 'anomaly',

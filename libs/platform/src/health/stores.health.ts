@@ -6,7 +6,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 
-/** Readiness: both stores answer, and no projection has failed. */
+/** Readiness: both stores answer, and no projection has failed; processors are reported. */
 @Injectable()
 export class StoresHealthIndicator {
   constructor(
@@ -37,18 +37,32 @@ export class StoresHealthIndicator {
     }
   }
 
+  /**
+   * Each projection's and processor's state and lag. A failed projection makes the service
+   * unready (its reads would be stale); a processor retrying or holding dead letters is
+   * reported (state, retries, error, deadLetters) without that: the reads are not wrong, and
+   * taking the service out would not help the effect along.
+   */
   async projections() {
     const indicator = this.health.check('projections');
     try {
-      const lag = await this.runner.lag();
+      const [lag, processorLag] = await Promise.all([
+        this.runner.lag(),
+        this.runner.processorLag(),
+      ]);
       const runsHere = this.config.projector === 'in-process';
       // Another process runs them: report lag from the stored checkpoints, not local state.
       const status = runsHere ? this.runner.status() : [];
       const projections = runsHere
         ? status.map((s) => ({ ...s, ...lag.find((l) => l.name === s.name) }))
         : lag;
+      const processors = runsHere
+        ? this.runner
+            .processorStatus()
+            .map((s) => ({ ...s, ...processorLag.find((l) => l.checkpoint === s.checkpoint) }))
+        : processorLag;
       const failed = status.filter((s) => s.state === 'failed');
-      const details = { runsHere, projections };
+      const details = { runsHere, projections, processors };
       return failed.length > 0 ? indicator.down(details) : indicator.up(details);
     } catch (error) {
       return indicator.down({ message: describe(error) });

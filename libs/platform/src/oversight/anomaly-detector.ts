@@ -1,49 +1,22 @@
-import {
-  actorDecider,
-  actorStream,
-  fold,
-  type ActorEvent,
-  type ActorSuspended,
-  type AnomalyDetected,
-} from '@custodian/domain';
-import {
-  deterministicEventId,
-  EVENT_STORE,
-  type EventStore,
-  type RecordedEvent,
-} from '@custodian/event-store';
-import {
-  batched,
-  COUNTED_EVENT_TYPES,
-  counterDocumentIds,
-  ProjectionRunner,
-  type AnomalyCountersDocument,
-  type Firing,
-} from '@custodian/projections';
+import { EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { ProjectionRunner, type ProcessorHandle } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { toNewEvent, type CommandMeta } from '../commands/command-executor';
 import { WriteTracker } from '../commands/write-tracker';
+import { anomalyDetectorProcessor } from './anomaly-detector.processor';
+import { recordAnomaly } from './record-anomaly';
 import { SuspensionRegistry } from './suspension-registry';
 
-const COUNTED = new Set<string>(COUNTED_EVENT_TYPES);
-const BATCH = 500;
-const RETRY_MS = 1000;
-
 /**
- * Turns the rules the anomaly counters crossed into `AnomalyDetected` events, and suspends the
- * actor when the rule says so. It follows the log from its own checkpoint, waits until the
- * counters have applied each batch, and emits the crossings those events caused. Event ids are
- * deterministic (rule, actor, role, window), so running it again over the same history, or a
- * rebuilt counters projection, appends nothing twice.
+ * The anomaly detector, a processor on the projection runner: it waits until the anomaly
+ * counters have applied each batch and appends the `AnomalyDetected` (and `ActorSuspended`)
+ * events those events caused. Running it again over the same history, or over a rebuilt
+ * counters projection, appends nothing twice.
  */
 @Injectable()
 export class AnomalyDetector {
   private readonly logger = new Logger(AnomalyDetector.name);
-  private controller: AbortController | undefined;
-  private running: Promise<void> | undefined;
-  private position: string | null = null;
-  private sequence = 0;
+  private processor: ProcessorHandle | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
@@ -53,135 +26,31 @@ export class AnomalyDetector {
     private readonly writes: WriteTracker,
   ) {}
 
-  /** Starts following the log; `checkpoint` names where its progress is kept. */
+  /**
+   * Hands the detector to the projection runner, which runs it where it runs the projections
+   * (at once if they run in this process); `checkpoint` names where its progress is kept.
+   */
   async start(checkpoint = 'reactor:anomaly-detector'): Promise<void> {
-    const stored = await this.reads.getCheckpoint(checkpoint);
-    this.position = stored?.position ?? null;
-    this.sequence = stored?.sequence ?? 0;
-    this.controller = new AbortController();
-    const signal = this.controller.signal;
-    this.running = (async () => {
-      while (!signal.aborted) {
-        try {
-          await this.follow(checkpoint, signal);
-        } catch (error) {
-          if (signal.aborted) break;
-          this.logger.error(`anomaly detection stopped, retrying: ${(error as Error).message}`);
-          await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-        }
-      }
-    })();
+    const ports = {
+      events: this.events,
+      writes: this.writes,
+      suspensions: this.suspensions,
+      logger: this.logger,
+    };
+    this.processor = await this.runner.addProcessor(
+      anomalyDetectorProcessor(this.reads, (counters, firing) =>
+        recordAnomaly(ports, counters, firing),
+      ),
+      { checkpoint },
+    );
   }
 
   async stop(): Promise<void> {
-    this.controller?.abort();
-    await this.running;
+    await this.processor?.stop();
   }
 
   /** Where it has got to in the log. */
   checkpointPosition(): string | null {
-    return this.position;
-  }
-
-  private async follow(checkpoint: string, signal: AbortSignal): Promise<void> {
-    const source = this.events.subscribeAll({ after: this.position ?? undefined, signal });
-    for await (const batch of batched(source, BATCH, 20)) {
-      if (batch.items.length === 0) continue;
-      const counted = batch.items.filter((e) => COUNTED.has(e.type));
-      if (counted.length > 0) await this.detect(counted, signal);
-      if (signal.aborted) return;
-      const last = batch.items[batch.items.length - 1];
-      this.sequence += batch.items.length;
-      await this.reads.commit({
-        writes: [],
-        checkpoint: { name: checkpoint, position: last.position, sequence: this.sequence },
-      });
-      this.position = last.position;
-    }
-  }
-
-  private async detect(counted: RecordedEvent[], signal: AbortSignal): Promise<void> {
-    // Stopping must not wait for a projection that may itself be stopping.
-    const stopped = new Promise<void>((resolve) =>
-      signal.addEventListener('abort', () => resolve(), { once: true }),
-    );
-    await Promise.race([
-      this.runner.waitFor(counted[counted.length - 1].position, {
-        name: 'anomaly_counters',
-        timeoutMs: 60_000,
-      }),
-      stopped,
-    ]);
-    if (signal.aborted) return;
-    const collection = this.runner.collectionFor('anomaly_counters');
-    const ids = [...new Set(counted.flatMap((e) => counterDocumentIds(e)))];
-    const docs = await this.reads.getMany(collection, ids);
-    const causes = new Set(counted.map((e) => e.id));
-    for (const doc of docs.values()) {
-      const counters = doc as AnomalyCountersDocument;
-      for (const firing of counters.firings) {
-        if (causes.has(firing.eventId)) await this.emit(counters, firing);
-      }
-    }
-  }
-
-  private async emit(counters: AnomalyCountersDocument, firing: Firing): Promise<void> {
-    const stream = actorStream(counters.actorId);
-    const history = await this.events.readStream(stream);
-    if (history.some((e) => e.id === firing.anomalyId)) return;
-    const meta: CommandMeta = {
-      actor: { id: 'anomaly-detector', role: 'system' },
-      requestId: firing.anomalyId,
-      now: new Date(firing.detectedAt),
-    };
-    const detected: AnomalyDetected = {
-      type: 'AnomalyDetected',
-      data: {
-        anomalyId: firing.anomalyId,
-        ruleId: firing.ruleId,
-        ruleSetVersion: firing.ruleSetVersion,
-        description: firing.description,
-        actorId: counters.actorId,
-        role: counters.role,
-        measure: firing.measure,
-        window: counters.window,
-        windowStart: counters.windowStart,
-        windowEnd: counters.windowEnd,
-        value: firing.value,
-        threshold: firing.threshold,
-        action: firing.action,
-        detectedAt: firing.detectedAt,
-      },
-    };
-    const alreadySuspended =
-      fold(actorDecider, history as unknown as ActorEvent[]).suspended !== null;
-    const suspend = firing.action === 'suspend' && !alreadySuspended;
-    const reason = `anomaly rule "${firing.ruleId}": ${firing.measure} reached ${firing.value} (threshold ${firing.threshold}) in ${counters.window}`;
-    const suspension: ActorSuspended = {
-      type: 'ActorSuspended',
-      data: {
-        actorId: counters.actorId,
-        by: { kind: 'rule', ruleId: firing.ruleId, anomalyId: firing.anomalyId },
-        reason,
-        at: firing.detectedAt,
-      },
-    };
-    const result = await this.events.append(
-      stream,
-      [
-        toNewEvent(detected, meta, firing.anomalyId),
-        ...(suspend
-          ? [toNewEvent(suspension, meta, deterministicEventId(firing.anomalyId, 1))]
-          : []),
-      ],
-      {
-        expectedRevision: history.length === 0 ? 'no_stream' : history[history.length - 1].revision,
-      },
-    );
-    this.writes.recordAppend(stream, result.position);
-    if (suspend) {
-      this.suspensions.note(counters.actorId, { since: firing.detectedAt, reason });
-      this.logger.warn(`suspended actor ${counters.actorId}: ${reason}`);
-    }
+    return this.processor?.status().position ?? null;
   }
 }

@@ -9,16 +9,17 @@ import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { Lifecycle } from '../lifecycle/lifecycle';
 import { AnomalyDetector } from './anomaly-detector';
+import { AnomalyStream } from './anomaly-stream';
 import { SuspensionRegistry } from './suspension-registry';
 
 /**
- * Containment: the suspended actors every request is checked against, and the anomaly
- * detector, which runs where the projections run.
+ * Containment: the suspended actors every request is checked against, the anomaly detector,
+ * which runs where the projections run, and the live stream of anomalies.
  */
 @Global()
 @Module({
-  providers: [SuspensionRegistry, AnomalyDetector],
-  exports: [SuspensionRegistry, AnomalyDetector],
+  providers: [SuspensionRegistry, AnomalyDetector, AnomalyStream],
+  exports: [SuspensionRegistry, AnomalyDetector, AnomalyStream],
 })
 export class OversightModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -30,10 +31,12 @@ export class OversightModule implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     await this.lifecycle.step('oversight: load suspensions', () => this.suspensions.refresh());
-    if (this.config.projector === 'in-process')
-      await this.lifecycle.step('oversight: start the anomaly detector', () =>
-        this.detector.start(),
-      );
+    // The runner runs it only where the projections run; elsewhere /health reports its lag.
+    const step =
+      this.config.projector === 'in-process'
+        ? 'oversight: start the anomaly detector'
+        : 'oversight: register the anomaly detector (the projector runs it)';
+    await this.lifecycle.step(step, () => this.detector.start());
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,0 +1,20 @@
+export interface ProjectionRunnerOptions {
+  batchSize?: number;
+  /** How long a live batch waits for more events before it is applied (default 0). */
+  lingerMs?: number;
+  /** First retry delay after a failure; doubles up to `maxRetryDelayMs`. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  logger?: { log(message: string): void; error(message: string): void };
+}
+
+/** The runner's options with the batch size settled. */
+export interface FollowerSettings extends ProjectionRunnerOptions {
+  batchSize: number;
+}
+
+/** First delay of a retry, then the delay after `delay`: doubled, up to the cap. */
+export const firstRetryDelay = (options: ProjectionRunnerOptions): number =>
+  options.retryDelayMs ?? 200;
+export const nextRetryDelay = (delay: number, options: ProjectionRunnerOptions): number =>
+  Math.min(delay * 2, options.maxRetryDelayMs ?? 30_000);

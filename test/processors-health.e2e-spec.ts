@@ -1,0 +1,74 @@
+import { EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { request, startTestApp, waitFor, type TestApp } from '@test/support';
+
+interface ProcessorReport {
+  name: string;
+  checkpoint: string;
+  state?: string;
+  position?: string | null;
+  retries?: number;
+  deadLetters: number;
+  eventsBehind: number;
+  secondsBehind: number;
+}
+
+const processorsIn = async (t: TestApp): Promise<ProcessorReport[]> =>
+  (await request(`${t.baseUrl}/health`)).body.details.projections.processors;
+
+describe('GET /health reports processors next to projections', () => {
+  it('where the projections run: the anomaly detector, its position, retries, dead letters and lag', async () => {
+    const t = await startTestApp();
+    try {
+      const events = t.app.get<EventStore>(EVENT_STORE);
+      const { position } = await events.append('test-probe', [{ type: 'Probed', data: {} }]);
+      // Its checkpoint is stored once the log pauses; bounded, generous for a loaded machine.
+      await waitFor(async () => {
+        const [detector] = await processorsIn(t);
+        return detector?.position === position && detector.eventsBehind === 0;
+      }, 20_000).catch(() => {
+        throw new Error('the anomaly detector did not store a checkpoint at the probe in 20 s');
+      });
+      const { status, body } = await request(`${t.baseUrl}/health`);
+      expect(status).toBe(200);
+      expect(body.details.projections.processors).toEqual([
+        {
+          name: 'anomaly-detector',
+          version: 1,
+          checkpoint: 'reactor:anomaly-detector',
+          state: 'live',
+          position,
+          sequence: expect.any(Number),
+          retries: 0,
+          deadLetters: 0,
+          eventsBehind: 0,
+          secondsBehind: 0,
+        },
+      ]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('where another process runs them: lag and dead letters from what is stored', async () => {
+    const t = await startTestApp({ CUSTODIAN_PROJECTOR: 'off' });
+    try {
+      await t.app
+        .get<EventStore>(EVENT_STORE)
+        .append('test-remote', [{ type: 'Probed', data: {} }]);
+      const { status, body } = await request(`${t.baseUrl}/health`);
+      expect(status).toBe(200);
+      expect(body.details.projections.runsHere).toBe(false);
+      expect(body.details.projections.processors).toEqual([
+        {
+          name: 'anomaly-detector',
+          checkpoint: 'reactor:anomaly-detector',
+          eventsBehind: 1,
+          secondsBehind: expect.any(Number),
+          deadLetters: 0,
+        },
+      ]);
+    } finally {
+      await t.close();
+    }
+  });
+});
