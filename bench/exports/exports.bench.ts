@@ -298,6 +298,7 @@ async function seed(api: Api, params: Params): Promise<{ ids: string[]; seconds:
       const { subjectId } = await api.subjects.register(profile(n), 'bench', {
         actor: { id: 'service-1', role: 'service' },
         requestId: randomUUID(),
+        causationId: randomUUID(),
         now: new Date(),
       });
       ids[n] = subjectId;

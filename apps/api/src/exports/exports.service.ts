@@ -64,6 +64,8 @@ const SWEEP_MS = 10 * 60_000;
 // How long one wait for the exports projection lasts before it is logged and tried again.
 const CATCH_UP_WAIT_MS = 5000;
 
+const GENERATION_CAUSES = new Set(['ExportRequested', 'ExportApproved']);
+
 /** Generation left off because the process is stopping; the next start resumes it. */
 class GenerationStopped extends Error {}
 
@@ -307,12 +309,19 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async generate(exportId: string): Promise<void> {
-    const state = await this.state(exportId);
+    const history = await this.events.readStream(exportStream(exportId));
+    const state = fold(exportDecider, history as unknown as ExportEvent[]);
     if (!state || state.status !== 'generating') return;
     const { request } = state;
+    // Generation answers the event that let it start: the approval, or a request that needed none.
+    const cause = history.filter((e) => GENERATION_CAUSES.has(e.type)).at(-1)!;
     const meta: CommandMeta = {
       actor: { id: request.actorId, role: request.role },
-      requestId: `export-${exportId}`,
+      requestId:
+        typeof cause.metadata.correlationId === 'string'
+          ? cause.metadata.correlationId
+          : `export-${exportId}`,
+      causationId: cause.id,
       now: this.clock.now(),
     };
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });

@@ -116,22 +116,32 @@ export class AnomalyDetector {
     const collection = this.runner.collectionFor('anomaly_counters');
     const ids = [...new Set(counted.flatMap((e) => counterDocumentIds(e)))];
     const docs = await this.reads.getMany(collection, ids);
-    const causes = new Set(counted.map((e) => e.id));
+    const causes = new Map(counted.map((e) => [e.id, e]));
     for (const doc of docs.values()) {
       const counters = doc as AnomalyCountersDocument;
       for (const firing of counters.firings) {
-        if (causes.has(firing.eventId)) await this.emit(counters, firing);
+        const cause = causes.get(firing.eventId);
+        if (cause) await this.emit(counters, firing, cause);
       }
     }
   }
 
-  private async emit(counters: AnomalyCountersDocument, firing: Firing): Promise<void> {
+  /** `cause`: the event that crossed the threshold; the anomaly belongs to its request. */
+  private async emit(
+    counters: AnomalyCountersDocument,
+    firing: Firing,
+    cause: RecordedEvent,
+  ): Promise<void> {
     const stream = actorStream(counters.actorId);
     const history = await this.events.readStream(stream);
     if (history.some((e) => e.id === firing.anomalyId)) return;
     const meta: CommandMeta = {
       actor: { id: 'anomaly-detector', role: 'system' },
-      requestId: firing.anomalyId,
+      requestId:
+        typeof cause.metadata.correlationId === 'string'
+          ? cause.metadata.correlationId
+          : firing.anomalyId,
+      causationId: cause.id,
       now: new Date(firing.detectedAt),
     };
     const detected: AnomalyDetected = {
