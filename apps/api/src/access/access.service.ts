@@ -9,9 +9,9 @@ import {
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import {
   CLOCK,
+  CommandExecutor,
   FieldVault,
   ProjectionReader,
-  toNewEvent,
   WriteTracker,
   type Clock,
   type CommandMeta,
@@ -20,7 +20,6 @@ import {
 import {
   customerView,
   policyAt,
-  publishPolicy,
   ROLE_POLICY_STREAM,
   type Mask,
   type Role,
@@ -40,6 +39,7 @@ import {
 } from '@nestjs/common';
 import { PurposesService } from '../purposes/purposes.service';
 import { accessStream, type AccessEvent } from '@custodian/domain';
+import { rolePolicyDecider } from './role-policy.decider';
 
 const POLICY_CACHE_MS = 1000;
 
@@ -60,6 +60,7 @@ export class AccessService {
     private readonly purposes: PurposesService,
     private readonly writes: WriteTracker,
     private readonly projections: ProjectionReader,
+    private readonly commands: CommandExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -89,7 +90,7 @@ export class AccessService {
       meta.now,
     );
     if (refusal) {
-      await this.append(subjectId, meta, {
+      await this.audit(subjectId, meta, {
         type: 'AccessDenied',
         data: {
           subjectId,
@@ -133,7 +134,7 @@ export class AccessService {
       ...Object.fromEntries(Object.keys(card.fields).map((f) => [f, 'hidden' as Mask])),
       ...view.masks,
     };
-    await this.append(subjectId, meta, {
+    await this.audit(subjectId, meta, {
       type: 'FieldsAccessed',
       data: {
         subjectId,
@@ -212,7 +213,7 @@ export class AccessService {
       }
     }
     for (const subjectId of subjectIds) {
-      await this.append(subjectId, meta, {
+      await this.audit(subjectId, meta, {
         type: 'FieldsAccessed',
         data: {
           subjectId,
@@ -285,16 +286,14 @@ export class AccessService {
   }
 
   async publishPolicy(roles: Record<Role, RoleRules>, meta: CommandMeta): Promise<RolePolicy> {
-    const events = await this.policyEvents();
-    const last = (
-      await this.events.readStream(ROLE_POLICY_STREAM, { direction: 'backwards', maxCount: 1 })
-    )[0];
-    const event = publishPolicy(policyAt(events, meta.now), roles, meta.now);
-    const result = await this.events.append(ROLE_POLICY_STREAM, [toNewEvent(event, meta)], {
-      expectedRevision: last ? last.revision : 'no_stream',
-    });
-    this.writes.recordAppend(ROLE_POLICY_STREAM, result.position);
-    return { version: event.data.version, roles };
+    const outcome = await this.commands.execute(
+      ROLE_POLICY_STREAM,
+      rolePolicyDecider,
+      { type: 'PublishRolePolicy', roles },
+      () => ({ now: meta.now }),
+      meta,
+    );
+    return { version: outcome.events[0].data.version as number, roles };
   }
 
   private async policyEvents(): Promise<RolePolicyPublished[]> {
@@ -327,10 +326,9 @@ export class AccessService {
   }
 
   /** The audit record is written before any value leaves; if it cannot be, neither can the values. */
-  private async append(subjectId: string, meta: CommandMeta, event: AccessEvent): Promise<void> {
+  private async audit(subjectId: string, meta: CommandMeta, event: AccessEvent): Promise<void> {
     try {
-      const result = await this.events.append(accessStream(subjectId), [toNewEvent(event, meta)]);
-      this.writes.recordAppend(accessStream(subjectId), result.position);
+      await this.commands.record(accessStream(subjectId), [event], meta);
     } catch {
       throw new ServiceUnavailableException(
         'the read could not be audited, so no data is returned; try again',

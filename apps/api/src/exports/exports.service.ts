@@ -13,7 +13,7 @@ import {
   type ExportState,
   type SubjectExported,
 } from '@custodian/domain';
-import { deterministicEventId, EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import {
   CLOCK,
   CommandExecutor,
@@ -21,8 +21,6 @@ import {
   Lifecycle,
   MASTER_KEY,
   ProjectionReader,
-  toNewEvent,
-  WriteTracker,
   type Clock,
   type CommandMeta,
   type CustodianConfig,
@@ -90,7 +88,6 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly projections: ProjectionReader,
     private readonly commands: CommandExecutor,
-    private readonly writes: WriteTracker,
     private readonly selection: ExportSelection,
     private readonly access: AccessService,
     private readonly purposes: PurposesService,
@@ -441,11 +438,10 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
         at: meta.now.toISOString(),
       },
     };
-    const stream = accessStream(subjectId);
-    const result = await this.events.append(stream, [
-      toNewEvent(event, meta, deterministicEventId(`export|${exportId}|${subjectId}`, 0)),
-    ]);
-    this.writes.recordAppend(stream, result.position);
+    // The id is the export's and the customer's: a resumed generation writes nothing twice.
+    await this.commands.record(accessStream(subjectId), [event], meta, {
+      key: `export|${exportId}|${subjectId}`,
+    });
   }
 
   private async plan(dto: RequestExportDto, meta: CommandMeta) {

@@ -1,14 +1,11 @@
 import { invalid, type JsonObject } from '@custodian/domain';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@custodian/event-store';
-import { ProjectionReader, toNewEvent, type CommandMeta } from '@custodian/platform';
+import { CommandExecutor, ProjectionReader, type CommandMeta } from '@custodian/platform';
 import {
   ANOMALY_RULES_STREAM,
-  DEFAULT_ANOMALY_RULES,
   isTimeZone,
-  publishAnomalyRules,
   WINDOWS,
   type AnomalyRuleSet,
-  type AnomalyRulesPublished,
   type WindowName,
 } from '@custodian/policy';
 import {
@@ -20,6 +17,12 @@ import {
 } from '@custodian/projections';
 import { READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
+import {
+  anomalyRulesDecider,
+  lastRulesPublished,
+  rulesInForce,
+  type RulesInForce,
+} from './anomaly-rules.decider';
 import type { AnomalyRulesDto } from './oversight.dto';
 
 const COUNTED = new Set<string>(COUNTED_EVENT_TYPES);
@@ -35,6 +38,7 @@ export class AnomaliesService {
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly projections: ProjectionReader,
+    private readonly commands: CommandExecutor,
   ) {}
 
   async list(
@@ -71,27 +75,25 @@ export class AnomaliesService {
     return this.reads.get(await this.projections.collection('anomalies'), anomalyId);
   }
 
-  async rules(): Promise<AnomalyRuleSet & { publishedAt: string | null }> {
+  async rules(): Promise<RulesInForce> {
     const last = await this.events.readStream(ANOMALY_RULES_STREAM, {
       direction: 'backwards',
       maxCount: 1,
     });
-    return inForce(last[0]);
+    return rulesInForce(last[0]);
   }
 
   /** A new version of the whole rule set; it applies to events after it. */
   async publish(dto: AnomalyRulesDto, meta: CommandMeta) {
-    const candidate = this.candidate(dto);
-    const [last] = await this.events.readStream(ANOMALY_RULES_STREAM, {
-      direction: 'backwards',
-      maxCount: 1,
-    });
-    const event = publishAnomalyRules(inForce(last), candidate, meta.now);
-    await this.events.append(ANOMALY_RULES_STREAM, [toNewEvent(event, meta)], {
-      expectedRevision: last ? last.revision : 'no_stream',
-    });
-    const { publishedAt, ...ruleSet } = event.data;
-    return { ...ruleSet, publishedAt };
+    const outcome = await this.commands.execute(
+      ANOMALY_RULES_STREAM,
+      anomalyRulesDecider,
+      { type: 'PublishAnomalyRules', ruleSet: this.candidate(dto) },
+      () => ({ now: meta.now }),
+      meta,
+      { load: lastRulesPublished },
+    );
+    return outcome.state;
   }
 
   /**
@@ -201,11 +203,4 @@ export class AnomaliesService {
       },
     };
   }
-}
-
-/** The rule set a publication put in force (the stream's last event), or the default. */
-function inForce(last: RecordedEvent | undefined): AnomalyRuleSet & { publishedAt: string | null } {
-  if (!last) return { ...DEFAULT_ANOMALY_RULES, publishedAt: null };
-  const { publishedAt, ...ruleSet } = (last as unknown as AnomalyRulesPublished).data;
-  return { ...ruleSet, publishedAt };
 }

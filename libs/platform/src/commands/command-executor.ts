@@ -221,7 +221,7 @@ function originalEvents(
 }
 
 /** A decided event as stored: its data, and metadata saying who, when, why and in which schema. */
-export function toNewEvent(
+function toNewEvent(
   event: DomainEvent,
   meta: CommandMeta,
   id: string = newEventId(),

@@ -1,8 +1,6 @@
 import {
   actorDecider,
   actorStream,
-  fold,
-  type ActorEvent,
   type ActorSuspended,
   type AnomalyDetected,
 } from '@custodian/domain';
@@ -22,8 +20,7 @@ import {
 } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { toNewEvent, type CommandMeta } from '../commands/command-executor';
-import { WriteTracker } from '../commands/write-tracker';
+import { CommandExecutor, type CommandMeta } from '../commands/command-executor';
 import { SuspensionRegistry } from './suspension-registry';
 
 const COUNTED = new Set<string>(COUNTED_EVENT_TYPES);
@@ -50,7 +47,7 @@ export class AnomalyDetector {
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly runner: ProjectionRunner,
     private readonly suspensions: SuspensionRegistry,
-    private readonly writes: WriteTracker,
+    private readonly commands: CommandExecutor,
   ) {}
 
   /** Starts following the log; `checkpoint` names where its progress is kept. */
@@ -132,9 +129,6 @@ export class AnomalyDetector {
     firing: Firing,
     cause: RecordedEvent,
   ): Promise<void> {
-    const stream = actorStream(counters.actorId);
-    const history = await this.events.readStream(stream);
-    if (history.some((e) => e.id === firing.anomalyId)) return;
     const meta: CommandMeta = {
       actor: { id: 'anomaly-detector', role: 'system' },
       requestId:
@@ -144,52 +138,35 @@ export class AnomalyDetector {
       causationId: cause.id,
       now: new Date(firing.detectedAt),
     };
-    const detected: AnomalyDetected = {
-      type: 'AnomalyDetected',
-      data: {
-        anomalyId: firing.anomalyId,
-        ruleId: firing.ruleId,
-        ruleSetVersion: firing.ruleSetVersion,
-        description: firing.description,
-        actorId: counters.actorId,
-        role: counters.role,
-        measure: firing.measure,
-        window: counters.window,
-        windowStart: counters.windowStart,
-        windowEnd: counters.windowEnd,
-        value: firing.value,
-        threshold: firing.threshold,
-        action: firing.action,
-        detectedAt: firing.detectedAt,
-      },
+    const anomaly: AnomalyDetected['data'] = {
+      anomalyId: firing.anomalyId,
+      ruleId: firing.ruleId,
+      ruleSetVersion: firing.ruleSetVersion,
+      description: firing.description,
+      actorId: counters.actorId,
+      role: counters.role,
+      measure: firing.measure,
+      window: counters.window,
+      windowStart: counters.windowStart,
+      windowEnd: counters.windowEnd,
+      value: firing.value,
+      threshold: firing.threshold,
+      action: firing.action,
+      detectedAt: firing.detectedAt,
     };
-    const alreadySuspended =
-      fold(actorDecider, history as unknown as ActorEvent[]).suspended !== null;
-    const suspend = firing.action === 'suspend' && !alreadySuspended;
-    const reason = `anomaly rule "${firing.ruleId}": ${firing.measure} reached ${firing.value} (threshold ${firing.threshold}) in ${counters.window}`;
-    const suspension: ActorSuspended = {
-      type: 'ActorSuspended',
-      data: {
-        actorId: counters.actorId,
-        by: { kind: 'rule', ruleId: firing.ruleId, anomalyId: firing.anomalyId },
-        reason,
-        at: firing.detectedAt,
-      },
-    };
-    const result = await this.events.append(
-      stream,
-      [
-        toNewEvent(detected, meta, firing.anomalyId),
-        ...(suspend
-          ? [toNewEvent(suspension, meta, deterministicEventId(firing.anomalyId, 1))]
-          : []),
-      ],
-      {
-        expectedRevision: history.length === 0 ? 'no_stream' : history[history.length - 1].revision,
-      },
+    // The anomaly's id is its event's: when the stream holds it, this firing was emitted before.
+    const outcome = await this.commands.execute(
+      actorStream(counters.actorId),
+      actorDecider,
+      { type: 'RecordAnomaly', anomaly },
+      () => ({ now: meta.now }),
+      meta,
+      { eventIds: (i) => (i === 0 ? firing.anomalyId : deterministicEventId(firing.anomalyId, i)) },
     );
-    this.writes.recordAppend(stream, result.position);
-    if (suspend) {
+    if (outcome.replayed) return;
+    const suspension = outcome.events.find((e) => e.type === 'ActorSuspended');
+    if (suspension) {
+      const { reason } = (suspension as unknown as ActorSuspended).data;
       this.suspensions.note(counters.actorId, { since: firing.detectedAt, reason });
       this.logger.warn(`suspended actor ${counters.actorId}: ${reason}`);
     }
