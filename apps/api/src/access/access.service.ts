@@ -19,6 +19,7 @@ import {
 } from '@custodian/platform';
 import {
   customerView,
+  mayDeclarePurpose,
   policyAt,
   ROLE_POLICY_STREAM,
   type Mask,
@@ -314,8 +315,7 @@ export class AccessService {
     if (!purpose) return 'unknown_purpose';
     if (purpose.status !== 'active') return 'purpose_inactive';
     if (!rules.mayReadCustomers) return 'role_may_not_read_customers';
-    if (!purpose.allowedRoles.includes(role as Role) && role !== 'admin' && role !== 'dpo')
-      return 'role_may_not_declare_purpose';
+    if (!mayDeclarePurpose(role, purpose)) return 'role_may_not_declare_purpose';
     if (
       checkConsent &&
       purpose.legalBasis === 'consent' &&

@@ -29,6 +29,7 @@ import {
   csvHeader,
   csvLine,
   exportApprovalThreshold,
+  mayDeclarePurpose,
   ndjsonLine,
   sandboxValue,
   seededRandom,
@@ -452,12 +453,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
     const policy = await this.access.policy();
     const role = meta.actor.role as Role;
     const rules = policy.roles[role];
-    if (
-      !rules.mayReadCustomers ||
-      (!purpose.allowedRoles.includes(role) &&
-        meta.actor.role !== 'admin' &&
-        meta.actor.role !== 'dpo')
-    )
+    if (!rules.mayReadCustomers || !mayDeclarePurpose(role, purpose))
       throw new DomainError(
         'forbidden',
         'purposeId',
