@@ -50,9 +50,10 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { AccessService } from '../access/access.service';
-import { PurposesService } from '../purposes/purposes.service';
-import { SubjectsService } from '../subjects/subjects.service';
+import { QueryBus } from '@nestjs/cqrs';
+import { RolePolicyQuery } from '../access/role-policy.query';
+import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
+import { FieldCatalogueQuery } from '../subjects/field-catalogue.query';
 import type { RequestExportDto } from './exports.dto';
 import { ExportSelection, parseFilter, type ExportPlan } from './export-selection';
 
@@ -90,9 +91,7 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
     private readonly projections: ProjectionReader,
     private readonly commands: CommandExecutor,
     private readonly selection: ExportSelection,
-    private readonly access: AccessService,
-    private readonly purposes: PurposesService,
-    private readonly subjects: SubjectsService,
+    private readonly queries: QueryBus,
     private readonly lifecycle: Lifecycle,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -337,10 +336,10 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
     );
     let pending: Promise<unknown>[] = [];
     try {
-      const purpose = await this.purposes.current(request.purposeId);
+      const purpose = await this.queries.execute(new CurrentPurposeQuery(request.purposeId));
       if (!purpose || purpose.status !== 'active')
         throw new Error(`purpose ${request.purposeId} is no longer active`);
-      const policy = await this.access.policy();
+      const policy = await this.queries.execute(new RolePolicyQuery());
       const plan: ExportPlan = {
         purpose,
         rules: policy.roles[request.role as Role],
@@ -446,11 +445,11 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async plan(dto: RequestExportDto, meta: CommandMeta) {
-    const purpose = await this.purposes.current(dto.purposeId);
+    const purpose = await this.queries.execute(new CurrentPurposeQuery(dto.purposeId));
     if (!purpose) throw notFound('purposeId', `purpose "${dto.purposeId}" is not registered`);
     if (purpose.status !== 'active')
       throw invalid('purposeId', `purpose "${dto.purposeId}" is not active`);
-    const policy = await this.access.policy();
+    const policy = await this.queries.execute(new RolePolicyQuery());
     const role = meta.actor.role as Role;
     const rules = policy.roles[role];
     if (!rules.mayReadCustomers || !mayDeclarePurpose(role, purpose))
@@ -459,7 +458,9 @@ export class ExportsService implements OnApplicationBootstrap, OnApplicationShut
         'purposeId',
         `role "${meta.actor.role}" may not declare purpose "${dto.purposeId}"`,
       );
-    const known = new Set(Object.keys(catalogueFields(await this.subjects.catalogue())));
+    const known = new Set(
+      Object.keys(catalogueFields(await this.queries.execute(new FieldCatalogueQuery()))),
+    );
     const maskOf = (field: string): Mask => rules.fields[field] ?? rules.otherFields;
     const fields = dto.fields.map((name, i) => {
       if (!known.has(name)) throw invalid(`fields.${i}`, 'is not a known field');

@@ -11,7 +11,7 @@ export function commandMeta(
   request: FastifyRequest,
   actor: RequestActor,
   idempotency?: { key: string | undefined; request: unknown },
-): CommandMeta {
+): CommandMeta & { actor: RequestActor } {
   return {
     actor,
     requestId: String(request.id),
