@@ -1,13 +1,7 @@
 import { invalid, type JsonObject } from '@custodian/domain';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@custodian/event-store';
-import { CommandExecutor, ProjectionReader, type CommandMeta } from '@custodian/platform';
-import {
-  ANOMALY_RULES_STREAM,
-  isTimeZone,
-  WINDOWS,
-  type AnomalyRuleSet,
-  type WindowName,
-} from '@custodian/policy';
+import { ProjectionReader } from '@custodian/platform';
+import { ANOMALY_RULES_STREAM, type WindowName } from '@custodian/policy';
 import {
   COUNTED_EVENT_TYPES,
   countEvent,
@@ -17,12 +11,8 @@ import {
 } from '@custodian/projections';
 import { READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  anomalyRulesDecider,
-  lastRulesPublished,
-  rulesInForce,
-  type RulesInForce,
-} from './anomaly-rules.decider';
+import { rulesInForce, type RulesInForce } from './anomaly-rules.decider';
+import { candidateRuleSet } from './candidate-rule-set';
 import type { AnomalyRulesDto } from './oversight.dto';
 
 const COUNTED = new Set<string>(COUNTED_EVENT_TYPES);
@@ -31,14 +21,13 @@ const MAX_REPORTED = 1000;
 // Events may reach the log slightly out of time order (several processes); windows are kept this long after they end.
 const LATE_MS = 60_000;
 
-/** Anomaly rules (published as events), the anomalies found, and what a candidate rule would have found. */
+/** The anomaly rules in force, the anomalies found, and what a candidate rule set would have found. */
 @Injectable()
 export class AnomaliesService {
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly projections: ProjectionReader,
-    private readonly commands: CommandExecutor,
   ) {}
 
   async list(
@@ -83,25 +72,12 @@ export class AnomaliesService {
     return rulesInForce(last[0]);
   }
 
-  /** A new version of the whole rule set; it applies to events after it. */
-  async publish(dto: AnomalyRulesDto, meta: CommandMeta) {
-    const outcome = await this.commands.execute(
-      ANOMALY_RULES_STREAM,
-      anomalyRulesDecider,
-      { type: 'PublishAnomalyRules', ruleSet: this.candidate(dto) },
-      () => ({ now: meta.now }),
-      meta,
-      { load: lastRulesPublished },
-    );
-    return outcome.state;
-  }
-
   /**
    * Runs a candidate rule set over the access and export events in [from, to) and reports
    * what it would have caught, next to what was caught. Nothing is written.
    */
   async evaluate(dto: AnomalyRulesDto & { from?: string; to?: string }, now: Date) {
-    const ruleSet = { ...this.candidate(dto), version: (await this.rules()).version + 1 };
+    const ruleSet = { ...candidateRuleSet(dto), version: (await this.rules()).version + 1 };
     const from = dto.from
       ? new Date(dto.from).toISOString()
       : new Date(now.getTime() - 30 * 86_400_000).toISOString();
@@ -171,36 +147,6 @@ export class AnomaliesService {
       anomalies: firings
         .slice(0, MAX_REPORTED)
         .map((f) => ({ ...f, alreadyDetected: known.has(String(f.anomalyId)) })),
-    };
-  }
-
-  private candidate(dto: AnomalyRulesDto): Omit<AnomalyRuleSet, 'version'> {
-    if (!isTimeZone(dto.workingHours.timeZone))
-      throw invalid('workingHours.timeZone', 'must be an IANA time zone such as Europe/Moscow');
-    if (dto.workingHours.start >= dto.workingHours.end)
-      throw invalid('workingHours.end', 'must be after start');
-    const ids = new Set<string>();
-    dto.rules.forEach((rule, i) => {
-      if (ids.has(rule.ruleId)) throw invalid(`rules.${i}.ruleId`, 'is used by another rule');
-      ids.add(rule.ruleId);
-      if (!(rule.window in WINDOWS)) throw invalid(`rules.${i}.window`, 'is not a window');
-    });
-    return {
-      rules: dto.rules.map((r) => ({
-        ruleId: r.ruleId,
-        description: r.description,
-        measure: r.measure,
-        window: r.window,
-        threshold: r.threshold,
-        action: r.action,
-        roles: r.roles ?? [],
-      })),
-      workingHours: {
-        timeZone: dto.workingHours.timeZone,
-        days: [...dto.workingHours.days].sort(),
-        start: dto.workingHours.start,
-        end: dto.workingHours.end,
-      },
     };
   }
 }
