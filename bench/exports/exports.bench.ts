@@ -475,8 +475,8 @@ const GENERATION_BUCKETS: Bucket[] = [
     match: inFile('/policy/src/', '/domain/src/'),
   },
   {
-    label: 'export service and selection loop',
-    match: inFile('exports/export-selection', 'exports/exports.service'),
+    label: 'export generation and selection loop',
+    match: inFile('exports/export-selection', 'exports/export-generation'),
   },
   { label: 'logging (pino)', match: inFile('/pino') },
 ];
