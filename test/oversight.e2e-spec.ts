@@ -1,5 +1,10 @@
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
-import { AnomalyDetector, SuspensionRegistry, WriteTracker } from '@custodian/platform';
+import {
+  AnomalyDetector,
+  CommandExecutor,
+  SuspensionRegistry,
+  WriteTracker,
+} from '@custodian/platform';
 import { DEFAULT_ANOMALY_RULES } from '@custodian/policy';
 import {
   anomalyCountersProjection,
@@ -378,7 +383,7 @@ describe('anomaly counters, containment and incidents (HTTP, embedded stores)', 
       reads,
       runner,
       t.app.get(SuspensionRegistry),
-      t.app.get(WriteTracker),
+      new CommandExecutor(watched, t.app.get(WriteTracker)),
     );
     await again.start('reactor:anomaly-detector-replay');
     const head = (await events.readLastEvent())!.position;

@@ -2,9 +2,9 @@
  * bench/exports: an export of 100,000 customers. The real API (the build in `dist/`, Nest +
  * Fastify, embedded SQLite stores, projector in-process) is booted inside this process on a
  * fresh temp data dir and 127.0.0.1, so the bench can watch the memory of the very process that
- * generates the file. The customers are registered once through the API's own `SubjectsService`
- * (encrypted profiles with name, email, phone, birth date and address, exactly as
- * `POST /v1/subjects` stores them), then each run times:
+ * generates the file. The customers are registered once through the API's own
+ * `RegisterSubjectCommand` (encrypted profiles with name, email, phone, birth date and address,
+ * exactly as `POST /v1/subjects` stores them), then each run times:
  *
  *   a. `POST /v1/exports` by support-1 (name, email, phone) -> 202 awaiting_approval, approved by
  *      dpo-1, polled until `completed`: time from approval to completed, rows/s, and the peak
@@ -24,6 +24,7 @@
 import type { EventStore } from '@custodian/event-store';
 import type { CustodianConfig } from '@custodian/platform';
 import type { ProjectionRunner } from '@custodian/projections';
+import { CommandBus } from '@nestjs/cqrs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ import { Session } from 'node:inspector';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
-import type { SubjectsService } from '../../apps/api/src/subjects/subjects.service';
+import type { RegisterSubjectCommand } from '../../apps/api/src/subjects/register-subject.command';
 import { buildApi, registerTempDir, removeTempDir, REPO_ROOT } from '../support/api-server';
 import {
   bucketize,
@@ -122,7 +123,7 @@ function parseParams(argv: string[]): Params {
 interface Built {
   createApi: typeof import('../../apps/api/src/create-api').createApi;
   loadConfig: typeof import('@custodian/platform').loadConfig;
-  SubjectsService: typeof import('../../apps/api/src/subjects/subjects.service').SubjectsService;
+  RegisterSubjectCommand: typeof import('../../apps/api/src/subjects/register-subject.command').RegisterSubjectCommand;
   ProjectionRunner: typeof import('@custodian/projections').ProjectionRunner;
   EVENT_STORE: symbol;
 }
@@ -137,8 +138,8 @@ function loadBuilt(): Built {
   return {
     createApi: dist('apps/api/src/create-api.js').createApi as Built['createApi'],
     loadConfig: dist('libs/platform/src/index.js').loadConfig as Built['loadConfig'],
-    SubjectsService: dist('apps/api/src/subjects/subjects.service.js')
-      .SubjectsService as Built['SubjectsService'],
+    RegisterSubjectCommand: dist('apps/api/src/subjects/register-subject.command.js')
+      .RegisterSubjectCommand as Built['RegisterSubjectCommand'],
     ProjectionRunner: dist('libs/projections/src/index.js')
       .ProjectionRunner as Built['ProjectionRunner'],
     EVENT_STORE: dist('libs/event-store/src/index.js').EVENT_STORE as symbol,
@@ -151,7 +152,10 @@ interface Api {
   baseUrl: string;
   keys: Record<string, string>;
   logFile: string;
-  subjects: SubjectsService;
+  /** `POST /v1/subjects` past auth and body validation: the command it dispatches. */
+  register: (...args: ConstructorParameters<typeof RegisterSubjectCommand>) => Promise<{
+    subjectId: string;
+  }>;
   runner: ProjectionRunner;
   events: EventStore;
 }
@@ -184,7 +188,7 @@ async function bootApi(built: Built, tmp: string): Promise<Api> {
     baseUrl: `http://127.0.0.1:${port}`,
     keys: Object.fromEntries(actors.map((a) => [a.id, a.apiKey])),
     logFile,
-    subjects: app.get(built.SubjectsService),
+    register: (...args) => app.get(CommandBus).execute(new built.RegisterSubjectCommand(...args)),
     runner: app.get(built.ProjectionRunner),
     events: app.get<EventStore>(built.EVENT_STORE),
   };
@@ -284,7 +288,7 @@ function profile(n: number): Record<string, string> {
 }
 
 /**
- * Registers the customers through `SubjectsService.register`, the code `POST /v1/subjects`
+ * Registers the customers through `RegisterSubjectCommand`, the command `POST /v1/subjects`
  * runs after auth and body validation (profile checks, data key, encryption, the durable
  * `SubjectRegistered`, blind-index entries), `concurrency` at a time.
  */
@@ -295,9 +299,10 @@ async function seed(api: Api, params: Params): Promise<{ ids: string[]; seconds:
   let lastReport = started;
   const worker = async () => {
     for (let n = next++; n < params.customers; n = next++) {
-      const { subjectId } = await api.subjects.register(profile(n), 'bench', {
+      const { subjectId } = await api.register(profile(n), 'bench', {
         actor: { id: 'service-1', role: 'service' },
         requestId: randomUUID(),
+        causationId: randomUUID(),
         now: new Date(),
       });
       ids[n] = subjectId;
@@ -470,8 +475,8 @@ const GENERATION_BUCKETS: Bucket[] = [
     match: inFile('/policy/src/', '/domain/src/'),
   },
   {
-    label: 'export service and selection loop',
-    match: inFile('exports/export-selection', 'exports/exports.service'),
+    label: 'export generation and selection loop',
+    match: inFile('exports/export-selection', 'exports/export-generation'),
   },
   { label: 'logging (pino)', match: inFile('/pino') },
 ];

@@ -15,6 +15,7 @@ import {
 } from '@custodian/platform';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
 import { AccessModule } from './access/access.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
@@ -43,6 +44,9 @@ export class AppModule {
         OversightModule,
         AuthModule,
         HealthModule,
+        // Commands and queries travel on its buses; reactions never do (its EventBus and sagas
+        // are in memory, not durable): they follow the log.
+        CqrsModule.forRoot(),
         PurposesModule,
         ConsentsModule,
         DashboardModule,

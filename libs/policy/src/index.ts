@@ -2,6 +2,7 @@ export * from './roles';
 export * from './permissions';
 export * from './masks';
 export * from './role-policy';
+export * from './declare-purpose';
 export * from './customer-view';
 export * from './anomaly-rules';
 export * from './sandbox-values';

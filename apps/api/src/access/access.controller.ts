@@ -11,9 +11,13 @@ import {
 import { ROLES, isRole, type Mask, type Role, type RoleRules } from '@custodian/policy';
 import { parseIsoTimestamp } from '@custodian/domain';
 import { Body, Controller, Get, Inject, Post, Query, Req } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyRequest } from 'fastify';
 import { commandMeta } from '../shared/request-meta';
-import { AccessService } from './access.service';
+import { AccessLogQuery } from './access-log.query';
+import { PublishRolePolicyCommand } from './publish-role-policy.command';
+import { RolePolicyQuery } from './role-policy.query';
+import { ViewSubjectCommand } from './view-subject.command';
 
 const MASKS: readonly Mask[] = ['full', 'partial', 'hidden'];
 const FLAGS = ['marketing', 'profiling', 'saleOrShare', 'aiProcessing'];
@@ -21,7 +25,8 @@ const FLAGS = ['marketing', 'profiling', 'saleOrShare', 'aiProcessing'];
 @Controller('v1')
 export class AccessController {
   constructor(
-    private readonly access: AccessService,
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -36,25 +41,24 @@ export class AccessController {
   ) {
     const purposeId =
       typeof purpose === 'string' && PURPOSE_ID_PATTERN.test(purpose) ? purpose : null;
-    return this.access.view(subjectId, purposeId, {
-      ...commandMeta(this.clock, request, actor),
-      actor,
-    });
+    return this.commands.execute(
+      new ViewSubjectCommand(subjectId, purposeId, commandMeta(this.clock, request, actor)),
+    );
   }
 
   @Get('subjects/:subjectId/access-log')
   @RequirePermission('subjects.access-log')
   async accessLog(@SubjectIdParam() subjectId: string) {
-    return { subjectId, entries: await this.access.accessLog(subjectId) };
+    return { subjectId, entries: await this.queries.execute(new AccessLogQuery(subjectId)) };
   }
 
   @Get('policy/roles')
   @RequirePermission('policy.read')
   async policy(@Query('asOf') asOf?: string) {
-    if (asOf === undefined) return this.access.policy();
+    if (asOf === undefined) return this.queries.execute(new RolePolicyQuery());
     const at = parseIsoTimestamp(asOf);
     if (!at) throw badParam('asOf', 'must be an ISO-8601 timestamp with a time zone');
-    return this.access.policy(at);
+    return this.queries.execute(new RolePolicyQuery(at));
   }
 
   @Post('policy/roles')
@@ -64,7 +68,9 @@ export class AccessController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.access.publishPolicy(parseRoles(body), commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new PublishRolePolicyCommand(parseRoles(body), commandMeta(this.clock, request, actor)),
+    );
   }
 }
 

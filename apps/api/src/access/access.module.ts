@@ -1,12 +1,22 @@
 import { Module } from '@nestjs/common';
-import { PurposesModule } from '../purposes/purposes.module';
+import { AccessLogHandler } from './access-log.query';
 import { AccessController } from './access.controller';
 import { AccessService } from './access.service';
+import { LookUpSubjectsHandler } from './look-up-subjects.command';
+import { PublishRolePolicyHandler } from './publish-role-policy.command';
+import { RolePolicyHandler } from './role-policy.query';
+import { ViewSubjectHandler } from './view-subject.command';
 
+/** Audited reads and lookups, the role policy and the access log. */
 @Module({
-  imports: [PurposesModule],
   controllers: [AccessController],
-  providers: [AccessService],
-  exports: [AccessService],
+  providers: [
+    AccessService,
+    ViewSubjectHandler,
+    LookUpSubjectsHandler,
+    PublishRolePolicyHandler,
+    RolePolicyHandler,
+    AccessLogHandler,
+  ],
 })
 export class AccessModule {}

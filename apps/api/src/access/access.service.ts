@@ -1,53 +1,33 @@
-import {
-  effectiveStatus,
-  gone,
-  grantedPurposeFlags,
-  notFound,
-  type PurposeConsent,
-  type PurposeState,
-} from '@custodian/domain';
+import { accessStream, type AccessEvent } from '@custodian/domain';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import {
   CLOCK,
-  FieldVault,
+  CommandExecutor,
   ProjectionReader,
-  toNewEvent,
   WriteTracker,
   type Clock,
   type CommandMeta,
-  type RequestActor,
 } from '@custodian/platform';
 import {
-  customerView,
   policyAt,
-  publishPolicy,
   ROLE_POLICY_STREAM,
-  type Mask,
-  type Role,
   type RolePolicy,
   type RolePolicyPublished,
-  type RoleRules,
 } from '@custodian/policy';
 import type { CustomerViewsDocument } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
-import {
-  BadRequestException,
-  ForbiddenException,
-  Inject,
-  Injectable,
-  NotFoundException,
-  ServiceUnavailableException,
-} from '@nestjs/common';
-import { PurposesService } from '../purposes/purposes.service';
-import { accessStream, type AccessEvent } from '@custodian/domain';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 
 const POLICY_CACHE_MS = 1000;
 
+export type AccessLogEntry = Record<string, unknown> & { at: string; outcome: string };
+
 /**
- * Reads of personal values are audited by construction: the same request that returns a
- * customer's values appends `FieldsAccessed`, and if that append fails nothing is returned.
- * A refused read appends `AccessDenied` with its reason. The customer card comes from the
- * customer_views projection (per role: visible fields as ciphertext, masks, consent badges).
+ * What audited reads share: the customer card (customer_views: per role, visible fields as
+ * ciphertext, masks, consent badges), the role policy in force, the access log, and the
+ * access record itself. Reads of personal values are audited by construction: the same
+ * command that returns a customer's values records `FieldsAccessed` first, and if that record
+ * cannot be written nothing is returned; a refused read records `AccessDenied`.
  */
 @Injectable()
 export class AccessService {
@@ -56,116 +36,14 @@ export class AccessService {
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
-    private readonly vault: FieldVault,
-    private readonly purposes: PurposesService,
     private readonly writes: WriteTracker,
     private readonly projections: ProjectionReader,
+    private readonly commands: CommandExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /**
-   * The customer as the caller's role may see them for the declared purpose. `purposeId` is
-   * null when the caller declared none (or a malformed one): refused, and audited.
-   */
-  async view(
-    subjectId: string,
-    purposeId: string | null,
-    meta: CommandMeta & { actor: RequestActor },
-  ) {
-    const card = await this.card(subjectId);
-    if (!card) throw notFound('subjectId', `subject ${subjectId} is not registered`);
-    if (card.erased) throw gone(subjectId);
-
-    const policy = await this.policy();
-    const rules = policy.roles[meta.actor.role];
-    const purpose = purposeId === null ? null : await this.purposes.current(purposeId);
-    const all = [...(await this.purposes.all()).values()];
-    const refusal = this.refusal(
-      rules,
-      meta.actor.role,
-      purpose,
-      purposeId,
-      card.consents,
-      meta.now,
-    );
-    if (refusal) {
-      await this.append(subjectId, meta, {
-        type: 'AccessDenied',
-        data: {
-          subjectId,
-          actorId: meta.actor.id,
-          role: meta.actor.role,
-          purposeId: purposeId ?? '',
-          reason: refusal,
-          requestId: meta.requestId,
-          at: meta.now.toISOString(),
-        },
-      });
-      const body = {
-        message: `access refused: ${refusal}`,
-        details: [{ field: 'purpose', problem: refusal }],
-      };
-      throw refusal === 'unknown_purpose' || refusal === 'no_purpose_declared'
-        ? new BadRequestException(body)
-        : new ForbiddenException(body);
-    }
-
-    // The card's masks were built for one policy version; while a newer one is being rebuilt,
-    // the policy in force decides.
-    const masks: Record<string, Mask> =
-      card.policyVersion === policy.version && card.roles[meta.actor.role]
-        ? card.roles[meta.actor.role]
-        : Object.fromEntries(
-            Object.keys(card.fields).map((f) => [f, rules.fields[f] ?? rules.otherFields]),
-          );
-    // Only what the role may see is decrypted.
-    const visible = Object.fromEntries(
-      Object.entries(card.fields).filter(([f]) => masks[f] !== 'hidden'),
-    );
-    const values = await this.vault.decrypt(subjectId, visible);
-    if (values === null) throw gone(subjectId);
-    const view = customerView(
-      { ...rules, fields: masks, otherFields: 'hidden' },
-      values,
-      grantedPurposeFlags(card.consents, all, meta.now),
-    );
-    const shown: Record<string, Mask> = {
-      ...Object.fromEntries(Object.keys(card.fields).map((f) => [f, 'hidden' as Mask])),
-      ...view.masks,
-    };
-    await this.append(subjectId, meta, {
-      type: 'FieldsAccessed',
-      data: {
-        subjectId,
-        actorId: meta.actor.id,
-        role: meta.actor.role,
-        purposeId: purposeId!,
-        via: 'view',
-        fields: Object.entries(shown).map(([name, mask]) => ({ name, mask })),
-        policyVersion: policy.version,
-        requestId: meta.requestId,
-        at: meta.now.toISOString(),
-      },
-    });
-    const badges = all
-      .filter((p) => p.status === 'active')
-      .map((p) => ({
-        purposeId: p.purposeId,
-        status: effectiveStatus(card.consents[p.purposeId], p, meta.now),
-      }));
-    return {
-      subjectId,
-      purposeId: purposeId!,
-      role: meta.actor.role,
-      policyVersion: policy.version,
-      fields: view.fields,
-      masks: shown,
-      consents: badges,
-    };
-  }
-
   /** The customer's card from the customer_views projection, once it holds this process's own writes. */
-  private async card(subjectId: string): Promise<CustomerViewsDocument | null> {
+  async card(subjectId: string): Promise<CustomerViewsDocument | null> {
     const own = [this.writes.lastPosition('subject'), this.writes.lastPosition('consent')].filter(
       (p): p is string => p !== undefined,
     );
@@ -176,62 +54,8 @@ export class AccessService {
     return doc?.registered ? doc : null;
   }
 
-  /** A lookup is refused for the same reasons as a read (before anyone is found, so not audited). */
-  async assertMayLookUp(purposeId: string, role: Role): Promise<void> {
-    const rules = (await this.policy()).roles[role];
-    const purpose = await this.purposes.current(purposeId);
-    const refusal = this.refusal(rules, role, purpose, purposeId, {}, this.clock.now(), false);
-    if (!refusal) return;
-    const body = {
-      message: `lookup refused: ${refusal}`,
-      details: [{ field: 'purpose', problem: refusal }],
-    };
-    throw refusal === 'unknown_purpose'
-      ? new NotFoundException(body)
-      : refusal === 'purpose_inactive'
-        ? new BadRequestException(body)
-        : new ForbiddenException(body);
-  }
-
-  /** One audit record per customer a lookup returned (the lookup itself shows no values). */
-  async auditLookup(subjectIds: readonly string[], purposeId: string, meta: CommandMeta) {
-    const { version } = await this.policy();
-    // A lookup finds people whatever their consent; for a purpose that rests on consent, the
-    // record says when the customer found had none, for the anomaly counters.
-    const purpose = await this.purposes.current(purposeId);
-    const lacking = new Set<string>();
-    if (purpose?.legalBasis === 'consent' && subjectIds.length > 0) {
-      const cards = await this.reads.getMany(
-        await this.projections.collection('customer_views'),
-        subjectIds,
-      );
-      for (const subjectId of subjectIds) {
-        const card = cards.get(subjectId) as CustomerViewsDocument | undefined;
-        if (effectiveStatus(card?.consents[purposeId], purpose, meta.now) !== 'granted')
-          lacking.add(subjectId);
-      }
-    }
-    for (const subjectId of subjectIds) {
-      await this.append(subjectId, meta, {
-        type: 'FieldsAccessed',
-        data: {
-          subjectId,
-          actorId: meta.actor.id,
-          role: meta.actor.role,
-          purposeId,
-          via: 'lookup',
-          fields: [],
-          policyVersion: version,
-          requestId: meta.requestId,
-          at: meta.now.toISOString(),
-          ...(lacking.has(subjectId) ? { withoutConsent: true } : {}),
-        },
-      });
-    }
-  }
-
   /** Who read or was refused this customer's data, when, in which role, for what purpose, which fields. */
-  async accessLog(subjectId: string) {
+  async accessLog(subjectId: string): Promise<AccessLogEntry[]> {
     const events = (await this.events.readStream(
       accessStream(subjectId),
     )) as unknown as AccessEvent[];
@@ -284,53 +108,14 @@ export class AccessService {
     return policy;
   }
 
-  async publishPolicy(roles: Record<Role, RoleRules>, meta: CommandMeta): Promise<RolePolicy> {
-    const events = await this.policyEvents();
-    const last = (
-      await this.events.readStream(ROLE_POLICY_STREAM, { direction: 'backwards', maxCount: 1 })
-    )[0];
-    const event = publishPolicy(policyAt(events, meta.now), roles, meta.now);
-    const result = await this.events.append(ROLE_POLICY_STREAM, [toNewEvent(event, meta)], {
-      expectedRevision: last ? last.revision : 'no_stream',
-    });
-    this.writes.recordAppend(ROLE_POLICY_STREAM, result.position);
-    return { version: event.data.version, roles };
-  }
-
   private async policyEvents(): Promise<RolePolicyPublished[]> {
     return (await this.events.readStream(ROLE_POLICY_STREAM)) as unknown as RolePolicyPublished[];
   }
 
-  private refusal(
-    rules: RoleRules,
-    role: string,
-    purpose: PurposeState | null,
-    purposeId: string | null,
-    consents: Record<string, PurposeConsent>,
-    now: Date,
-    /** A lookup finds people: consent to a purpose is checked per customer when they are read. */
-    checkConsent = true,
-  ): string | null {
-    if (purposeId === null) return 'no_purpose_declared';
-    if (!purpose) return 'unknown_purpose';
-    if (purpose.status !== 'active') return 'purpose_inactive';
-    if (!rules.mayReadCustomers) return 'role_may_not_read_customers';
-    if (!purpose.allowedRoles.includes(role as Role) && role !== 'admin' && role !== 'dpo')
-      return 'role_may_not_declare_purpose';
-    if (
-      checkConsent &&
-      purpose.legalBasis === 'consent' &&
-      effectiveStatus(consents[purpose.purposeId], purpose, now) !== 'granted'
-    )
-      return 'no_consent_for_purpose';
-    return null;
-  }
-
   /** The audit record is written before any value leaves; if it cannot be, neither can the values. */
-  private async append(subjectId: string, meta: CommandMeta, event: AccessEvent): Promise<void> {
+  async audit(subjectId: string, meta: CommandMeta, event: AccessEvent): Promise<void> {
     try {
-      const result = await this.events.append(accessStream(subjectId), [toNewEvent(event, meta)]);
-      this.writes.recordAppend(accessStream(subjectId), result.position);
+      await this.commands.record(accessStream(subjectId), [event], meta);
     } catch {
       throw new ServiceUnavailableException(
         'the read could not be audited, so no data is returned; try again',

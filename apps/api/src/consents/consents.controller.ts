@@ -20,16 +20,19 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IdempotencyKey } from '../shared/idempotency-key';
 import { commandMeta } from '../shared/request-meta';
 import { parseGateRequest } from './consent-gate.dto';
 import { ConsentsService } from './consents.service';
+import { RecordConsentCommand } from './record-consent.command';
 import { RecordConsentDto } from './record-consent.dto';
 
 @Controller('v1')
 export class ConsentsController {
   constructor(
+    private readonly commands: CommandBus,
     private readonly consents: ConsentsService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -50,7 +53,9 @@ export class ConsentsController {
       key: idempotencyKey,
       request: { body, gpc },
     });
-    const { replayed, body: result } = await this.consents.record(subjectId, body, gpc, meta);
+    const { replayed, body: result } = await this.commands.execute(
+      new RecordConsentCommand(subjectId, body, gpc, meta),
+    );
     if (replayed) void reply.header('idempotent-replayed', 'true');
     void reply.status(201);
     return result;

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
-import { PurposesModule } from '../purposes/purposes.module';
+import { ConsentHistoryHandler } from './consent-history.query';
+import { ConsentStateHandler } from './consent-state.query';
 import { ConsentsController } from './consents.controller';
 import { ConsentsService } from './consents.service';
+import { RecordConsentHandler } from './record-consent.command';
 
 @Module({
-  imports: [PurposesModule],
   controllers: [ConsentsController],
-  providers: [ConsentsService],
-  exports: [ConsentsService],
+  providers: [ConsentsService, RecordConsentHandler, ConsentStateHandler, ConsentHistoryHandler],
 })
 export class ConsentsModule {}

@@ -1,53 +1,47 @@
 import {
-  consentDecider,
   consentEventTime,
   consentStream,
   consentViewAt,
   effectiveStatus,
-  gone,
   notFound,
   parseIsoTimestamp,
-  invalid,
   type ConsentEvent,
   type ConsentStatus,
   type PurposeConsent,
-  type PurposeState,
   type PurposeEvent,
-  type RecordConsent,
+  type PurposeState,
 } from '@custodian/domain';
-import {
-  deterministicEventId,
-  EVENT_STORE,
-  newEventId,
-  type EventStore,
-} from '@custodian/event-store';
+import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import {
   CLOCK,
-  CommandExecutor,
   CUSTODIAN_CONFIG,
   ProjectionReader,
   WriteTracker,
   isUuid,
   badParam,
   type Clock,
-  type CommandMeta,
   type CustodianConfig,
 } from '@custodian/platform';
 import { consentStateId, type ConsentReceiptDocument } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { KEY_STORE, type KeyStore } from '@custodian/crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { PurposesService } from '../purposes/purposes.service';
-import type { RecordConsentDto } from './record-consent.dto';
+import { QueryBus } from '@nestjs/cqrs';
+import { AllPurposesQuery } from '../purposes/all-purposes.query';
+import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
+import { PurposeHistoryQuery } from '../purposes/purpose-history.query';
 
 export type GateReason =
   'revoked' | 'expired' | 'stale' | 'never_asked' | 'erased' | 'purpose_inactive';
 
+export type ConsentStateView = Awaited<ReturnType<ConsentsService['state']>>;
+export type ConsentHistoryView = Awaited<ReturnType<ConsentsService['history']>>;
+
+/** Reads of consent: state now or at a moment, history, receipts, and the consent gate. */
 @Injectable()
 export class ConsentsService {
   constructor(
-    private readonly executor: CommandExecutor,
-    private readonly purposes: PurposesService,
+    private readonly queries: QueryBus,
     private readonly projections: ProjectionReader,
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
@@ -57,67 +51,6 @@ export class ConsentsService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async record(subjectId: string, body: RecordConsentDto, gpc: boolean, meta: CommandMeta) {
-    if (await this.keyStore.destroyed(subjectId)) throw gone(subjectId);
-    const expiresAt = body.expiresAt === undefined ? null : parseIsoTimestamp(body.expiresAt);
-    if (expiresAt === null && body.expiresAt !== undefined)
-      throw invalid('expiresAt', 'is not a valid timestamp');
-    const receiptId = newEventId();
-    const command: RecordConsent = {
-      type: 'RecordConsent',
-      subjectId,
-      purposeId: body.purposeId,
-      action: body.action,
-      noticeVersion: body.noticeVersion ?? null,
-      evidence: {
-        channel: body.evidence.channel,
-        collectionPoint: body.evidence.collectionPoint,
-        method: body.evidence.method,
-        language: body.evidence.language,
-        jurisdiction: body.evidence.jurisdiction,
-        ...(body.evidence.proofSha256 ? { proofSha256: body.evidence.proofSha256 } : {}),
-      },
-      expiresAt: expiresAt?.toISOString() ?? null,
-      receiptId,
-      gpc,
-    };
-    let purpose: PurposeState | null = null;
-    const outcome = await this.executor.execute(
-      consentStream(subjectId),
-      consentDecider,
-      command,
-      async () => ({
-        now: meta.now,
-        purpose: (purpose = await this.purposes.current(body.purposeId)),
-        gpcPurposes: gpc ? await this.purposes.gpcCovered() : [],
-        gpcReceiptId: (purposeId: string) =>
-          deterministicEventId(`${receiptId}:gpc:${purposeId}`, 0),
-      }),
-      meta,
-    );
-    const [primary, ...optOuts] = outcome.events as unknown as ConsentEvent[];
-    purpose ??= await this.purposes.current(primary.data.purposeId);
-    // The status the decision left, at its own time: a replay answers what the original did.
-    const recorded = consentDecider.evolve(consentDecider.initialState(), primary).purposes[
-      primary.data.purposeId
-    ];
-    const at = new Date(consentEventTime(primary));
-    return {
-      replayed: outcome.replayed,
-      body: {
-        receiptId: primary.data.receiptId,
-        subjectId,
-        purposeId: primary.data.purposeId,
-        status: purpose ? effectiveStatus(recorded, purpose, at) : 'never',
-        recordedAt: consentEventTime(primary),
-        gpcOptOuts: optOuts.map((e) => ({
-          purposeId: e.data.purposeId,
-          receiptId: e.data.receiptId,
-        })),
-      },
-    };
-  }
-
   /** State per purpose, now or at `asOf`, replayed from the events themselves. */
   async state(subjectId: string, asOf: string | undefined) {
     let at = this.clock.now();
@@ -126,13 +59,15 @@ export class ConsentsService {
       if (!parsed) throw badParam('asOf', 'must be an ISO-8601 timestamp with a time zone');
       at = parsed;
     }
-    const [consents, purposeIds] = await Promise.all([
+    const [consents, purposes] = await Promise.all([
       this.consentEvents(subjectId),
-      this.purposes.allIds(),
+      this.queries.execute(new AllPurposesQuery()),
     ]);
     const histories = new Map<string, PurposeEvent[]>();
     await Promise.all(
-      purposeIds.map(async (id) => histories.set(id, await this.purposes.history(id))),
+      [...purposes.keys()].map(async (id) =>
+        histories.set(id, await this.queries.execute(new PurposeHistoryQuery(id))),
+      ),
     );
     return { subjectId, asOf: at.toISOString(), purposes: consentViewAt(consents, histories, at) };
   }
@@ -172,7 +107,7 @@ export class ConsentsService {
       doc = (await this.reads.get(collection, receiptId)) as ConsentReceiptDocument | null;
     }
     if (!doc) throw notFound('receiptId', `no consent receipt ${receiptId}`);
-    const purpose = await this.purposes.current(doc.purposeId);
+    const purpose = await this.purpose(doc.purposeId);
     const notice =
       purpose?.notices.find(
         (n) => n.version === doc.noticeVersion && n.language === doc.evidence.language,
@@ -223,7 +158,7 @@ export class ConsentsService {
       if (!isUuid(id)) throw badParam(`subjectIds.${i}`, 'must be a UUID');
       ids.push(id.toLowerCase());
     });
-    const purpose = await this.purposes.current(purposeId);
+    const purpose = await this.purpose(purposeId);
     if (!purpose) throw notFound('purposeId', `purpose "${purposeId}" is not registered`);
     const unique = [...new Set(ids)];
     if (purpose.status !== 'active') {
@@ -264,6 +199,10 @@ export class ConsentsService {
       else denied.push({ subjectId, reason: gateReason(status) });
     }
     return { purposeId, checkedAt: moment, allowed, denied };
+  }
+
+  private purpose(purposeId: string): Promise<PurposeState | null> {
+    return this.queries.execute(new CurrentPurposeQuery(purposeId));
   }
 
   private async consentEvents(subjectId: string): Promise<ConsentEvent[]> {

@@ -8,7 +8,9 @@ import {
 import type { ConsentDailyDocument } from '@custodian/projections';
 import { READ_STORE, type RangeFilter, type ReadStore } from '@custodian/read-store';
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { PurposesService } from '../purposes/purposes.service';
+import { QueryBus } from '@nestjs/cqrs';
+import { AllPurposesQuery } from '../purposes/all-purposes.query';
+import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -16,7 +18,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 @Controller('v1/dashboard')
 export class DashboardController {
   constructor(
-    private readonly purposes: PurposesService,
+    private readonly queries: QueryBus,
     private readonly projections: ProjectionReader,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -28,8 +30,9 @@ export class DashboardController {
   async consents() {
     const collection = await this.projections.collection('consent_state');
     const now = this.clock.now().toISOString();
+    const ids = (await this.queries.execute(new AllPurposesQuery())).keys();
     const purposes = await Promise.all(
-      (await this.purposes.allIds()).map((id) => this.purposes.current(id)),
+      [...ids].map((id) => this.queries.execute(new CurrentPurposeQuery(id))),
     );
     const rows = await Promise.all(
       purposes

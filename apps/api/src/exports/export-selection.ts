@@ -12,7 +12,8 @@ import { customerView, type Mask, type RoleRules } from '@custodian/policy';
 import type { CustomerViewsDocument } from '@custodian/projections';
 import { findAll, READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
-import { PurposesService } from '../purposes/purposes.service';
+import { QueryBus } from '@nestjs/cqrs';
+import { AllPurposesQuery } from '../purposes/all-purposes.query';
 
 /** Everything that decides which customers an export takes and how each field is shown. */
 export interface ExportPlan {
@@ -44,7 +45,7 @@ export class ExportSelection {
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly projections: ProjectionReader,
     private readonly vault: FieldVault,
-    private readonly purposes: PurposesService,
+    private readonly queries: QueryBus,
   ) {}
 
   async count(plan: ExportPlan, now: Date): Promise<number> {
@@ -57,7 +58,9 @@ export class ExportSelection {
     await this.projections.catchUp('customer_views', { timeoutMs: 10_000 });
     const collection = await this.projections.collection('customer_views');
     const at = now.toISOString();
-    const active = [...(await this.purposes.all()).values()].filter((p) => p.status === 'active');
+    const active = [...(await this.queries.execute(new AllPurposesQuery())).values()].filter(
+      (p) => p.status === 'active',
+    );
     const wanted = plan.fields.map((f) => f.name);
     for await (const doc of findAll(this.reads, collection)) {
       const customer = doc as CustomerViewsDocument;

@@ -20,17 +20,25 @@ import {
   Res,
   StreamableFile,
 } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { commandMeta } from '../shared/request-meta';
+import { ApproveExportCommand } from './approve-export.command';
+import { DownloadExportCommand } from './download-export.command';
+import type { ExportFormat } from './export-files';
+import { ExportQuery } from './export.query';
 import { ApproveExportDto, RejectExportDto, RequestExportDto } from './exports.dto';
-import { ExportsService, type ExportFormat } from './exports.service';
+import { PreviewExportQuery } from './preview-export.query';
+import { RejectExportCommand } from './reject-export.command';
+import { RequestExportCommand } from './request-export.command';
 
 const ExportIdParam = () => Param('exportId', new UuidParam('exportId'));
 
 @Controller('v1/exports')
 export class ExportsController {
   constructor(
-    private readonly exports: ExportsService,
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -38,12 +46,8 @@ export class ExportsController {
   @Post('preview')
   @HttpCode(200)
   @RequirePermission('exports.request')
-  async preview(
-    @Body() dto: RequestExportDto,
-    @CurrentActor() actor: RequestActor,
-    @Req() request: FastifyRequest,
-  ) {
-    return this.exports.preview(dto, commandMeta(this.clock, request, actor));
+  async preview(@Body() dto: RequestExportDto, @CurrentActor() actor: RequestActor) {
+    return this.queries.execute(new PreviewExportQuery(dto, actor, this.clock.now()));
   }
 
   @Post()
@@ -54,7 +58,9 @@ export class ExportsController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.exports.request(dto, commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new RequestExportCommand(dto, commandMeta(this.clock, request, actor)),
+    );
   }
 
   @Post(':exportId/approve')
@@ -66,7 +72,9 @@ export class ExportsController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.exports.approve(exportId, dto.note ?? '', commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new ApproveExportCommand(exportId, dto.note ?? '', commandMeta(this.clock, request, actor)),
+    );
   }
 
   @Post(':exportId/reject')
@@ -78,13 +86,15 @@ export class ExportsController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.exports.reject(exportId, dto.reason, commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new RejectExportCommand(exportId, dto.reason, commandMeta(this.clock, request, actor)),
+    );
   }
 
   @Get(':exportId')
   @RequirePermission('exports.read')
   async get(@ExportIdParam() exportId: string, @CurrentActor() actor: RequestActor) {
-    return this.exports.get(exportId, actor);
+    return this.queries.execute(new ExportQuery(exportId, actor));
   }
 
   /** The file (NDJSON by default, `?format=csv`), with its SHA-256 in `Repr-Digest`. */
@@ -99,10 +109,12 @@ export class ExportsController {
   ) {
     const chosen = format ?? 'ndjson';
     if (chosen !== 'ndjson' && chosen !== 'csv') throw badParam('format', 'must be ndjson or csv');
-    const file = await this.exports.download(
-      exportId,
-      chosen as ExportFormat,
-      commandMeta(this.clock, request, actor),
+    const file = await this.commands.execute(
+      new DownloadExportCommand(
+        exportId,
+        chosen as ExportFormat,
+        commandMeta(this.clock, request, actor),
+      ),
     );
     reply.header('content-type', file.contentType);
     reply.header('content-disposition', `attachment; filename="${file.filename}"`);

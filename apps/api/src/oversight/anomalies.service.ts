@@ -1,16 +1,7 @@
 import { invalid, type JsonObject } from '@custodian/domain';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@custodian/event-store';
-import { ProjectionReader, toNewEvent, type CommandMeta } from '@custodian/platform';
-import {
-  ANOMALY_RULES_STREAM,
-  DEFAULT_ANOMALY_RULES,
-  isTimeZone,
-  publishAnomalyRules,
-  WINDOWS,
-  type AnomalyRuleSet,
-  type AnomalyRulesPublished,
-  type WindowName,
-} from '@custodian/policy';
+import { ProjectionReader } from '@custodian/platform';
+import { ANOMALY_RULES_STREAM, type WindowName } from '@custodian/policy';
 import {
   COUNTED_EVENT_TYPES,
   countEvent,
@@ -20,6 +11,8 @@ import {
 } from '@custodian/projections';
 import { READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
+import { rulesInForce, type RulesInForce } from './anomaly-rules.decider';
+import { candidateRuleSet } from './candidate-rule-set';
 import type { AnomalyRulesDto } from './oversight.dto';
 
 const COUNTED = new Set<string>(COUNTED_EVENT_TYPES);
@@ -28,7 +21,7 @@ const MAX_REPORTED = 1000;
 // Events may reach the log slightly out of time order (several processes); windows are kept this long after they end.
 const LATE_MS = 60_000;
 
-/** Anomaly rules (published as events), the anomalies found, and what a candidate rule would have found. */
+/** The anomaly rules in force, the anomalies found, and what a candidate rule set would have found. */
 @Injectable()
 export class AnomaliesService {
   constructor(
@@ -71,27 +64,12 @@ export class AnomaliesService {
     return this.reads.get(await this.projections.collection('anomalies'), anomalyId);
   }
 
-  async rules(): Promise<AnomalyRuleSet & { publishedAt: string | null }> {
+  async rules(): Promise<RulesInForce> {
     const last = await this.events.readStream(ANOMALY_RULES_STREAM, {
       direction: 'backwards',
       maxCount: 1,
     });
-    return inForce(last[0]);
-  }
-
-  /** A new version of the whole rule set; it applies to events after it. */
-  async publish(dto: AnomalyRulesDto, meta: CommandMeta) {
-    const candidate = this.candidate(dto);
-    const [last] = await this.events.readStream(ANOMALY_RULES_STREAM, {
-      direction: 'backwards',
-      maxCount: 1,
-    });
-    const event = publishAnomalyRules(inForce(last), candidate, meta.now);
-    await this.events.append(ANOMALY_RULES_STREAM, [toNewEvent(event, meta)], {
-      expectedRevision: last ? last.revision : 'no_stream',
-    });
-    const { publishedAt, ...ruleSet } = event.data;
-    return { ...ruleSet, publishedAt };
+    return rulesInForce(last[0]);
   }
 
   /**
@@ -99,7 +77,7 @@ export class AnomaliesService {
    * what it would have caught, next to what was caught. Nothing is written.
    */
   async evaluate(dto: AnomalyRulesDto & { from?: string; to?: string }, now: Date) {
-    const ruleSet = { ...this.candidate(dto), version: (await this.rules()).version + 1 };
+    const ruleSet = { ...candidateRuleSet(dto), version: (await this.rules()).version + 1 };
     const from = dto.from
       ? new Date(dto.from).toISOString()
       : new Date(now.getTime() - 30 * 86_400_000).toISOString();
@@ -171,41 +149,4 @@ export class AnomaliesService {
         .map((f) => ({ ...f, alreadyDetected: known.has(String(f.anomalyId)) })),
     };
   }
-
-  private candidate(dto: AnomalyRulesDto): Omit<AnomalyRuleSet, 'version'> {
-    if (!isTimeZone(dto.workingHours.timeZone))
-      throw invalid('workingHours.timeZone', 'must be an IANA time zone such as Europe/Moscow');
-    if (dto.workingHours.start >= dto.workingHours.end)
-      throw invalid('workingHours.end', 'must be after start');
-    const ids = new Set<string>();
-    dto.rules.forEach((rule, i) => {
-      if (ids.has(rule.ruleId)) throw invalid(`rules.${i}.ruleId`, 'is used by another rule');
-      ids.add(rule.ruleId);
-      if (!(rule.window in WINDOWS)) throw invalid(`rules.${i}.window`, 'is not a window');
-    });
-    return {
-      rules: dto.rules.map((r) => ({
-        ruleId: r.ruleId,
-        description: r.description,
-        measure: r.measure,
-        window: r.window,
-        threshold: r.threshold,
-        action: r.action,
-        roles: r.roles ?? [],
-      })),
-      workingHours: {
-        timeZone: dto.workingHours.timeZone,
-        days: [...dto.workingHours.days].sort(),
-        start: dto.workingHours.start,
-        end: dto.workingHours.end,
-      },
-    };
-  }
-}
-
-/** The rule set a publication put in force (the stream's last event), or the default. */
-function inForce(last: RecordedEvent | undefined): AnomalyRuleSet & { publishedAt: string | null } {
-  if (!last) return { ...DEFAULT_ANOMALY_RULES, publishedAt: null };
-  const { publishedAt, ...ruleSet } = (last as unknown as AnomalyRulesPublished).data;
-  return { ...ruleSet, publishedAt };
 }

@@ -1,128 +1,33 @@
 import {
   actorStream,
+  fold,
   incidentDeadlines,
   incidentDecider,
   incidentStream,
-  invalid,
   notFound,
-  fold,
   type ActorEvent,
   type IncidentEvent,
-  type IncidentOpened,
   type IncidentState,
-  type Jurisdiction,
-  type Obligation,
 } from '@custodian/domain';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
-import { CommandExecutor, ProjectionReader, type CommandMeta } from '@custodian/platform';
-import {
-  hourOf,
-  type ActorReadsDocument,
-  type AnomalyDocument,
-  type IncidentDocument,
-} from '@custodian/projections';
+import { ProjectionReader } from '@custodian/platform';
+import { hourOf, type ActorReadsDocument, type IncidentDocument } from '@custodian/projections';
 import { findAll, READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { AnomaliesService } from './anomalies.service';
-import type { OpenIncidentDto } from './oversight.dto';
 
-const MAX_WINDOW_MS = 31 * 86_400_000;
+export type IncidentView = Awaited<ReturnType<IncidentsService['describe']>>;
 
 /**
- * Incidents: opened from an anomaly or by hand, with the customers affected computed from the
- * access and export records in the window, a timeline, and the legal notification deadlines.
+ * Incidents as the API shows them: the customers affected, computed from the access and export
+ * records in the window, a timeline, and the legal notification deadlines.
  */
 @Injectable()
 export class IncidentsService {
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
-    private readonly commands: CommandExecutor,
     private readonly projections: ProjectionReader,
-    private readonly anomalies: AnomaliesService,
   ) {}
-
-  async open(dto: OpenIncidentDto, meta: CommandMeta) {
-    const at = meta.now.toISOString();
-    let source: IncidentOpened['data']['source'] = { kind: 'manual' };
-    let actorIds = dto.actorIds ?? [];
-    let from = dto.from && new Date(dto.from).toISOString();
-    let to = dto.to && new Date(dto.to).toISOString();
-    if (dto.anomalyId) {
-      if (dto.actorIds || dto.from || dto.to)
-        throw invalid(
-          'anomalyId',
-          'an incident opened from an anomaly takes its actor and window from it',
-        );
-      const anomaly = (await this.anomalies.get(dto.anomalyId)) as AnomalyDocument | null;
-      if (!anomaly) throw notFound('anomalyId', `anomaly ${dto.anomalyId} does not exist`);
-      source = { kind: 'anomaly', anomalyId: anomaly.anomalyId };
-      actorIds = [anomaly.actorId];
-      from = anomaly.windowStart;
-      to = anomaly.windowEnd < at ? anomaly.windowEnd : at;
-    } else {
-      if (!from)
-        throw invalid('from', 'is required when the incident is not opened from an anomaly');
-      to ??= at;
-      if (to > at) throw invalid('to', 'must not be in the future');
-      if (from >= to) throw invalid('from', 'must be before to');
-      if (Date.parse(to) - Date.parse(from) > MAX_WINDOW_MS)
-        throw invalid('from', 'the window may span at most 31 days');
-    }
-    const detectedAt = dto.detectedAt ? new Date(dto.detectedAt).toISOString() : at;
-    if (detectedAt > at) throw invalid('detectedAt', 'must not be in the future');
-    const incidentId = randomUUID();
-    const jurisdictions: Jurisdiction[] = dto.jurisdictions ?? ['152-fz', 'gdpr'];
-    const outcome = await this.commands.execute(
-      incidentStream(incidentId),
-      incidentDecider,
-      {
-        type: 'OpenIncident',
-        opened: {
-          incidentId,
-          title: dto.title,
-          description: dto.description ?? '',
-          source,
-          actorIds: [...new Set(actorIds)].sort(),
-          from: from!,
-          to: to!,
-          jurisdictions,
-          detectedAt,
-          openedBy: meta.actor.id,
-          at,
-        },
-      },
-      () => ({ now: meta.now }),
-      meta,
-    );
-    return this.describe(outcome.state!, meta.now);
-  }
-
-  async addNote(incidentId: string, text: string, meta: CommandMeta) {
-    return this.run(incidentId, { type: 'AddNote', incidentId, text, by: meta.actor.id }, meta);
-  }
-
-  async recordNotification(
-    incidentId: string,
-    obligation: Obligation,
-    reference: string,
-    meta: CommandMeta,
-  ) {
-    return this.run(
-      incidentId,
-      { type: 'RecordNotification', incidentId, obligation, reference, by: meta.actor.id },
-      meta,
-    );
-  }
-
-  async close(incidentId: string, remediation: string, meta: CommandMeta) {
-    return this.run(
-      incidentId,
-      { type: 'CloseIncident', incidentId, remediation, by: meta.actor.id },
-      meta,
-    );
-  }
 
   async get(incidentId: string, now: Date) {
     const history = await this.events.readStream(incidentStream(incidentId));
@@ -157,22 +62,8 @@ export class IncidentsService {
     };
   }
 
-  private async run(
-    incidentId: string,
-    command: Parameters<typeof incidentDecider.decide>[0],
-    meta: CommandMeta,
-  ) {
-    const outcome = await this.commands.execute(
-      incidentStream(incidentId),
-      incidentDecider,
-      command,
-      () => ({ now: meta.now }),
-      meta,
-    );
-    return this.describe(outcome.state!, meta.now);
-  }
-
-  private async describe(state: IncidentState, now: Date) {
+  /** The incident as the API shows it: window, affected customers, deadlines, timeline. */
+  async describe(state: IncidentState, now: Date) {
     const { opened } = state;
     const affected = await this.affected(opened.actorIds, opened.from, opened.to);
     return {

@@ -21,11 +21,19 @@ import {
   Req,
   type PipeTransform,
 } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyRequest } from 'fastify';
 import { commandMeta } from '../shared/request-meta';
 import { ActorsService } from './actors.service';
+import { AddIncidentNoteCommand } from './add-incident-note.command';
 import { AnomaliesService } from './anomalies.service';
+import { CloseIncidentCommand } from './close-incident.command';
 import { IncidentsService } from './incidents.service';
+import { OpenIncidentCommand } from './open-incident.command';
+import { PublishAnomalyRulesCommand } from './publish-anomaly-rules.command';
+import { RecordIncidentNotificationCommand } from './record-incident-notification.command';
+import { ReinstateActorCommand } from './reinstate-actor.command';
+import { SuspendActorCommand } from './suspend-actor.command';
 import {
   AnomalyRulesDto,
   CloseIncidentDto,
@@ -64,6 +72,7 @@ export function optionalTime(name: string, value: string | undefined): string | 
 @Controller('v1')
 export class OversightController {
   constructor(
+    private readonly commands: CommandBus,
     private readonly anomalies: AnomaliesService,
     private readonly actors: ActorsService,
     private readonly incidents: IncidentsService,
@@ -103,7 +112,9 @@ export class OversightController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.anomalies.publish(dto, commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new PublishAnomalyRulesCommand(dto, commandMeta(this.clock, request, actor)),
+    );
   }
 
   /** What a new or changed rule set would have caught over past history; writes nothing. */
@@ -129,7 +140,9 @@ export class OversightController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.actors.suspend(actorId, dto.reason, commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new SuspendActorCommand(actorId, dto.reason, commandMeta(this.clock, request, actor)),
+    );
   }
 
   @Post('actors/:actorId/reinstate')
@@ -141,7 +154,9 @@ export class OversightController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.actors.reinstate(actorId, dto.note, commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new ReinstateActorCommand(actorId, dto.note, commandMeta(this.clock, request, actor)),
+    );
   }
 
   @Post('incidents')
@@ -151,7 +166,9 @@ export class OversightController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.incidents.open(dto, commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new OpenIncidentCommand(dto, commandMeta(this.clock, request, actor)),
+    );
   }
 
   @Get('incidents')
@@ -180,7 +197,9 @@ export class OversightController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.incidents.addNote(incidentId, dto.text, commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new AddIncidentNoteCommand(incidentId, dto.text, commandMeta(this.clock, request, actor)),
+    );
   }
 
   @Post('incidents/:incidentId/notifications')
@@ -191,11 +210,13 @@ export class OversightController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.incidents.recordNotification(
-      incidentId,
-      dto.obligation,
-      dto.reference,
-      commandMeta(this.clock, request, actor),
+    return this.commands.execute(
+      new RecordIncidentNotificationCommand(
+        incidentId,
+        dto.obligation,
+        dto.reference,
+        commandMeta(this.clock, request, actor),
+      ),
     );
   }
 
@@ -208,10 +229,12 @@ export class OversightController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.incidents.close(
-      incidentId,
-      dto.remediation,
-      commandMeta(this.clock, request, actor),
+    return this.commands.execute(
+      new CloseIncidentCommand(
+        incidentId,
+        dto.remediation,
+        commandMeta(this.clock, request, actor),
+      ),
     );
   }
 }

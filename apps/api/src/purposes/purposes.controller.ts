@@ -9,14 +9,20 @@ import {
   type RequestActor,
 } from '@custodian/platform';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyRequest } from 'fastify';
 import { commandMeta } from '../shared/request-meta';
+import { ActivatePurposeCommand } from './activate-purpose.command';
+import { PublishNoticeCommand } from './publish-notice.command';
 import { PublishNoticeDto, RegisterPurposeDto } from './register-purpose.dto';
 import { PurposesService } from './purposes.service';
+import { RegisterPurposeCommand } from './register-purpose.command';
+import { RetirePurposeCommand } from './retire-purpose.command';
 
 @Controller('v1/purposes')
 export class PurposesController {
   constructor(
+    private readonly commands: CommandBus,
     private readonly purposes: PurposesService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -28,7 +34,9 @@ export class PurposesController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.purposes.register(toDefinition(body), commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new RegisterPurposeCommand(toDefinition(body), commandMeta(this.clock, request, actor)),
+    );
   }
 
   @Post(':purposeId/notices')
@@ -39,7 +47,9 @@ export class PurposesController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.purposes.publishNotice(purposeId, body, commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new PublishNoticeCommand(purposeId, body, commandMeta(this.clock, request, actor)),
+    );
   }
 
   @Post(':purposeId/activate')
@@ -50,7 +60,9 @@ export class PurposesController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.purposes.activate(purposeId, commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new ActivatePurposeCommand(purposeId, commandMeta(this.clock, request, actor)),
+    );
   }
 
   @Post(':purposeId/retire')
@@ -61,7 +73,9 @@ export class PurposesController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.purposes.retire(purposeId, commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new RetirePurposeCommand(purposeId, commandMeta(this.clock, request, actor)),
+    );
   }
 
   @Get()

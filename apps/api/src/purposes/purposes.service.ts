@@ -1,31 +1,22 @@
 import {
-  coveredByGpc,
   notFound,
   purposeDecider,
   purposeStream,
-  type PurposeDefinition,
   type PurposeEvent,
   type PurposeState,
 } from '@custodian/domain';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
-import {
-  CommandExecutor,
-  ProjectionReader,
-  WriteTracker,
-  type CommandMeta,
-} from '@custodian/platform';
+import { ProjectionReader, WriteTracker } from '@custodian/platform';
 import type { PurposeDocument } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
-import type { PublishNoticeDto } from './register-purpose.dto';
 
 const CACHE_MS = 1000;
 
-/** Purpose commands, and reads of purposes from their streams (authoritative) or the list projection. */
+/** Reads of purposes from their streams (authoritative) or the list projection, cached briefly. */
 @Injectable()
 export class PurposesService {
   constructor(
-    private readonly executor: CommandExecutor,
     private readonly projections: ProjectionReader,
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
@@ -38,59 +29,6 @@ export class PurposesService {
     string,
     { state: PurposeState | null; generation: number; at: number }
   >();
-
-  async register(definition: PurposeDefinition, meta: CommandMeta): Promise<PurposeState> {
-    const outcome = await this.executor.execute(
-      purposeStream(definition.purposeId),
-      purposeDecider,
-      { type: 'RegisterPurpose', definition },
-      () => ({ now: meta.now }),
-      meta,
-    );
-    return outcome.state!;
-  }
-
-  async publishNotice(
-    purposeId: string,
-    notice: PublishNoticeDto,
-    meta: CommandMeta,
-  ): Promise<PurposeState> {
-    const { version, language, url, textSha256, requiresReconsent } = notice;
-    const outcome = await this.executor.execute(
-      purposeStream(purposeId),
-      purposeDecider,
-      {
-        type: 'PublishNotice',
-        purposeId,
-        notice: { version, language, url, textSha256, requiresReconsent },
-      },
-      () => ({ now: meta.now }),
-      meta,
-    );
-    return outcome.state!;
-  }
-
-  async activate(purposeId: string, meta: CommandMeta): Promise<PurposeState> {
-    const outcome = await this.executor.execute(
-      purposeStream(purposeId),
-      purposeDecider,
-      { type: 'ActivatePurpose', purposeId },
-      () => ({ now: meta.now }),
-      meta,
-    );
-    return outcome.state!;
-  }
-
-  async retire(purposeId: string, meta: CommandMeta): Promise<PurposeState> {
-    const outcome = await this.executor.execute(
-      purposeStream(purposeId),
-      purposeDecider,
-      { type: 'RetirePurpose', purposeId },
-      () => ({ now: meta.now }),
-      meta,
-    );
-    return outcome.state!;
-  }
 
   /** The purpose's own events, in order (for replaying it to a moment). */
   async history(purposeId: string): Promise<PurposeEvent[]> {
@@ -163,17 +101,6 @@ export class PurposesService {
     } while (cursor);
     this.cache = { generation, at: Date.now(), purposes };
     return purposes;
-  }
-
-  async allIds(): Promise<string[]> {
-    return [...(await this.all()).keys()];
-  }
-
-  /** Active purposes a Global Privacy Control signal opts customers out of. */
-  async gpcCovered(): Promise<PurposeState[]> {
-    return [...(await this.all()).values()].filter(
-      (p) => p.status === 'active' && coveredByGpc(p.flags),
-    );
   }
 }
 

@@ -22,9 +22,12 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AccessService } from '../access/access.service';
-import { ConsentsService } from '../consents/consents.service';
+import { AccessLogQuery } from '../access/access-log.query';
+import { LookUpSubjectsCommand } from '../access/look-up-subjects.command';
+import { ConsentHistoryQuery } from '../consents/consent-history.query';
+import { ConsentStateQuery } from '../consents/consent-state.query';
 import { IdempotencyKey } from '../shared/idempotency-key';
 import { commandMeta } from '../shared/request-meta';
 import {
@@ -33,7 +36,11 @@ import {
   RegisterSubjectDto,
   UpdateProfileDto,
 } from './subjects.dto';
+import { DeclareFieldCommand } from './declare-field.command';
+import { EraseSubjectCommand } from './erase-subject.command';
+import { RegisterSubjectCommand } from './register-subject.command';
 import { SubjectsService } from './subjects.service';
+import { UpdateProfileCommand } from './update-profile.command';
 
 /** The stream revision as an ETag, so If-Match can carry it back. */
 const etag = (revision: bigint) => `"${revision}"`;
@@ -41,9 +48,9 @@ const etag = (revision: bigint) => `"${revision}"`;
 @Controller('v1')
 export class SubjectsController {
   constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
     private readonly subjects: SubjectsService,
-    private readonly consents: ConsentsService,
-    private readonly access: AccessService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -57,10 +64,8 @@ export class SubjectsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const meta = commandMeta(this.clock, request, actor, { key: idempotencyKey, request: body });
-    const { subjectId, revision, replayed } = await this.subjects.register(
-      body.profile,
-      body.source,
-      meta,
+    const { subjectId, revision, replayed } = await this.commands.execute(
+      new RegisterSubjectCommand(body.profile, body.source, meta),
     );
     void reply.status(201).header('etag', etag(revision));
     if (replayed) void reply.header('idempotent-replayed', 'true');
@@ -83,11 +88,13 @@ export class SubjectsController {
       if (!match) throw badParam('If-Match', 'must be a revision as returned in ETag, e.g. "3"');
       expected = BigInt(match[1]);
     }
-    const { revision } = await this.subjects.updateProfile(
-      subjectId,
-      body.profile,
-      expected,
-      commandMeta(this.clock, request, actor),
+    const { revision } = await this.commands.execute(
+      new UpdateProfileCommand(
+        subjectId,
+        body.profile,
+        expected,
+        commandMeta(this.clock, request, actor),
+      ),
     );
     void reply.header('etag', etag(revision));
     return { subjectId, revision: String(revision) };
@@ -105,12 +112,14 @@ export class SubjectsController {
     const given = LOOKUP_FIELDS.filter((f) => ({ email, phone })[f] !== undefined);
     if (given.length !== 1) throw badParam('email', 'give exactly one of email or phone');
     const field: LookupField = given[0];
-    // The same rules as a read of one customer: role, purpose and its state.
-    await this.access.assertMayLookUp(purposeId, actor.role);
-    const subjectIds = await this.subjects.lookup(field, (field === 'email' ? email : phone)!);
-    // Finding a customer is a read of their data: one audit record per customer returned.
-    await this.access.auditLookup(subjectIds, purposeId, commandMeta(this.clock, request, actor));
-    return { purposeId, subjects: subjectIds.map((subjectId) => ({ subjectId })) };
+    return this.commands.execute(
+      new LookUpSubjectsCommand(
+        field,
+        (field === 'email' ? email : phone)!,
+        purposeId,
+        commandMeta(this.clock, request, actor),
+      ),
+    );
   }
 
   @Post('subjects/:subjectId/erasure')
@@ -122,7 +131,9 @@ export class SubjectsController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.subjects.erase(subjectId, body, commandMeta(this.clock, request, actor));
+    return this.commands.execute(
+      new EraseSubjectCommand(subjectId, body, commandMeta(this.clock, request, actor)),
+    );
   }
 
   @Get('subjects/:subjectId/erasure')
@@ -135,9 +146,9 @@ export class SubjectsController {
   @RequirePermission('subjects.dsar')
   async subjectAccess(@SubjectIdParam() subjectId: string) {
     const [current, history, accessLog] = await Promise.all([
-      this.consents.state(subjectId, undefined),
-      this.consents.history(subjectId),
-      this.access.accessLog(subjectId),
+      this.queries.execute(new ConsentStateQuery(subjectId)),
+      this.queries.execute(new ConsentHistoryQuery(subjectId)),
+      this.queries.execute(new AccessLogQuery(subjectId)),
     ]);
     return this.subjects.subjectAccess(
       subjectId,
@@ -153,9 +164,11 @@ export class SubjectsController {
     @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
   ) {
-    return this.subjects.declareField(
-      { name: body.name, category: body.category, description: body.description },
-      commandMeta(this.clock, request, actor),
+    return this.commands.execute(
+      new DeclareFieldCommand(
+        { name: body.name, category: body.category, description: body.description },
+        commandMeta(this.clock, request, actor),
+      ),
     );
   }
 

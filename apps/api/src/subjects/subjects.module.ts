@@ -1,14 +1,24 @@
 import { Module } from '@nestjs/common';
-import { AccessModule } from '../access/access.module';
-import { ConsentsModule } from '../consents/consents.module';
-import { PurposesModule } from '../purposes/purposes.module';
+import { DeclareFieldHandler } from './declare-field.command';
+import { EraseSubjectHandler } from './erase-subject.command';
+import { FieldCatalogueHandler } from './field-catalogue.query';
+import { RegisterSubjectHandler } from './register-subject.command';
+import { SubjectsByLookupHandler } from './subjects-by-lookup.query';
 import { SubjectsController } from './subjects.controller';
 import { SubjectsService } from './subjects.service';
+import { UpdateProfileHandler } from './update-profile.command';
 
+/** Customers: registration, profiles, erasure, the field catalogue, subject access. */
 @Module({
-  imports: [PurposesModule, ConsentsModule, AccessModule],
   controllers: [SubjectsController],
-  providers: [SubjectsService],
-  exports: [SubjectsService],
+  providers: [
+    SubjectsService,
+    RegisterSubjectHandler,
+    UpdateProfileHandler,
+    EraseSubjectHandler,
+    DeclareFieldHandler,
+    FieldCatalogueHandler,
+    SubjectsByLookupHandler,
+  ],
 })
 export class SubjectsModule {}

@@ -10,46 +10,48 @@ import {
   subjectStream,
   type CatalogueState,
   type FieldDeclared,
-  type FieldDefinition,
   type LookupField,
   type SubjectEvent,
   type SubjectState,
 } from '@custodian/domain';
-import {
-  deterministicEventId,
-  EVENT_STORE,
-  newEventId,
-  type EventStore,
-} from '@custodian/event-store';
+import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import { KEY_STORE, type KeyStore } from '@custodian/crypto';
 import {
   BlindIndex,
   CLOCK,
-  CommandExecutor,
   CUSTODIAN_CONFIG,
-  ErasureService,
   FieldVault,
   ProjectionReader,
   type Clock,
-  type CommandMeta,
   type CustodianConfig,
 } from '@custodian/platform';
 import { checkpointName, ProjectionRunner, readCatalogEntry } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { PurposesService } from '../purposes/purposes.service';
+import { QueryBus } from '@nestjs/cqrs';
+import { AllPurposesQuery } from '../purposes/all-purposes.query';
+import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
 import { checkProfile, type FieldProblem } from './profile-fields';
-import type { ErasureRequestDto } from './subjects.dto';
 
+export interface ErasureReceipt {
+  subjectId: string;
+  erasedAt: string;
+  erasedBy: unknown;
+  reason: string;
+  requestedVia: string;
+  keyId: string;
+  keyDestroyedAt: string | null;
+  eventId: string;
+  projections: Array<{ name: string; processed: boolean }>;
+}
+
+/** Reads of customers (profiles, lookups, erasure receipts, subject access) and the profile checks commands share. */
 @Injectable()
 export class SubjectsService {
   constructor(
-    private readonly executor: CommandExecutor,
     private readonly vault: FieldVault,
     private readonly blindIndex: BlindIndex,
-    private readonly erasure: ErasureService,
-    private readonly purposes: PurposesService,
+    private readonly queries: QueryBus,
     private readonly projections: ProjectionReader,
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
@@ -58,57 +60,6 @@ export class SubjectsService {
     private readonly runner: ProjectionRunner,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
-
-  async register(profile: Record<string, unknown>, source: string, meta: CommandMeta) {
-    const values = await this.checked(profile, false, meta.now);
-    // A keyed request names the same subject on every retry, so the retry finds the original.
-    const subjectId = meta.idempotencyKey
-      ? deterministicEventId(
-          createHash('sha256')
-            .update(`subject\n${meta.actor.id}\n${meta.idempotencyKey}`)
-            .digest('hex'),
-          0,
-        )
-      : newEventId();
-    const { keyId, fields } = await this.vault.encrypt(subjectId, values as Record<string, string>);
-    const outcome = await this.executor.execute(
-      subjectStream(subjectId),
-      subjectDecider,
-      { type: 'RegisterSubject', subjectId, keyId, source, fields },
-      () => ({ now: meta.now }),
-      meta,
-    );
-    if (!outcome.replayed) await this.indexLookups(subjectId, values, {});
-    return { subjectId, revision: outcome.revision!, replayed: outcome.replayed };
-  }
-
-  async updateProfile(
-    subjectId: string,
-    profile: Record<string, unknown>,
-    ifMatch: bigint | undefined,
-    meta: CommandMeta,
-  ) {
-    const current = await this.current(subjectId);
-    if (current.state.erased) throw gone(subjectId);
-    const changes = await this.checked(profile, true, meta.now);
-    const present = Object.fromEntries(
-      Object.entries(changes).filter(([, v]) => v !== null),
-    ) as Record<string, string>;
-    const { keyId, fields } = await this.vault.encrypt(subjectId, present);
-    const changed: Record<string, string | null> = { ...fields };
-    for (const [name, value] of Object.entries(changes)) if (value === null) changed[name] = null;
-    const previous =
-      (await this.vault.decrypt(subjectId, pick(current.state.fields, LOOKUP_FIELDS))) ?? {};
-    const outcome = await this.executor.execute(
-      subjectStream(subjectId),
-      subjectDecider,
-      { type: 'UpdateProfile', subjectId, keyId, changed },
-      () => ({ now: meta.now }),
-      { ...meta, expectedRevision: ifMatch },
-    );
-    await this.indexLookups(subjectId, changes, previous);
-    return { subjectId, revision: outcome.revision! };
-  }
 
   /** Customers whose email or phone is exactly this value (after normalisation). */
   async lookup(field: LookupField, value: string): Promise<string[]> {
@@ -127,13 +78,8 @@ export class SubjectsService {
     return live;
   }
 
-  async erase(subjectId: string, request: ErasureRequestDto, meta: CommandMeta) {
-    await this.erasure.erase(subjectId, request, meta);
-    return this.erasureReceipt(subjectId);
-  }
-
   /** When, by whom, why, which key — and whether each projection has processed the erasure. */
-  async erasureReceipt(subjectId: string) {
+  async erasureReceipt(subjectId: string): Promise<ErasureReceipt> {
     // Nothing follows an erasure, so the last event says it all, however long the history.
     const [event] = await this.events.readStream(subjectStream(subjectId), {
       direction: 'backwards',
@@ -191,17 +137,6 @@ export class SubjectsService {
     };
   }
 
-  async declareField(field: FieldDefinition, meta: CommandMeta) {
-    const outcome = await this.executor.execute(
-      FIELD_CATALOGUE_STREAM,
-      fieldCatalogueDecider,
-      { type: 'DeclareField', field },
-      () => ({ now: meta.now }),
-      meta,
-    );
-    return outcome.state[field.name];
-  }
-
   async catalogue(): Promise<CatalogueState> {
     const history = await this.events.readStream(FIELD_CATALOGUE_STREAM);
     return fold(fieldCatalogueDecider, history as unknown as FieldDeclared[]);
@@ -219,7 +154,8 @@ export class SubjectsService {
     return (await this.keyStore.destroyed(subjectId)) !== null;
   }
 
-  private async checked(
+  /** The profile as sent, checked against the catalogue and the purposes' minimum fields (400 naming each field at fault). */
+  async checked(
     profile: Record<string, unknown>,
     allowRemoval: boolean,
     now: Date,
@@ -234,14 +170,17 @@ export class SubjectsService {
 
   /** Fields some active purpose lists among its minimum fields. */
   private async justifiedFields(): Promise<Set<string>> {
-    const ids = await this.purposes.allIds();
-    const purposes = await Promise.all(ids.map((id) => this.purposes.current(id)));
+    const ids = (await this.queries.execute(new AllPurposesQuery())).keys();
+    const purposes = await Promise.all(
+      [...ids].map((id) => this.queries.execute(new CurrentPurposeQuery(id))),
+    );
     return new Set(
       purposes.filter((p) => p?.status === 'active').flatMap((p) => p!.assessment.minimumFields),
     );
   }
 
-  private async indexLookups(
+  /** Blind-index entries for the lookup fields given, replacing those of their previous values. */
+  async indexLookups(
     subjectId: string,
     values: Record<string, string | null>,
     previous: Record<string, string>,
@@ -259,10 +198,6 @@ export class SubjectsService {
     }
     await this.blindIndex.update(subjectId, add, remove);
   }
-}
-
-function pick(fields: Record<string, string>, names: readonly string[]): Record<string, string> {
-  return Object.fromEntries(Object.entries(fields).filter(([name]) => names.includes(name)));
 }
 
 function invalidProfile(details: FieldProblem[]): BadRequestException {

@@ -50,7 +50,14 @@ export interface ActorState {
 
 export type ActorCommand =
   | { type: 'SuspendActor'; actorId: string; by: string; reason: string }
-  | { type: 'ReinstateActor'; actorId: string; by: string; note: string };
+  | { type: 'ReinstateActor'; actorId: string; by: string; note: string }
+  /** A rule the actor's counters crossed; a `suspend` rule also suspends them, unless they are already. */
+  | { type: 'RecordAnomaly'; anomaly: AnomalyDetected['data'] };
+
+/** Why a rule suspended an actor, in words. */
+export function anomalySuspensionReason(anomaly: AnomalyDetected['data']): string {
+  return `anomaly rule "${anomaly.ruleId}": ${anomaly.measure} reached ${anomaly.value} (threshold ${anomaly.threshold}) in ${anomaly.window}`;
+}
 
 /** Containment: an actor is suspended by a rule or a person, and stays so until reinstated. */
 export const actorDecider: Decider<ActorCommand, ActorState, ActorEvent, { now: Date }> = {
@@ -72,6 +79,23 @@ export const actorDecider: Decider<ActorCommand, ActorState, ActorEvent, { now: 
 
   decide(command, state, { now }) {
     const at = now.toISOString();
+    if (command.type === 'RecordAnomaly') {
+      const { anomaly } = command;
+      const detected: ActorEvent = { type: 'AnomalyDetected', data: anomaly };
+      if (anomaly.action !== 'suspend' || state.suspended) return [detected];
+      return [
+        detected,
+        {
+          type: 'ActorSuspended',
+          data: {
+            actorId: anomaly.actorId,
+            by: { kind: 'rule', ruleId: anomaly.ruleId, anomalyId: anomaly.anomalyId },
+            reason: anomalySuspensionReason(anomaly),
+            at: anomaly.detectedAt,
+          },
+        },
+      ];
+    }
     if (command.type === 'SuspendActor') {
       if (state.suspended)
         throw conflict('actorId', `actor "${command.actorId}" is already suspended`);

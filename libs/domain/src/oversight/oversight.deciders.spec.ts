@@ -1,5 +1,5 @@
 import { spec } from '../testing/given-when-then';
-import { actorDecider, type ActorSuspended } from './actor.decider';
+import { actorDecider, type ActorSuspended, type AnomalyDetected } from './actor.decider';
 import { exportDecider, type ExportEvent, type ExportRequestData } from './export.decider';
 import { incidentDeadlines, incidentDecider, type IncidentOpened } from './incident.decider';
 
@@ -112,6 +112,50 @@ describe('actor decider', () => {
       .given([])
       .when({ type: 'ReinstateActor', actorId: 'sales-1', by: 'dpo-1', note: 'x' }, { now })
       .thenRefuses('conflict', 'actorId'));
+
+  const anomaly = (action: 'alert' | 'suspend'): AnomalyDetected['data'] => ({
+    anomalyId: 'a-1',
+    ruleId: 'bulk-reads',
+    ruleSetVersion: 0,
+    description: 'many reads',
+    actorId: 'sales-1',
+    role: 'sales',
+    measure: 'distinctCustomers',
+    window: 'PT10M',
+    windowStart: '2026-03-02T11:50:00.000Z',
+    windowEnd: '2026-03-02T12:00:00.000Z',
+    value: 200,
+    threshold: 200,
+    action,
+    detectedAt: '2026-03-02T11:55:00.000Z',
+  });
+  it('given an actor in good standing, when an alert rule fires, then only the anomaly is recorded', () =>
+    spec(actorDecider)
+      .given([])
+      .when({ type: 'RecordAnomaly', anomaly: anomaly('alert') }, { now })
+      .then([{ type: 'AnomalyDetected', data: anomaly('alert') }]));
+  it('given an actor in good standing, when a suspend rule fires, then they are suspended by the rule', () =>
+    spec(actorDecider)
+      .given([])
+      .when({ type: 'RecordAnomaly', anomaly: anomaly('suspend') }, { now })
+      .then([
+        { type: 'AnomalyDetected', data: anomaly('suspend') },
+        {
+          type: 'ActorSuspended',
+          data: {
+            actorId: 'sales-1',
+            by: { kind: 'rule', ruleId: 'bulk-reads', anomalyId: 'a-1' },
+            reason:
+              'anomaly rule "bulk-reads": distinctCustomers reached 200 (threshold 200) in PT10M',
+            at: '2026-03-02T11:55:00.000Z',
+          },
+        },
+      ]));
+  it('given a suspended actor, when a suspend rule fires, then the anomaly is recorded and nothing more', () =>
+    spec(actorDecider)
+      .given([suspended])
+      .when({ type: 'RecordAnomaly', anomaly: anomaly('suspend') }, { now })
+      .then([{ type: 'AnomalyDetected', data: anomaly('suspend') }]));
 });
 
 describe('incident deadlines', () => {

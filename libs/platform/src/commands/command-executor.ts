@@ -11,7 +11,9 @@ import {
   EVENT_STORE,
   newEventId,
   WrongExpectedRevisionError,
+  type AppendResult,
   type EventStore,
+  type ExpectedRevision,
   type NewEvent,
   type RecordedEvent,
 } from '@custodian/event-store';
@@ -19,10 +21,16 @@ import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common
 import { createHash } from 'node:crypto';
 import { WriteTracker } from './write-tracker';
 
-/** Who asked, and the request that carried it, for every event's metadata. */
+/** Who asked, the request that carried it and what caused it, for every event's metadata. */
 export interface CommandMeta {
   actor: { id: string; role: string };
+  /** Correlation: the request the work belongs to, kept by everything it goes on to cause. */
   requestId: string;
+  /**
+   * The id of what caused the events: the command's own id (one per command dispatched), or
+   * the id of the event a reaction answers.
+   */
+  causationId: string;
   now: Date;
   /**
    * Idempotency-Key as sent; scoped to the actor and stream, so a retry of the same request
@@ -42,19 +50,48 @@ export interface CommandOutcome<S> {
   /** The events this command produced now, or those of the original request on a retry. */
   events: AppendedEvent[];
   state: S;
-  /** True when an Idempotency-Key retry returned the original outcome. */
+  /** True when a retry (Idempotency-Key or deterministic ids) found the original outcome. */
   replayed: boolean;
   /** Revision of the stream's last event after the command (null when the stream is empty). */
   revision: bigint | null;
+}
+
+/** A stream's state as a command needs it, and the revision it was read at. */
+export interface LoadedState<S> {
+  state: S;
+  /** Revision of the stream's last event (null: no stream); the append expects exactly it. */
+  revision: bigint | null;
+  /** The events read, when the whole stream was: retries are recognised in them. */
+  history?: readonly RecordedEvent[];
+}
+
+/** Reads a command's state some cheaper way than folding the whole stream. */
+export type StateLoader<S> = (events: EventStore, stream: string) => Promise<LoadedState<S>>;
+
+export interface ExecuteOptions<S> {
+  /** Instead of reading and folding the whole stream (e.g. erasure reads two events). */
+  load?: StateLoader<S>;
+  /**
+   * Deterministic id of the i-th event decided, for work that may run again (a reaction to an
+   * event): when the stream already holds the first of them, nothing is decided or appended.
+   */
+  eventIds?: (index: number) => string;
+}
+
+export interface RecordOptions {
+  /** Event ids derive from this key (default: the command's id and the stream). */
+  key?: string;
 }
 
 const MAX_ATTEMPTS = 5;
 export const SCHEMA_VERSION = 1;
 
 /**
- * The one command handler: read the stream, fold it, decide, append with the revision read.
- * A concurrent writer makes the append fail its revision check, and the command is decided
- * again on the new state. Events carry who, when, why (correlation) and a schema version.
+ * The one command handler: read the stream (folded, or by a loader), decide, append with the
+ * revision read. A concurrent writer makes the append fail its revision check, and the command
+ * is decided again on the new state. Append-only audit records take a path with no read at
+ * all (`record`). Events carry who, when, why (correlation, causation) and a schema version,
+ * and every append is told to the write tracker.
  */
 @Injectable()
 export class CommandExecutor {
@@ -69,13 +106,15 @@ export class CommandExecutor {
     command: C,
     context: (state: S) => Ctx | Promise<Ctx>,
     meta: CommandMeta,
+    options: ExecuteOptions<S> = {},
   ): Promise<CommandOutcome<S>> {
     const idempotency = meta.idempotencyKey === undefined ? null : idempotencyOf(stream, meta);
+    const idOf = idempotency
+      ? (i: number) => deterministicEventId(idempotency.key, i)
+      : options.eventIds;
+    const load = options.load ?? ((events, s) => foldStream(events, s, decider));
     for (let attempt = 1; ; attempt++) {
-      const history = await this.events.readStream(stream);
-      const state = fold(decider, history as unknown as E[]);
-      const last = history[history.length - 1];
-      const revision = last ? last.revision : null;
+      const { state, revision, history } = await load(this.events, stream);
       if (meta.expectedRevision !== undefined && revision !== meta.expectedRevision) {
         throw new DomainError(
           'precondition',
@@ -83,10 +122,13 @@ export class CommandExecutor {
           `the record is at revision ${revision ?? 'none'}, not ${meta.expectedRevision}`,
         );
       }
-      if (idempotency) {
-        const original = history.filter((e) => e.metadata.idempotencyKey === idempotency.key);
+      if (idOf) {
+        if (!history) throw new Error(`${stream}: retries are recognised only in a full read`);
+        const original = idempotency
+          ? history.filter((e) => e.metadata.idempotencyKey === idempotency.key)
+          : originalEvents(history, idOf);
         if (original.length > 0) {
-          if (original[0].metadata.requestHash !== idempotency.requestHash) {
+          if (idempotency && original[0].metadata.requestHash !== idempotency.requestHash) {
             throw new UnprocessableEntityException({
               message: 'this Idempotency-Key was already used with a different request',
               details: [
@@ -100,18 +142,10 @@ export class CommandExecutor {
       const decided = decider.decide(command, state, await context(state));
       if (decided.length === 0) return { events: [], state, replayed: false, revision };
       const toAppend = decided.map((event, i) =>
-        toNewEvent(
-          event,
-          meta,
-          idempotency ? deterministicEventId(idempotency.key, i) : newEventId(),
-          idempotency,
-        ),
+        toNewEvent(event, meta, idOf ? idOf(i) : newEventId(), idempotency),
       );
       try {
-        const result = await this.events.append(stream, toAppend, {
-          expectedRevision: revision ?? 'no_stream',
-        });
-        this.writes.recordAppend(stream, result.position);
+        const result = await this.append(stream, toAppend, revision ?? 'no_stream');
         let next = state;
         for (const event of decided) next = decider.evolve(next, event);
         return {
@@ -127,10 +161,67 @@ export class CommandExecutor {
       }
     }
   }
+
+  /**
+   * Append-only records (audit trails such as `access-<subjectId>`, which grow with every read):
+   * nothing is read and nothing decided, so no revision can conflict (`expectedRevision:
+   * 'any'`). Ids derive from the command's id (or `key`), so appending the same records again
+   * writes nothing.
+   */
+  async record(
+    stream: string,
+    events: readonly DomainEvent[],
+    meta: CommandMeta,
+    options: RecordOptions = {},
+  ): Promise<AppendResult> {
+    const key = options.key ?? `${meta.causationId}|${stream}`;
+    return this.append(
+      stream,
+      events.map((event, i) => toNewEvent(event, meta, deterministicEventId(key, i))),
+      'any',
+    );
+  }
+
+  private async append(
+    stream: string,
+    events: NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
+    const result = await this.events.append(stream, events, { expectedRevision });
+    this.writes.recordAppend(stream, result.position);
+    return result;
+  }
+}
+
+/** The default state loader: every event of the stream, folded. */
+async function foldStream<S, E extends DomainEvent>(
+  events: EventStore,
+  stream: string,
+  decider: Pick<Decider<unknown, S, E, unknown>, 'initialState' | 'evolve'>,
+): Promise<LoadedState<S>> {
+  const history = await events.readStream(stream);
+  const last = history[history.length - 1];
+  return {
+    state: fold(decider, history as unknown as E[]),
+    revision: last ? last.revision : null,
+    history,
+  };
+}
+
+/** The events an earlier run appended under these ids, in order (none: it has not run). */
+function originalEvents(
+  history: readonly RecordedEvent[],
+  idOf: (index: number) => string,
+): RecordedEvent[] {
+  const byId = new Map(history.map((e) => [e.id, e]));
+  const found: RecordedEvent[] = [];
+  for (let event = byId.get(idOf(0)); event; event = byId.get(idOf(found.length)))
+    found.push(event);
+  return found;
 }
 
 /** A decided event as stored: its data, and metadata saying who, when, why and in which schema. */
-export function toNewEvent(
+function toNewEvent(
   event: DomainEvent,
   meta: CommandMeta,
   id: string = newEventId(),
@@ -145,7 +236,7 @@ export function toNewEvent(
       occurredAt: meta.now.toISOString(),
       actor: { id: meta.actor.id, role: meta.actor.role },
       correlationId: meta.requestId,
-      causationId: meta.requestId,
+      causationId: meta.causationId,
       schemaVersion: SCHEMA_VERSION,
       ...(idempotency
         ? { idempotencyKey: idempotency.key, requestHash: idempotency.requestHash }

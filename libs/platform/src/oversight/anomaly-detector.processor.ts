@@ -5,6 +5,7 @@ import {
   type Firing,
   type ProcessorDefinition,
 } from '@custodian/projections';
+import type { RecordedEvent } from '@custodian/event-store';
 import type { ReadStore } from '@custodian/read-store';
 
 /**
@@ -15,7 +16,7 @@ import type { ReadStore } from '@custodian/read-store';
  */
 export function anomalyDetectorProcessor(
   reads: ReadStore,
-  emit: (counters: AnomalyCountersDocument, firing: Firing) => Promise<void>,
+  emit: (counters: AnomalyCountersDocument, firing: Firing, cause: RecordedEvent) => Promise<void>,
 ): ProcessorDefinition {
   return {
     name: 'anomaly-detector',
@@ -25,12 +26,13 @@ export function anomalyDetectorProcessor(
       const collection = ctx.collectionFor('anomaly_counters');
       const ids = [...new Set(counted.flatMap((e) => counterDocumentIds(e)))];
       const docs = await reads.getMany(collection, ids);
-      const causes = new Set(counted.map((e) => e.id));
+      const causes = new Map(counted.map((e) => [e.id, e]));
       for (const doc of docs.values()) {
         const counters = doc as AnomalyCountersDocument;
         for (const firing of counters.firings) {
           if (ctx.signal.aborted) return;
-          if (causes.has(firing.eventId)) await emit(counters, firing);
+          const cause = causes.get(firing.eventId);
+          if (cause) await emit(counters, firing, cause);
         }
       }
     },

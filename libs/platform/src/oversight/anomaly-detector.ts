@@ -2,7 +2,7 @@ import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import { ProjectionRunner, type ProcessorHandle } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { WriteTracker } from '../commands/write-tracker';
+import { CommandExecutor } from '../commands/command-executor';
 import { anomalyDetectorProcessor } from './anomaly-detector.processor';
 import { recordAnomaly } from './record-anomaly';
 import { SuspensionRegistry } from './suspension-registry';
@@ -23,7 +23,7 @@ export class AnomalyDetector {
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly runner: ProjectionRunner,
     private readonly suspensions: SuspensionRegistry,
-    private readonly writes: WriteTracker,
+    private readonly commands: CommandExecutor,
   ) {}
 
   /**
@@ -32,14 +32,13 @@ export class AnomalyDetector {
    */
   async start(checkpoint = 'reactor:anomaly-detector'): Promise<void> {
     const ports = {
-      events: this.events,
-      writes: this.writes,
+      commands: this.commands,
       suspensions: this.suspensions,
       logger: this.logger,
     };
     this.processor = await this.runner.addProcessor(
-      anomalyDetectorProcessor(this.reads, (counters, firing) =>
-        recordAnomaly(ports, counters, firing),
+      anomalyDetectorProcessor(this.reads, (counters, firing, cause) =>
+        recordAnomaly(ports, counters, firing, cause),
       ),
       { checkpoint },
     );

@@ -1,88 +1,71 @@
 import {
   actorDecider,
   actorStream,
-  fold,
-  type ActorEvent,
   type ActorSuspended,
   type AnomalyDetected,
 } from '@custodian/domain';
-import { deterministicEventId, type EventStore } from '@custodian/event-store';
+import { deterministicEventId, type RecordedEvent } from '@custodian/event-store';
 import type { AnomalyCountersDocument, Firing } from '@custodian/projections';
-import { toNewEvent, type CommandMeta } from '../commands/command-executor';
-import type { WriteTracker } from '../commands/write-tracker';
+import type { CommandExecutor, CommandMeta } from '../commands/command-executor';
 import type { SuspensionRegistry } from './suspension-registry';
 
 export interface AnomalyEffectPorts {
-  events: EventStore;
-  writes: WriteTracker;
+  commands: CommandExecutor;
   suspensions: SuspensionRegistry;
   logger: { warn(message: string): void };
 }
 
 /**
- * The anomaly detector's one effect, kept apart so it can be routed through the command
- * executor: appends `AnomalyDetected` for a firing to the actor's stream, and `ActorSuspended`
- * when the rule says so and the actor is not suspended yet. The ids are deterministic (the
- * firing's anomaly id), and an anomaly already in the stream is not appended again, so a
- * firing handed over twice does nothing the second time.
+ * The anomaly detector's one effect, through the command executor: `AnomalyDetected` for a
+ * firing on the actor's stream, and `ActorSuspended` when the rule says so and the actor is
+ * not suspended yet (the actor decider decides). The anomaly's id is its event's id, so a
+ * firing handed over twice finds it in the stream and appends nothing. `cause` is the event
+ * that crossed the threshold: the anomaly belongs to its request (correlation) and is caused
+ * by it (causation).
  */
 export async function recordAnomaly(
   ports: AnomalyEffectPorts,
   counters: AnomalyCountersDocument,
   firing: Firing,
+  cause: RecordedEvent,
 ): Promise<void> {
-  const stream = actorStream(counters.actorId);
-  const history = await ports.events.readStream(stream);
-  if (history.some((e) => e.id === firing.anomalyId)) return;
   const meta: CommandMeta = {
     actor: { id: 'anomaly-detector', role: 'system' },
-    requestId: firing.anomalyId,
+    requestId:
+      typeof cause.metadata.correlationId === 'string'
+        ? cause.metadata.correlationId
+        : firing.anomalyId,
+    causationId: cause.id,
     now: new Date(firing.detectedAt),
   };
-  const detected: AnomalyDetected = {
-    type: 'AnomalyDetected',
-    data: {
-      anomalyId: firing.anomalyId,
-      ruleId: firing.ruleId,
-      ruleSetVersion: firing.ruleSetVersion,
-      description: firing.description,
-      actorId: counters.actorId,
-      role: counters.role,
-      measure: firing.measure,
-      window: counters.window,
-      windowStart: counters.windowStart,
-      windowEnd: counters.windowEnd,
-      value: firing.value,
-      threshold: firing.threshold,
-      action: firing.action,
-      detectedAt: firing.detectedAt,
-    },
+  const anomaly: AnomalyDetected['data'] = {
+    anomalyId: firing.anomalyId,
+    ruleId: firing.ruleId,
+    ruleSetVersion: firing.ruleSetVersion,
+    description: firing.description,
+    actorId: counters.actorId,
+    role: counters.role,
+    measure: firing.measure,
+    window: counters.window,
+    windowStart: counters.windowStart,
+    windowEnd: counters.windowEnd,
+    value: firing.value,
+    threshold: firing.threshold,
+    action: firing.action,
+    detectedAt: firing.detectedAt,
   };
-  const alreadySuspended =
-    fold(actorDecider, history as unknown as ActorEvent[]).suspended !== null;
-  const suspend = firing.action === 'suspend' && !alreadySuspended;
-  const reason = `anomaly rule "${firing.ruleId}": ${firing.measure} reached ${firing.value} (threshold ${firing.threshold}) in ${counters.window}`;
-  const suspension: ActorSuspended = {
-    type: 'ActorSuspended',
-    data: {
-      actorId: counters.actorId,
-      by: { kind: 'rule', ruleId: firing.ruleId, anomalyId: firing.anomalyId },
-      reason,
-      at: firing.detectedAt,
-    },
-  };
-  const result = await ports.events.append(
-    stream,
-    [
-      toNewEvent(detected, meta, firing.anomalyId),
-      ...(suspend ? [toNewEvent(suspension, meta, deterministicEventId(firing.anomalyId, 1))] : []),
-    ],
-    {
-      expectedRevision: history.length === 0 ? 'no_stream' : history[history.length - 1].revision,
-    },
+  const outcome = await ports.commands.execute(
+    actorStream(counters.actorId),
+    actorDecider,
+    { type: 'RecordAnomaly', anomaly },
+    () => ({ now: meta.now }),
+    meta,
+    { eventIds: (i) => (i === 0 ? firing.anomalyId : deterministicEventId(firing.anomalyId, i)) },
   );
-  ports.writes.recordAppend(stream, result.position);
-  if (suspend) {
+  if (outcome.replayed) return;
+  const suspension = outcome.events.find((e) => e.type === 'ActorSuspended');
+  if (suspension) {
+    const { reason } = (suspension as unknown as ActorSuspended).data;
     ports.suspensions.note(counters.actorId, { since: firing.detectedAt, reason });
     ports.logger.warn(`suspended actor ${counters.actorId}: ${reason}`);
   }

@@ -62,6 +62,8 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
     const subjects = await this.projections.collection('subjects');
     const consents = await this.projections.collection('consent_state');
     const erased: string[] = [];
+    // One sweep, one correlation; each erasure is its own command.
+    const sweepId = randomUUID();
     let cursor: string | undefined;
     do {
       const page = await this.reads.find(subjects, {
@@ -88,7 +90,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
           await this.erasure.erase(
             subject.subjectId,
             { reason: 'retention', requestedVia: 'system' },
-            { actor: RETENTION_ACTOR, requestId: randomUUID(), now },
+            { actor: RETENTION_ACTOR, requestId: sweepId, causationId: randomUUID(), now },
           );
           erased.push(subject.subjectId);
         }

@@ -1,0 +1,127 @@
+import { KEY_STORE, type KeyStore } from '@custodian/crypto';
+import {
+  consentDecider,
+  consentEventTime,
+  consentStream,
+  coveredByGpc,
+  effectiveStatus,
+  gone,
+  invalid,
+  parseIsoTimestamp,
+  type ConsentEvent,
+  type ConsentStatus,
+  type PurposeState,
+  type RecordConsent,
+} from '@custodian/domain';
+import { deterministicEventId, newEventId } from '@custodian/event-store';
+import { CommandExecutor, type CommandMeta } from '@custodian/platform';
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
+import { AllPurposesQuery } from '../purposes/all-purposes.query';
+import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
+import type { RecordConsentDto } from './record-consent.dto';
+
+export interface ConsentRecorded {
+  /** True when an Idempotency-Key retry answered what the original did. */
+  replayed: boolean;
+  body: {
+    receiptId: string;
+    subjectId: string;
+    purposeId: string;
+    status: ConsentStatus;
+    recordedAt: string;
+    gpcOptOuts: Array<{ purposeId: string; receiptId: string }>;
+  };
+}
+
+/** A grant or withdrawal for one purpose; a Global Privacy Control signal also opts out of the purposes it covers. */
+export class RecordConsentCommand extends Command<ConsentRecorded> {
+  constructor(
+    readonly subjectId: string,
+    readonly body: RecordConsentDto,
+    readonly gpc: boolean,
+    readonly meta: CommandMeta,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(RecordConsentCommand)
+export class RecordConsentHandler implements ICommandHandler<RecordConsentCommand> {
+  constructor(
+    private readonly commands: CommandExecutor,
+    private readonly queries: QueryBus,
+    @Inject(KEY_STORE) private readonly keyStore: KeyStore,
+  ) {}
+
+  async execute({ subjectId, body, gpc, meta }: RecordConsentCommand): Promise<ConsentRecorded> {
+    if (await this.keyStore.destroyed(subjectId)) throw gone(subjectId);
+    const expiresAt = body.expiresAt === undefined ? null : parseIsoTimestamp(body.expiresAt);
+    if (expiresAt === null && body.expiresAt !== undefined)
+      throw invalid('expiresAt', 'is not a valid timestamp');
+    const receiptId = newEventId();
+    const command: RecordConsent = {
+      type: 'RecordConsent',
+      subjectId,
+      purposeId: body.purposeId,
+      action: body.action,
+      noticeVersion: body.noticeVersion ?? null,
+      evidence: {
+        channel: body.evidence.channel,
+        collectionPoint: body.evidence.collectionPoint,
+        method: body.evidence.method,
+        language: body.evidence.language,
+        jurisdiction: body.evidence.jurisdiction,
+        ...(body.evidence.proofSha256 ? { proofSha256: body.evidence.proofSha256 } : {}),
+      },
+      expiresAt: expiresAt?.toISOString() ?? null,
+      receiptId,
+      gpc,
+    };
+    let purpose: PurposeState | null = null;
+    const outcome = await this.commands.execute(
+      consentStream(subjectId),
+      consentDecider,
+      command,
+      async () => ({
+        now: meta.now,
+        purpose: (purpose = await this.purpose(body.purposeId)),
+        gpcPurposes: gpc ? await this.gpcCovered() : [],
+        gpcReceiptId: (purposeId: string) =>
+          deterministicEventId(`${receiptId}:gpc:${purposeId}`, 0),
+      }),
+      meta,
+    );
+    const [primary, ...optOuts] = outcome.events as unknown as ConsentEvent[];
+    purpose ??= await this.purpose(primary.data.purposeId);
+    // The status the decision left, at its own time: a replay answers what the original did.
+    const recorded = consentDecider.evolve(consentDecider.initialState(), primary).purposes[
+      primary.data.purposeId
+    ];
+    const at = new Date(consentEventTime(primary));
+    return {
+      replayed: outcome.replayed,
+      body: {
+        receiptId: primary.data.receiptId,
+        subjectId,
+        purposeId: primary.data.purposeId,
+        status: purpose ? effectiveStatus(recorded, purpose, at) : 'never',
+        recordedAt: consentEventTime(primary),
+        gpcOptOuts: optOuts.map((e) => ({
+          purposeId: e.data.purposeId,
+          receiptId: e.data.receiptId,
+        })),
+      },
+    };
+  }
+
+  private purpose(purposeId: string): Promise<PurposeState | null> {
+    return this.queries.execute(new CurrentPurposeQuery(purposeId));
+  }
+
+  /** Active purposes a Global Privacy Control signal opts customers out of. */
+  private async gpcCovered(): Promise<PurposeState[]> {
+    const all = await this.queries.execute(new AllPurposesQuery());
+    return [...all.values()].filter((p) => p.status === 'active' && coveredByGpc(p.flags));
+  }
+}

@@ -1,0 +1,84 @@
+import { KEY_STORE, type KeyStore } from '@custodian/crypto';
+import { DomainError, exportDecider, exportStream, notFound } from '@custodian/domain';
+import { EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { CommandExecutor, type CommandMeta } from '@custodian/platform';
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { Readable } from 'node:stream';
+import { ExportFiles, type ExportFormat } from './export-files';
+import { loadExport } from './export-view';
+
+export interface ExportDownload {
+  sha256: string;
+  bytes: number;
+  contentType: string;
+  filename: string;
+  stream: Readable;
+}
+
+/**
+ * The file, for its requester only, until it expires; refused (410) once any customer in it
+ * has been erased. Each download is recorded.
+ */
+export class DownloadExportCommand extends Command<ExportDownload> {
+  constructor(
+    readonly exportId: string,
+    readonly format: ExportFormat,
+    readonly meta: CommandMeta,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(DownloadExportCommand)
+export class DownloadExportHandler implements ICommandHandler<DownloadExportCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(KEY_STORE) private readonly keys: KeyStore,
+    private readonly commands: CommandExecutor,
+    private readonly files: ExportFiles,
+  ) {}
+
+  async execute({ exportId, format, meta }: DownloadExportCommand): Promise<ExportDownload> {
+    const { state } = await loadExport(this.events, exportId);
+    if (!state || state.request.actorId !== meta.actor.id)
+      throw notFound('exportId', `export ${exportId} does not exist`);
+    if (state.status === 'completed' && state.completion) {
+      if (state.completion.expiresAt <= meta.now.toISOString()) {
+        this.files.remove(exportId);
+        throw new DomainError(
+          'gone',
+          'exportId',
+          `export ${exportId} expired at ${state.completion.expiresAt}`,
+        );
+      }
+      if (state.request.mode === 'real') {
+        const ids = await this.files.subjects(exportId, state.completion.run);
+        if ((await this.keys.destroyedAmong(ids)).size > 0) {
+          this.files.remove(exportId);
+          throw new DomainError(
+            'gone',
+            'exportId',
+            'a customer in this export has since been erased; request a new export',
+          );
+        }
+      }
+    }
+    const outcome = await this.commands.execute(
+      exportStream(exportId),
+      exportDecider,
+      { type: 'RecordDownload', exportId, actorId: meta.actor.id, format },
+      () => ({ now: meta.now }),
+      meta,
+    );
+    const { completion } = outcome.state!;
+    const file = completion!.files[format];
+    return {
+      sha256: file.sha256,
+      bytes: file.bytes,
+      contentType: format === 'ndjson' ? 'application/x-ndjson' : 'text/csv; charset=utf-8',
+      filename: `export-${exportId}.${format}`,
+      stream: this.files.open(exportId, completion!.run, format),
+    };
+  }
+}

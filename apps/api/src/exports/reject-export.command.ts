@@ -1,0 +1,31 @@
+import { exportDecider, exportStream } from '@custodian/domain';
+import { CommandExecutor, type CommandMeta } from '@custodian/platform';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { describeExport, type ExportView } from './export-view';
+
+/** A DPO refuses an export waiting for approval, saying why. */
+export class RejectExportCommand extends Command<ExportView> {
+  constructor(
+    readonly exportId: string,
+    readonly reason: string,
+    readonly meta: CommandMeta,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(RejectExportCommand)
+export class RejectExportHandler implements ICommandHandler<RejectExportCommand> {
+  constructor(private readonly commands: CommandExecutor) {}
+
+  async execute({ exportId, reason, meta }: RejectExportCommand): Promise<ExportView> {
+    const outcome = await this.commands.execute(
+      exportStream(exportId),
+      exportDecider,
+      { type: 'RejectExport', exportId, by: meta.actor.id, reason },
+      () => ({ now: meta.now }),
+      meta,
+    );
+    return describeExport(outcome.state!);
+  }
+}

@@ -1,0 +1,56 @@
+import { subjectDecider, subjectStream } from '@custodian/domain';
+import { deterministicEventId, newEventId } from '@custodian/event-store';
+import { CommandExecutor, FieldVault, type CommandMeta } from '@custodian/platform';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { createHash } from 'node:crypto';
+import { SubjectsService } from './subjects.service';
+
+export interface SubjectRegistration {
+  subjectId: string;
+  revision: bigint;
+  /** True when an Idempotency-Key retry found the original registration. */
+  replayed: boolean;
+}
+
+/** A new customer with their profile, encrypted under a data key of their own. */
+export class RegisterSubjectCommand extends Command<SubjectRegistration> {
+  constructor(
+    readonly profile: Record<string, unknown>,
+    readonly source: string,
+    readonly meta: CommandMeta,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(RegisterSubjectCommand)
+export class RegisterSubjectHandler implements ICommandHandler<RegisterSubjectCommand> {
+  constructor(
+    private readonly commands: CommandExecutor,
+    private readonly vault: FieldVault,
+    private readonly subjects: SubjectsService,
+  ) {}
+
+  async execute({ profile, source, meta }: RegisterSubjectCommand): Promise<SubjectRegistration> {
+    const values = await this.subjects.checked(profile, false, meta.now);
+    // A keyed request names the same subject on every retry, so the retry finds the original.
+    const subjectId = meta.idempotencyKey
+      ? deterministicEventId(
+          createHash('sha256')
+            .update(`subject\n${meta.actor.id}\n${meta.idempotencyKey}`)
+            .digest('hex'),
+          0,
+        )
+      : newEventId();
+    const { keyId, fields } = await this.vault.encrypt(subjectId, values as Record<string, string>);
+    const outcome = await this.commands.execute(
+      subjectStream(subjectId),
+      subjectDecider,
+      { type: 'RegisterSubject', subjectId, keyId, source, fields },
+      () => ({ now: meta.now }),
+      meta,
+    );
+    if (!outcome.replayed) await this.subjects.indexLookups(subjectId, values, {});
+    return { subjectId, revision: outcome.revision!, replayed: outcome.replayed };
+  }
+}

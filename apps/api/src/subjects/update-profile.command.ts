@@ -1,0 +1,53 @@
+import { gone, LOOKUP_FIELDS, subjectDecider, subjectStream } from '@custodian/domain';
+import { CommandExecutor, FieldVault, type CommandMeta } from '@custodian/platform';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { SubjectsService } from './subjects.service';
+
+/** Changes to a customer's profile (`null` removes a field), optionally at an If-Match revision. */
+export class UpdateProfileCommand extends Command<{ subjectId: string; revision: bigint }> {
+  constructor(
+    readonly subjectId: string,
+    readonly profile: Record<string, unknown>,
+    readonly ifMatch: bigint | undefined,
+    readonly meta: CommandMeta,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(UpdateProfileCommand)
+export class UpdateProfileHandler implements ICommandHandler<UpdateProfileCommand> {
+  constructor(
+    private readonly commands: CommandExecutor,
+    private readonly vault: FieldVault,
+    private readonly subjects: SubjectsService,
+  ) {}
+
+  async execute({ subjectId, profile, ifMatch, meta }: UpdateProfileCommand) {
+    const current = await this.subjects.current(subjectId);
+    if (current.state.erased) throw gone(subjectId);
+    const changes = await this.subjects.checked(profile, true, meta.now);
+    const present = Object.fromEntries(
+      Object.entries(changes).filter(([, v]) => v !== null),
+    ) as Record<string, string>;
+    const { keyId, fields } = await this.vault.encrypt(subjectId, present);
+    const changed: Record<string, string | null> = { ...fields };
+    for (const [name, value] of Object.entries(changes)) if (value === null) changed[name] = null;
+    // The lookup values being replaced, so their blind-index entries go too.
+    const previous =
+      (await this.vault.decrypt(subjectId, pick(current.state.fields, LOOKUP_FIELDS))) ?? {};
+    const outcome = await this.commands.execute(
+      subjectStream(subjectId),
+      subjectDecider,
+      { type: 'UpdateProfile', subjectId, keyId, changed },
+      () => ({ now: meta.now }),
+      { ...meta, expectedRevision: ifMatch },
+    );
+    await this.subjects.indexLookups(subjectId, changes, previous);
+    return { subjectId, revision: outcome.revision! };
+  }
+}
+
+function pick(fields: Record<string, string>, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).filter(([name]) => names.includes(name)));
+}
