@@ -572,6 +572,7 @@ async function main(): Promise<number> {
 }
 
 runBench(
+  'access',
   main,
   'npm run bench:access -- [--quick] [--runs=N] [--duration=S] [--customers=N] ...; ' +
     'see bench/access/README.md',
