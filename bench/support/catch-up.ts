@@ -155,9 +155,9 @@ export function describeCatchUp(c: CatchUp): string {
     `projections at the window's end (log head ${formatInt(c.head)}; ${c.source === 'memory' ? 'in-memory positions' : 'stored checkpoints'} ` +
     `in the first /health, answered ${formatMs(c.firstAnswerMs, 0)} after it): ` +
     (lagging.length === 0
-      ? 'all caught up'
-      : `${lagging.length} of ${c.behind.length} behind, events behind: ${top}${lagging.length > 3 ? ', ...' : ''}`) +
-    `; all caught up ${formatMs(c.catchUpMs, 0)} after the end`
+      ? `none behind (all ${c.behind.length} at the head)`
+      : `${lagging.length} of ${c.behind.length} behind, events behind: ${top}${lagging.length > 3 ? ', ...' : ''}; ` +
+        `all caught up ${formatMs(c.catchUpMs, 0)} after the end`)
   );
 }
 
