@@ -40,6 +40,13 @@ import {
   summarizeProfile,
   type Bucket,
 } from '../support/cpu-profile';
+import {
+  catchUpRows,
+  describeCatchUp,
+  projectionCatchUp,
+  windowEnd,
+  type CatchUp,
+} from '../support/catch-up';
 import { BenchFailure, call, expectStatus } from '../support/http';
 import { checkLoad, runLoad, type LoadResult } from '../support/load';
 import { cpuSample, cpuUsage, type CpuUsage } from '../support/machine';
@@ -295,6 +302,8 @@ interface RunResult {
   warmup: LoadResult | null;
   load: LoadResult;
   cpu: CpuUsage;
+  /** How far behind the projections were when the measured reads ended, and their catch-up. */
+  catchUp: CatchUp;
   serverPid: number;
   /** FieldsAccessed events found afterwards, and the 2xx reads they should cover. */
   audited: number;
@@ -359,11 +368,13 @@ async function runOnce(index: number, params: Params, profileDir: string | null)
       params.connections,
     );
     const cpu = cpuUsage(before, cpuSample(pids));
+    const end = windowEnd(dataDir);
     const profile = profileDir
       ? await server.stopCpuProfile(join(profileDir, `run${index}-reads.cpuprofile`))
       : null;
     checkLoad('audited reads', load, 'reads answered 2xx');
     reads2xx += load.ok;
+    const catchUp = await projectionCatchUp(server, dataDir, end);
 
     const audited = countAuditEvents(dataDir);
     if (audited < reads2xx) {
@@ -377,6 +388,7 @@ async function runOnce(index: number, params: Params, profileDir: string | null)
       warmup,
       load,
       cpu,
+      catchUp,
       serverPid: server.pid,
       audited,
       reads2xx,
@@ -427,6 +439,7 @@ function describeRun(i: number, r: RunResult, params: Params): string {
     `       API CPU per read ${formatMs(cpuPerRead(r), 3)}; API writes per read ` +
       `${writes.kib.toFixed(2)} KiB in ${writes.calls.toFixed(2)} calls; audit events ` +
       `${formatInt(r.audited)} for ${formatInt(r.reads2xx)} reads answered 2xx`,
+    `       ${describeCatchUp(r.catchUp)}`,
   ].join('\n');
 }
 
@@ -468,6 +481,7 @@ function summaryRows(results: RunResult[]): Row[] {
       aim: '',
       pass: null,
     },
+    ...catchUpRows(results.map((r) => r.catchUp)),
   ];
 }
 
@@ -572,6 +586,7 @@ async function main(): Promise<number> {
 }
 
 runBench(
+  'access',
   main,
   'npm run bench:access -- [--quick] [--runs=N] [--duration=S] [--customers=N] ...; ' +
     'see bench/access/README.md',

@@ -597,6 +597,7 @@ async function main(): Promise<number> {
 }
 
 runBench(
+  'anomalies',
   main,
   'npm run bench:anomalies -- [--quick] [--runs=N] [--events=N] [--actors=N] [--customers=N] ...; ' +
     'see bench/anomalies/README.md',

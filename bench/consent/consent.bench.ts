@@ -660,6 +660,7 @@ async function main(): Promise<number> {
 }
 
 runBench(
+  'consent',
   main,
   'npm run bench:consent -- [--quick] [--runs=N] [--duration=S] ...; see bench/consent/README.md',
 );

@@ -20,6 +20,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { NO_LOG_OPTION } from '../support/options';
+import { runBench } from '../support/report';
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -49,7 +51,8 @@ function parseParams(argv: string[]): Params {
   }
   const known = ['quick', 'runs', 'single', 'concurrency', 'batch', 'read', 'dir', 'only'];
   for (const name of args.keys()) {
-    if (!known.includes(name)) throw new Error(`unknown option --${name}`);
+    if (!known.includes(name) && name !== NO_LOG_OPTION)
+      throw new Error(`unknown option --${name}`);
   }
   const raw = (name: string): string | undefined =>
     args.get(name) ?? process.env[`BENCH_${name.toUpperCase()}`];
@@ -663,7 +666,12 @@ function progress(result: Result, run: number): void {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(
+  'event-store',
+  async () => {
+    await main();
+    return 0;
+  },
+  'npm run bench:event-store -- [--quick] [--runs=N] [--single=N] [--batch=N] [--read=N] ...; ' +
+    'see bench/README.md',
+);

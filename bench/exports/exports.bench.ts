@@ -831,6 +831,7 @@ async function main(): Promise<number> {
 }
 
 runBench(
+  'exports',
   main,
   'npm run bench:exports -- [--quick] [--runs=N] [--customers=N] [--seed-concurrency=N] ...; ' +
     'see bench/exports/README.md',

@@ -78,21 +78,62 @@ export function fsyncLatency(dir: string, samples = 200): { p50: number; p99: nu
   return { p50: median(times), p99: percentile(times, 99) };
 }
 
-/** The commit measured, and whether the working tree differed from it (read-only git calls). */
-export function sourceVersion(repoRoot: string): string {
+/** The commit a bench measured, and whether the working tree differed from it. */
+export interface SourceState {
+  /** `git rev-parse HEAD`, or null outside a git checkout. */
+  commit: string | null;
+  /** Tracked files that differ from the commit (staged or not), as `git status --porcelain`. */
+  changed: string[];
+  /**
+   * Untracked files git does not ignore. Run logs under bench/results/ and the `node_modules`
+   * link of a worktree are not counted: neither is code that is measured.
+   */
+  untracked: string[];
+}
+
+/** Where run logs are kept; files there do not make the tree count as changed. */
+export const RESULTS_DIR = 'bench/results';
+
+/** Read-only git calls in `repoRoot`. */
+export function sourceState(repoRoot: string): SourceState {
   const git = (...args: string[]) =>
     spawnSync('git', args, {
       cwd: repoRoot,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-  const head = git('rev-parse', '--short', 'HEAD');
-  if (head.status !== 0) return 'unknown (not a git checkout)';
-  const status = git('status', '--porcelain');
-  const changed = status.stdout.split('\n').filter(Boolean).length;
-  return changed === 0
-    ? `commit ${head.stdout.trim()} (clean)`
-    : `commit ${head.stdout.trim()} + ${changed} changed/untracked path(s) in the working tree`;
+  const head = git('rev-parse', 'HEAD');
+  if (head.status !== 0) return { commit: null, changed: [], untracked: [] };
+  const lines = (...args: string[]) =>
+    git(...args, '--', '.', `:(exclude)${RESULTS_DIR}`)
+      .stdout.split('\n')
+      .filter(Boolean);
+  const changed = lines('status', '--porcelain', '--untracked-files=no');
+  const untracked = lines('ls-files', '--others', '--exclude-standard').filter(
+    (path) => path !== 'node_modules',
+  );
+  return { commit: head.stdout.trim(), changed, untracked };
+}
+
+/** True when the tree differs from the commit: tracked changes or untracked files. */
+export function isDirty(state: SourceState): boolean {
+  return state.changed.length > 0 || state.untracked.length > 0;
+}
+
+/** `abc1234` or `abc1234-dirty` (short commit), or `unknown` outside a git checkout. */
+export function sourceLabel(state: SourceState, length = 7): string {
+  if (!state.commit) return 'unknown';
+  return `${state.commit.slice(0, length)}${isDirty(state) ? '-dirty' : ''}`;
+}
+
+/** The commit measured, and whether the working tree differed from it (read-only git calls). */
+export function sourceVersion(repoRoot: string): string {
+  const state = sourceState(repoRoot);
+  if (!state.commit) return 'unknown (not a git checkout)';
+  const paths = state.changed.length + state.untracked.length;
+  return paths === 0
+    ? `commit ${sourceLabel(state)} (clean)`
+    : `commit ${sourceLabel(state)} (${paths} changed/untracked path(s) in the working tree)`;
 }
 
 // ---------------------------------------------------------------------------------------------

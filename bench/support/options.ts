@@ -4,6 +4,9 @@
  * take their quick default.
  */
 
+/** Accepted by every bench: do not keep a run log in bench/results (see run-log.ts). */
+export const NO_LOG_OPTION = 'no-log';
+
 /** A bad command-line option or environment value. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -37,8 +40,10 @@ export function readOptions(
     args.set(aliases[match[1]] ?? match[1], match[2] ?? 'true');
   }
   for (const name of args.keys()) {
-    if (!known.includes(name))
-      throw new UsageError(`unknown option --${name} (known: ${known.join(', ')})`);
+    if (!known.includes(name) && name !== NO_LOG_OPTION)
+      throw new UsageError(
+        `unknown option --${name} (known: ${[...known, NO_LOG_OPTION].join(', ')})`,
+      );
   }
   const raw = (name: string): string | undefined =>
     args.get(name) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];

@@ -5,6 +5,7 @@ import { BenchFailure } from './http';
 import { fsyncLatency, machineInfo, sourceVersion, type CpuUsage } from './machine';
 import type { LoadResult } from './load';
 import { UsageError } from './options';
+import { runLogDisabled, startRunLog } from './run-log';
 import { formatInt, formatMs, padEnd, padStart } from './stats';
 
 /** Cores other processes may use during a measurement before the bench warns. */
@@ -106,9 +107,16 @@ export function printProfileFiles(files: readonly string[]): void {
 
 /**
  * Runs the bench and exits with its code; on an error, says whether the API misbehaved, the
- * options were wrong (then `usage`), or the build failed, and exits with 1.
+ * options were wrong (then `usage`), or the build failed, and exits with 1. Unless `--no-log`
+ * is given, everything printed is also kept in a run log under bench/results/`bench`/ (see
+ * run-log.ts); `bench` is the npm script's suffix (`consent` for `npm run bench:consent`).
  */
-export function runBench(main: () => Promise<number>, usage: string): void {
+export function runBench(bench: string, main: () => Promise<number>, usage: string): void {
+  const argv = process.argv.slice(2);
+  if (!runLogDisabled(argv)) {
+    const file = startRunLog(bench, REPO_ROOT, argv);
+    console.log(`run log: ${file} (--no-log to keep none)`);
+  }
   main().then(
     (code) => process.exit(code),
     (error: unknown) => {

@@ -20,9 +20,18 @@ import {
   startApi,
   type ApiServer,
 } from '../support/api-server';
+import {
+  catchUpRows,
+  describeCatchUp,
+  projectionCatchUp,
+  windowEnd,
+  type CatchUp,
+} from '../support/catch-up';
 import { call as request } from '../support/http';
 import { runLoad } from '../support/load';
-import { machineInfo } from '../support/machine';
+import { cpuSample, cpuUsage, type CpuUsage } from '../support/machine';
+import { readOptions, UsageError } from '../support/options';
+import { competedNote, formatRows, OTHERS_WARNING, printHeader, runBench } from '../support/report';
 import {
   activatePurpose,
   newApiKey,
@@ -32,19 +41,39 @@ import {
 } from '../support/setup';
 import { formatInt, formatMs, median } from '../support/stats';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [name, value] = arg.replace(/^--/, '').split('=');
-    return [name, value ?? 'true'] as const;
-  }),
-);
-const quick = args.has('quick');
-const RUNS = Number(args.get('runs') ?? (quick ? 1 : 3));
-const SECONDS = Number(args.get('seconds') ?? (quick ? 3 : 10));
-const CONNECTIONS = Number(args.get('connections') ?? 64);
+interface Params {
+  quick: boolean;
+  runs: number;
+  /** Seconds of timed registrations per run. */
+  seconds: number;
+  connections: number;
+  /** Events in the big customer's history. */
+  big: number;
+  /** Erasures timed per history size and run. */
+  erasures: number;
+}
+
+function parseParams(argv: string[]): Params {
+  const { quick, int, num } = readOptions(
+    argv,
+    ['quick', 'runs', 'seconds', 'connections', 'big', 'erasures'],
+    { duration: 'seconds' },
+  );
+  const params = {
+    quick,
+    runs: int('runs', 3, 1, 1),
+    seconds: num('seconds', 10, 3, 1),
+    connections: int('connections', 64, 64, 1),
+    big: int('big', 100_000, 10_000, 1),
+    erasures: int('erasures', 3, 1, 1),
+  };
+  // Bounded: an accidental --seconds=36000 would keep two cores busy for hours.
+  if (params.seconds > 600) throw new UsageError('--seconds is at most 600');
+  if (params.big > 1_000_000) throw new UsageError('--big is at most 1,000,000');
+  return params;
+}
+
 const SMALL = 10;
-const BIG = Number(args.get('big') ?? (quick ? 10_000 : 100_000));
-const ERASURES = Number(args.get('erasures') ?? (quick ? 1 : 3));
 const PURPOSE = 'crm-profile';
 
 const admin = newApiKey();
@@ -98,14 +127,25 @@ interface RegistrationRun {
   p50: number;
   p99: number;
   failures: number;
+  /** API and bench CPU, and other processes', during the timed registrations. */
+  cpu: CpuUsage;
+  serverPid: number;
+  /** How far behind the projections were when the timed registrations ended, and catch-up. */
+  catchUp: CatchUp;
 }
 
-async function registrations(server: ApiServer): Promise<RegistrationRun> {
+async function registrations(
+  server: ApiServer,
+  dataDir: string,
+  params: Params,
+): Promise<RegistrationRun> {
   let n = 0;
   let failures = 0;
+  const pids = [server.pid, process.pid];
+  const before = cpuSample(pids);
   const load = await runLoad(server, {
-    seconds: SECONDS,
-    connections: CONNECTIONS,
+    seconds: params.seconds,
+    connections: params.connections,
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${crm}` },
     next: () => ({
@@ -118,11 +158,17 @@ async function registrations(server: ApiServer): Promise<RegistrationRun> {
       return false;
     },
   });
+  const cpu = cpuUsage(before, cpuSample(pids));
+  const end = windowEnd(dataDir);
+  const catchUp = await projectionCatchUp(server, dataDir, end);
   return {
     perSecond: load.perSecond,
     p50: load.p50,
     p99: load.p99,
     failures: failures + load.errors + load.timeouts,
+    cpu,
+    serverPid: server.pid,
+    catchUp,
   };
 }
 
@@ -169,9 +215,10 @@ async function erasureLatency(
   server: ApiServer,
   dataDir: string,
   events: number,
+  erasures: number,
 ): Promise<number[]> {
   const timings: number[] = [];
-  for (let i = 0; i < ERASURES; i++) {
+  for (let i = 0; i < erasures; i++) {
     const subjectId = await customerWithHistory(server, dataDir, events);
     await settleProjections(server);
     const started = performance.now();
@@ -184,16 +231,18 @@ async function erasureLatency(
   return timings;
 }
 
-async function main(): Promise<void> {
-  console.log('# vault bench: registrations over HTTP, erasure latency by history size');
-  const machine = machineInfo(tmpdir());
-  console.log(
-    `node ${machine.node}, ${machine.cpuCount} x ${machine.cpuModel}, ${machine.memoryGiB.toFixed(1)} GiB, data on ${machine.storage}`,
-  );
-  console.log(
-    `params: runs=${RUNS}, ${SECONDS} s x ${CONNECTIONS} connections; erasures: ${ERASURES} each with ${SMALL} and ${formatInt(BIG)} events`,
-  );
+async function main(): Promise<number> {
+  const params = parseParams(process.argv.slice(2));
+  const { runs: RUNS, seconds: SECONDS, connections: CONNECTIONS, big: BIG } = params;
+  const ERASURES = params.erasures;
   buildApi();
+  printHeader(
+    'Custodian vault bench: registrations over HTTP, erasure latency by history size',
+    tmpdir(),
+    `  ${RUNS} run(s)${params.quick ? ' (quick)' : ''}; each: fresh data dir, ${SECONDS} s of ` +
+      `POST /v1/subjects on ${CONNECTIONS} connections, then ${ERASURES} erasure(s) each of a ` +
+      `customer with ${SMALL} and with ${formatInt(BIG)} events`,
+  );
   const rates: RegistrationRun[] = [];
   const small: number[] = [];
   const big: number[] = [];
@@ -212,15 +261,21 @@ async function main(): Promise<void> {
     });
     try {
       await setUp(server);
-      const rate = await registrations(server);
+      const rate = await registrations(server, dataDir, params);
       if (rate.failures > 0) throw new Error(`${rate.failures} registrations failed`);
       rates.push(rate);
       console.log(
         `  run ${run}: ${formatInt(rate.perSecond)} registrations/s, p50 ${formatMs(rate.p50)}, p99 ${formatMs(rate.p99)}`,
       );
+      console.log(
+        `         CPU (cores): API ${(rate.cpu.processes.get(rate.serverPid) ?? NaN).toFixed(2)}, ` +
+          `load generator ${(rate.cpu.processes.get(process.pid) ?? NaN).toFixed(2)}, ` +
+          `other processes ${rate.cpu.others.toFixed(2)}${competedNote(rate.cpu)}`,
+      );
+      console.log(`         ${describeCatchUp(rate.catchUp)}`);
       await settleProjections(server);
-      small.push(...(await erasureLatency(server, dataDir, SMALL)));
-      big.push(...(await erasureLatency(server, dataDir, BIG)));
+      small.push(...(await erasureLatency(server, dataDir, SMALL, ERASURES)));
+      big.push(...(await erasureLatency(server, dataDir, BIG, ERASURES)));
       console.log(
         `  run ${run}: erasure ${SMALL} events ${small
           .slice(-ERASURES)
@@ -247,9 +302,21 @@ async function main(): Promise<void> {
   console.log(`| erasure, customer with ${SMALL} events | ${formatMs(median(small), 2)} |`);
   console.log(`| erasure, customer with ${formatInt(BIG)} events | ${formatMs(median(big), 2)} |`);
   console.log(`| ratio big / small | ${(median(big) / median(small)).toFixed(2)} |`);
+  console.log('');
+  console.log(`After the timed registrations (median of ${rates.length} run(s)):`);
+  console.log(formatRows(catchUpRows(rates.map((r) => r.catchUp)), 0));
+  const disturbed = rates.filter((r) => r.cpu.others > OTHERS_WARNING).length;
+  if (disturbed > 0)
+    console.log(
+      `WARNING: in ${disturbed} of ${rates.length} run(s) other processes used more than ` +
+        `${OTHERS_WARNING} of a core during the registrations. Rerun on a quiet machine.`,
+    );
+  return 0;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(
+  'vault',
+  main,
+  'npm run bench:vault -- [--quick] [--runs=N] [--seconds=S] [--connections=N] [--big=N] ' +
+    '[--erasures=N]; see bench/README.md',
+);
