@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+
 export const SQLITE_EVENT_STORE_SCHEMA_VERSION = 1;
 
 /**
@@ -18,3 +20,19 @@ CREATE TABLE IF NOT EXISTS events (
   UNIQUE (stream, revision)
 );
 `;
+
+/** Creates or upgrades the schema; refuses a file written by a newer build. */
+export function migrateEventStoreSchema(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SQLITE_EVENT_STORE_SCHEMA_VERSION) {
+    throw new Error(
+      `event store schema version ${version} is newer than this build understands (${SQLITE_EVENT_STORE_SCHEMA_VERSION})`,
+    );
+  }
+  if (version < SQLITE_EVENT_STORE_SCHEMA_VERSION) {
+    db.transaction(() => {
+      db.exec(SQLITE_EVENT_STORE_SCHEMA);
+      db.pragma(`user_version = ${SQLITE_EVENT_STORE_SCHEMA_VERSION}`);
+    }).immediate();
+  }
+}

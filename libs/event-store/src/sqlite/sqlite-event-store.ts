@@ -23,10 +23,10 @@ import type {
   RecordedEvent,
   SubscribeAllOptions,
 } from '../event-store.port';
-import {
-  SQLITE_EVENT_STORE_SCHEMA,
-  SQLITE_EVENT_STORE_SCHEMA_VERSION,
-} from './sqlite-event-store.schema';
+import { GroupCommit, type Outcome } from './group-commit';
+import { LiveWaiters } from './live-waiters';
+import { RecentEvents, type JustWritten } from './recent-events';
+import { migrateEventStoreSchema } from './sqlite-event-store.schema';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file; its directory is created if missing. */
@@ -48,47 +48,8 @@ interface EventRow {
   recorded_at: number;
 }
 
-interface PendingAppend {
-  append: ValidatedAppend;
-  resolve(result: AppendResult): void;
-  reject(error: unknown): void;
-}
-
-type Outcome = { result: AppendResult } | { error: Error };
-
-interface Waiter {
-  after: number;
-  wake(): void;
-}
-
 const PAGE_SIZE = 512;
 const RECENT_MAX = 8192;
-
-interface RecentEvent {
-  written: JustWritten;
-  event?: RecordedEvent;
-}
-
-function materialize(w: JustWritten): RecordedEvent {
-  return {
-    id: w.event.id,
-    stream: w.stream,
-    revision: BigInt(w.revision),
-    position: String(w.position),
-    type: w.event.type,
-    data: JSON.parse(w.event.dataJson),
-    metadata: JSON.parse(w.event.metadataJson),
-    recordedAt: new Date(w.recordedAt),
-  };
-}
-
-interface JustWritten {
-  position: number;
-  revision: number;
-  stream: string;
-  recordedAt: number;
-  event: ValidatedAppend['events'][number];
-}
 
 /**
  * The embedded event store: one SQLite file in WAL mode with synchronous=FULL, so each commit
@@ -98,23 +59,13 @@ interface JustWritten {
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
-  private readonly pollIntervalMs: number;
-  private queue: PendingAppend[] = [];
-  private flushScheduled = false;
-  private readonly waiters = new Set<Waiter>();
-  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly appends: GroupCommit<ValidatedAppend, AppendResult>;
+  private readonly live: LiveWaiters;
+  private readonly recent = new RecentEvents(RECENT_MAX);
   private closed = false;
   private readonly counters = { transactions: 0, appends: 0 };
   /** Events the current write transaction inserted, kept only if it commits. */
   private justWritten: JustWritten[] = [];
-  /**
-   * The newest events this process wrote, contiguous in position, so subscribers (every
-   * projection follows the head) read them from memory instead of each querying and parsing
-   * the same rows. Events are immutable; the objects handed out are shared and must not be
-   * mutated.
-   */
-  private recent: RecentEvent[] = [];
-  private recentStart = 0;
 
   private readonly stmt: {
     streamHead: Database.Statement<[string], { revision: number }>;
@@ -127,11 +78,12 @@ export class SqliteEventStore implements EventStore {
     headPosition: Database.Statement<[], { position: number | null }>;
     countAfter: Database.Statement<[number, number], { n: number }>;
   };
-  private readonly commitBatch: Database.Transaction<(batch: PendingAppend[]) => Outcome[]>;
+  private readonly commitBatch: Database.Transaction<
+    (batch: ValidatedAppend[]) => Outcome<AppendResult>[]
+  >;
   private readonly appendOne: Database.Transaction<(append: ValidatedAppend) => AppendResult>;
 
   constructor(options: SqliteEventStoreOptions) {
-    this.pollIntervalMs = options.pollIntervalMs ?? 100;
     mkdirSync(dirname(options.file), { recursive: true });
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
@@ -140,7 +92,7 @@ export class SqliteEventStore implements EventStore {
     // Savepoint undo copies stay in memory (bounded by the pages one append touches) instead of
     // a temp file: large appends were spending half their overhead there.
     this.db.pragma('temp_store = MEMORY');
-    this.migrate();
+    migrateEventStoreSchema(this.db);
 
     const columns = 'position, stream, revision, event_id, type, data, metadata, recorded_at';
     this.stmt = {
@@ -172,8 +124,20 @@ export class SqliteEventStore implements EventStore {
       this.appendInTransaction(append),
     );
     // A nested transaction is a savepoint: a failed check rolls back that append only.
-    this.commitBatch = this.db.transaction((batch: PendingAppend[]) =>
-      batch.map((pending) => this.settle(() => this.appendOne(pending.append))),
+    this.commitBatch = this.db.transaction((batch: ValidatedAppend[]) =>
+      batch.map((append) => this.settle(() => this.appendOne(append))),
+    );
+    this.appends = new GroupCommit(
+      (batch) => this.commitGroup(batch),
+      (error) =>
+        new EventStoreUnavailableError('append failed; nothing in this batch was written', {
+          cause: error,
+        }),
+      () => this.live.wake(),
+    );
+    this.live = new LiveWaiters(
+      options.pollIntervalMs ?? 100,
+      () => this.stmt.headPosition.get()?.position ?? 0,
     );
   }
 
@@ -185,13 +149,7 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ append, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return this.appends.add(append);
   }
 
   /** Write transactions committed and appends they carried: their ratio is the group-commit factor. */
@@ -227,38 +185,14 @@ export class SqliteEventStore implements EventStore {
     const signal = options.signal;
     while (!this.closed && !signal?.aborted) {
       const page =
-        this.recentAfter(after) ?? this.stmt.allAfter.all(after, PAGE_SIZE).map(toRecordedEvent);
+        this.recent.after(after, PAGE_SIZE) ??
+        this.stmt.allAfter.all(after, PAGE_SIZE).map(toRecordedEvent);
       for (const event of page) {
         if (signal?.aborted) return;
         after = Number(event.position);
         yield event;
       }
-      if (page.length < PAGE_SIZE) await this.waitForEventsAfter(after, signal);
-    }
-  }
-
-  /** Up to a page of events after `after` from memory, or null when memory does not hold the next one. */
-  private recentAfter(after: number): RecordedEvent[] | null {
-    const first = after + 1 - this.recentStart;
-    if (this.recent.length === 0 || first < 0 || first >= this.recent.length) return null;
-    // Built on first read and shared by every subscriber after that.
-    return this.recent
-      .slice(first, first + PAGE_SIZE)
-      .map((entry) => (entry.event ??= materialize(entry.written)));
-  }
-
-  private remember(written: JustWritten[]): void {
-    if (written.length === 0) return;
-    const last = this.recentStart + this.recent.length - 1;
-    // Another process wrote in between: what memory holds would no longer be contiguous.
-    if (this.recent.length > 0 && written[0].position !== last + 1) this.recent = [];
-    if (this.recent.length === 0) this.recentStart = written[0].position;
-    for (const w of written) this.recent.push({ written: w });
-    // Trimmed in chunks so that appending stays cheap.
-    if (this.recent.length > 2 * RECENT_MAX) {
-      const excess = this.recent.length - RECENT_MAX;
-      this.recent.splice(0, excess);
-      this.recentStart += excess;
+      if (page.length < PAGE_SIZE) await this.live.wait(after, signal);
     }
   }
 
@@ -294,50 +228,31 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.queue.length > 0) this.flush();
+    this.appends.flush();
     this.closed = true;
-    this.stopPolling();
-    for (const waiter of this.waiters) waiter.wake();
+    this.live.close();
     this.db.close();
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) return;
+  /** One group's transaction: each append in its own savepoint (none needed for one alone). */
+  private commitGroup(batch: ValidatedAppend[]): Outcome<AppendResult>[] {
     this.justWritten = [];
-    let outcomes: Outcome[];
     try {
-      // A batch of one needs no savepoint: its own transaction rolls back alone.
-      outcomes =
+      const outcomes =
         batch.length === 1
-          ? [this.settle(() => this.appendOne.immediate(batch[0].append))]
+          ? [this.settle(() => this.appendOne.immediate(batch[0]))]
           : this.commitBatch.immediate(batch);
-    } catch (error) {
-      const failure = new EventStoreUnavailableError(
-        'append failed; nothing in this batch was written',
-        {
-          cause: error,
-        },
-      );
-      for (const pending of batch) pending.reject(failure);
+      this.recent.remember(this.justWritten);
+      this.counters.transactions++;
+      this.counters.appends += batch.length;
+      return outcomes;
+    } finally {
       this.justWritten = [];
-      return;
     }
-    this.remember(this.justWritten);
-    this.justWritten = [];
-    this.counters.transactions++;
-    this.counters.appends += batch.length;
-    outcomes.forEach((outcome, i) => {
-      if ('result' in outcome) batch[i].resolve(outcome.result);
-      else batch[i].reject(outcome.error);
-    });
-    this.wakeWaiters(Number.MAX_SAFE_INTEGER);
   }
 
   /** A revision or duplicate-id failure is this append's own outcome; anything else fails the batch. */
-  private settle(run: () => AppendResult): Outcome {
+  private settle(run: () => AppendResult): Outcome<AppendResult> {
     try {
       return { result: run() };
     } catch (error) {
@@ -416,61 +331,6 @@ export class SqliteEventStore implements EventStore {
       last = found;
     }
     return { nextExpectedRevision: BigInt(last.revision), position: String(last.position) };
-  }
-
-  private waitForEventsAfter(after: number, signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted || this.closed) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const waiter: Waiter = {
-        after,
-        wake: () => {
-          this.waiters.delete(waiter);
-          signal?.removeEventListener('abort', waiter.wake);
-          if (this.waiters.size === 0) this.stopPolling();
-          resolve();
-        },
-      };
-      this.waiters.add(waiter);
-      signal?.addEventListener('abort', waiter.wake, { once: true });
-      this.startPolling();
-    });
-  }
-
-  /** Other processes append to the same file: look for their events while anyone waits. */
-  private startPolling(): void {
-    if (this.pollTimer || this.closed) return;
-    this.pollTimer = setInterval(() => {
-      if (this.closed) return;
-      const head = this.stmt.headPosition.get()?.position ?? 0;
-      this.wakeWaiters(head);
-    }, this.pollIntervalMs);
-    this.pollTimer.unref();
-  }
-
-  private stopPolling(): void {
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.pollTimer = undefined;
-  }
-
-  private wakeWaiters(head: number): void {
-    for (const waiter of [...this.waiters]) if (waiter.after < head) waiter.wake();
-  }
-
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version > SQLITE_EVENT_STORE_SCHEMA_VERSION) {
-      throw new Error(
-        `event store schema version ${version} is newer than this build understands (${SQLITE_EVENT_STORE_SCHEMA_VERSION})`,
-      );
-    }
-    if (version < SQLITE_EVENT_STORE_SCHEMA_VERSION) {
-      this.db
-        .transaction(() => {
-          this.db.exec(SQLITE_EVENT_STORE_SCHEMA);
-          this.db.pragma(`user_version = ${SQLITE_EVENT_STORE_SCHEMA_VERSION}`);
-        })
-        .immediate();
-    }
   }
 }
 
