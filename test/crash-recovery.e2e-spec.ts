@@ -58,7 +58,7 @@ function runAndKill(dataDir: string, acks: Ack[]): Promise<void> {
  * resume equal to a rebuild. SIGKILL ends the process but not the operating system, whose page
  * cache still holds what was written and not yet synced, so this cannot show that an append
  * reached the disk. Surviving a power cut rests on WAL with synchronous=FULL fsyncing each commit
- * before the append is acknowledged; sqlite-event-store.spec.ts checks the connection runs so,
+ * before the append is acknowledged; sqlite-event-store.unit.spec.ts checks the connection runs so,
  * and no test here cuts the power.
  */
 describe('crash safety: SIGKILL under load (process crash, not power loss)', () => {
