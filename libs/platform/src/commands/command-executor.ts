@@ -10,6 +10,7 @@ import {
   deterministicEventId,
   EVENT_STORE,
   newEventId,
+  schemaVersionToWrite,
   WrongExpectedRevisionError,
   type AppendResult,
   type EventStore,
@@ -84,7 +85,6 @@ export interface RecordOptions {
 }
 
 const MAX_ATTEMPTS = 5;
-export const SCHEMA_VERSION = 1;
 
 /**
  * The one command handler: read the stream (folded, or by a loader), decide, append with the
@@ -237,7 +237,7 @@ function toNewEvent(
       actor: { id: meta.actor.id, role: meta.actor.role },
       correlationId: meta.requestId,
       causationId: meta.causationId,
-      schemaVersion: SCHEMA_VERSION,
+      schemaVersion: schemaVersionToWrite(event.type),
       ...(idempotency
         ? { idempotencyKey: idempotency.key, requestHash: idempotency.requestHash }
         : {}),
