@@ -1,7 +1,16 @@
 import { invalid, type JsonObject } from '@custodian/domain';
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '@custodian/event-store';
+import {
+  EVENT_STORE,
+  readTypedStream,
+  type EventStore,
+  type RecordedEvent,
+} from '@custodian/event-store';
 import { ProjectionReader } from '@custodian/platform';
-import { ANOMALY_RULES_STREAM, type WindowName } from '@custodian/policy';
+import {
+  ANOMALY_RULES_STREAM,
+  type AnomalyRulesPublished,
+  type WindowName,
+} from '@custodian/policy';
 import {
   COUNTED_EVENT_TYPES,
   countEvent,
@@ -65,7 +74,7 @@ export class AnomaliesService {
   }
 
   async rules(): Promise<RulesInForce> {
-    const last = await this.events.readStream(ANOMALY_RULES_STREAM, {
+    const last = await readTypedStream<AnomalyRulesPublished>(this.events, ANOMALY_RULES_STREAM, {
       direction: 'backwards',
       maxCount: 1,
     });
