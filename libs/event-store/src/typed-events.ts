@@ -117,3 +117,23 @@ export async function readTypedStream<E extends CustodianEvent = CustodianEvent>
 export function schemaVersionToWrite(type: string): number {
   return codecs.get(type)?.schemaVersion ?? 1;
 }
+
+/**
+ * The log as the projection and processor runners read it: each batch is upcast once for all
+ * of them (the array itself when nothing needed it). A type outside the catalogue passes as
+ * stored (projections and processors name the types they handle); a version newer than this
+ * build still throws.
+ */
+export function upcastLog(batch: RecordedEvent[]): RecordedEvent[] {
+  let out: RecordedEvent[] | null = null;
+  for (let i = 0; i < batch.length; i++) {
+    const event = batch[i];
+    const decoded = codecs.has(event.type) ? decodeEvent(event) : event;
+    if (out) out.push(decoded as RecordedEvent);
+    else if (decoded !== (event as unknown)) {
+      out = batch.slice(0, i);
+      out.push(decoded as unknown as RecordedEvent);
+    }
+  }
+  return out ?? batch;
+}
