@@ -2,6 +2,7 @@ import { invalid, type JsonObject } from '@custodian/domain';
 import {
   EVENT_STORE,
   readTypedStream,
+  upcastLog,
   type EventStore,
   type RecordedEvent,
 } from '@custodian/event-store';
@@ -116,7 +117,7 @@ export class AnomaliesService {
     };
     let after: string | undefined;
     for (;;) {
-      const page: RecordedEvent[] = await this.events.readAll({ after, maxCount: PAGE });
+      const page: RecordedEvent[] = upcastLog(await this.events.readAll({ after, maxCount: PAGE }));
       if (page.length === 0) break;
       after = page[page.length - 1].position;
       for (const event of page) {
