@@ -1,5 +1,6 @@
 export * from './json';
 export * from './shared/decider';
+export * from './shared/event-codec';
 export * from './shared/domain-error';
 export * from './shared/iso';
 export * from './purposes/purpose.types';
@@ -19,3 +20,4 @@ export * from './oversight/access.events';
 export * from './oversight/actor.decider';
 export * from './oversight/export.decider';
 export * from './oversight/incident.decider';
+export * from './events';

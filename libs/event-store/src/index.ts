@@ -4,3 +4,4 @@ export * from './event-ids';
 export { validateStreamName } from './append-validation';
 export * from './sqlite/sqlite-event-store';
 export * from './eventstoredb/esdb-event-store';
+export * from './typed-events';

@@ -7,3 +7,4 @@ export * from './customer-view';
 export * from './anomaly-rules';
 export * from './sandbox-values';
 export * from './export-formats';
+export * from './policy.events';

@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent } from '@custodian/event-store';
+import { upcastLog, type EventStore, type RecordedEvent } from '@custodian/event-store';
 import type { DocumentWrite, ReadStore } from '@custodian/read-store';
 import { batched } from './batched';
 import { firstRetryDelay, nextRetryDelay, type FollowerSettings } from './runner-options';
@@ -218,7 +218,7 @@ export abstract class LogFollower implements FeedMember {
       });
       const { batchSize, lingerMs } = this.settings;
       for await (const batch of batched(subscription, batchSize, lingerMs ?? 0)) {
-        if (batch.items.length > 0) await this.applyBatch(batch.items, false);
+        if (batch.items.length > 0) await this.applyBatch(upcastLog(batch.items), false);
         if (signal.aborted) return;
         if (batch.idle && this.unsaved) await this.saveCheckpoint();
         if (

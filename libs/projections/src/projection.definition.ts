@@ -1,23 +1,48 @@
 import type { JsonObject } from '@custodian/domain';
-import type { RecordedEvent } from '@custodian/event-store';
+import type { CustodianEvent, Recorded, RecordedEvent } from '@custodian/event-store';
+
+/** What a projection may be given: a stored event, its data typed or not. */
+export type StoredEvent = Omit<RecordedEvent, 'type' | 'data'> & { type: string; data: unknown };
 
 /**
  * A projection is pure: the same events in the same order always give the same documents, so
  * a rebuilt projection equals the live one. Time and ids come from the events, never the clock.
  */
-export interface ProjectionDefinition<D extends JsonObject = JsonObject> {
+export interface ProjectionDefinition<
+  D extends JsonObject = JsonObject,
+  Ev extends StoredEvent = RecordedEvent,
+> {
   /** Lowercase letters, digits and "_"; names its collections. */
   name: string;
   /** Bump it when `apply` changes meaning: the projection is rebuilt and swapped in. */
   version: number;
   /** Event types this projection reads ('all' for every one); others only advance its checkpoint. */
-  eventTypes: readonly string[] | 'all';
+  eventTypes: readonly Ev['type'][] | 'all';
   /** Top-level document fields to index for `find`. */
   indexes?: readonly string[];
   /** The ids of the documents an event changes; none means the event is ignored. */
-  documentIds(event: RecordedEvent): readonly string[];
+  documentIds(event: Ev): readonly string[];
   /** The document after the event, or null to delete it. */
-  apply(doc: D | null, event: RecordedEvent, id: string): D | null;
+  apply(doc: D | null, event: Ev, id: string): D | null;
+}
+
+/**
+ * A projection of typed events: `apply` gets them decoded (the runners upcast each batch once,
+ * for all projections) and narrowed to the types it names in `eventTypes`.
+ */
+export type TypedProjection<
+  D extends JsonObject,
+  E extends CustodianEvent = CustodianEvent,
+> = ProjectionDefinition<D, Recorded<E>>;
+
+/**
+ * The definition as the runner holds it, with its document and event types erased: the runner
+ * gives it only events of the types it names, decoded, and stores what it returns.
+ */
+export function untyped<D extends JsonObject, Ev extends StoredEvent>(
+  definition: ProjectionDefinition<D, Ev>,
+): ProjectionDefinition<JsonObject> {
+  return definition as unknown as ProjectionDefinition<JsonObject>;
 }
 
 const NAME = /^[a-z][a-z0-9_]{0,39}$/;

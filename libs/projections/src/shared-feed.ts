@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent } from '@custodian/event-store';
+import { upcastLog, type EventStore, type RecordedEvent } from '@custodian/event-store';
 import { batched } from './batched';
 import type { FollowerSettings } from './runner-options';
 
@@ -99,13 +99,15 @@ export class SharedFeed {
     for await (const batch of batched(subscription, batchSize, lingerMs ?? 0)) {
       if (batch.items.length > 0) {
         this.readPosition = batch.items[batch.items.length - 1].position;
+        // Upcast once here for every member, not once per projection.
+        const items = upcastLog(batch.items);
         const members = [...this.members];
         for (const stage of STAGES) {
           await Promise.all(
             members
               .filter((member) => member.stage === stage && this.members.has(member))
               .map((member) =>
-                member.applyFromFeed(batch.items).catch((error: unknown) => {
+                member.applyFromFeed(items).catch((error: unknown) => {
                   this.members.delete(member);
                   member.detach(error);
                 }),

@@ -1,5 +1,5 @@
 import { accessStream, type AccessEvent } from '@custodian/domain';
-import { EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { EVENT_STORE, readTypedStream, type EventStore } from '@custodian/event-store';
 import {
   CLOCK,
   CommandExecutor,
@@ -56,9 +56,7 @@ export class AccessService {
 
   /** Who read or was refused this customer's data, when, in which role, for what purpose, which fields. */
   async accessLog(subjectId: string): Promise<AccessLogEntry[]> {
-    const events = (await this.events.readStream(
-      accessStream(subjectId),
-    )) as unknown as AccessEvent[];
+    const events = await readTypedStream<AccessEvent>(this.events, accessStream(subjectId));
     return events.map((e) => {
       switch (e.type) {
         case 'FieldsAccessed':
@@ -109,7 +107,7 @@ export class AccessService {
   }
 
   private async policyEvents(): Promise<RolePolicyPublished[]> {
-    return (await this.events.readStream(ROLE_POLICY_STREAM)) as unknown as RolePolicyPublished[];
+    return readTypedStream<RolePolicyPublished>(this.events, ROLE_POLICY_STREAM);
   }
 
   /** The audit record is written before any value leaves; if it cannot be, neither can the values. */

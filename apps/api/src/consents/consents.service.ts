@@ -11,7 +11,7 @@ import {
   type PurposeEvent,
   type PurposeState,
 } from '@custodian/domain';
-import { EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { EVENT_STORE, readTypedStream, type EventStore } from '@custodian/event-store';
 import {
   CLOCK,
   CUSTODIAN_CONFIG,
@@ -73,13 +73,12 @@ export class ConsentsService {
   }
 
   async history(subjectId: string) {
-    const recorded = await this.events.readStream(consentStream(subjectId));
+    const recorded = await readTypedStream<ConsentEvent>(this.events, consentStream(subjectId));
     return {
       subjectId,
-      events: recorded.map((event) => {
-        const e = event as unknown as ConsentEvent;
+      events: recorded.map((e) => {
         return {
-          eventId: event.id,
+          eventId: e.id,
           type: e.type,
           purposeId: e.data.purposeId,
           receiptId: e.data.receiptId,
@@ -89,7 +88,7 @@ export class ConsentsService {
           expiresAt: e.type === 'ConsentGranted' ? e.data.expiresAt : null,
           trigger: e.type === 'ConsentRevoked' ? e.data.trigger : 'request',
           at: consentEventTime(e),
-          recordedBy: event.metadata.actor ?? null,
+          recordedBy: e.metadata.actor ?? null,
         };
       }),
     };
@@ -206,7 +205,7 @@ export class ConsentsService {
   }
 
   private async consentEvents(subjectId: string): Promise<ConsentEvent[]> {
-    return (await this.events.readStream(consentStream(subjectId))) as unknown as ConsentEvent[];
+    return readTypedStream<ConsentEvent>(this.events, consentStream(subjectId));
   }
 }
 

@@ -8,7 +8,6 @@ import {
   gone,
   invalid,
   parseIsoTimestamp,
-  type ConsentEvent,
   type ConsentStatus,
   type PurposeState,
   type RecordConsent,
@@ -92,7 +91,7 @@ export class RecordConsentHandler implements ICommandHandler<RecordConsentComman
       }),
       meta,
     );
-    const [primary, ...optOuts] = outcome.events as unknown as ConsentEvent[];
+    const [primary, ...optOuts] = outcome.events;
     purpose ??= await this.purpose(primary.data.purposeId);
     // The status the decision left, at its own time: a replay answers what the original did.
     const recorded = consentDecider.evolve(consentDecider.initialState(), primary).purposes[

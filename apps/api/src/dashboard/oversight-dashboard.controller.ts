@@ -1,4 +1,4 @@
-import { incidentDeadlines, type AnomalyDetected, type JsonObject } from '@custodian/domain';
+import { incidentDeadlines, type JsonObject } from '@custodian/domain';
 import {
   AnomalyStream,
   badParam,
@@ -136,7 +136,7 @@ export class OversightDashboardController {
           subscriber.next({
             id: event.position,
             type: 'anomaly',
-            data: (event as unknown as AnomalyDetected).data,
+            data: event.data,
           });
         }
       })().catch((error: unknown) => {

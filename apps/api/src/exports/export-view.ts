@@ -5,7 +5,7 @@ import {
   type ExportEvent,
   type ExportState,
 } from '@custodian/domain';
-import type { EventStore, RecordedEvent } from '@custodian/event-store';
+import { readTypedStream, type EventStore, type Recorded } from '@custodian/event-store';
 import type { ProjectionReader } from '@custodian/platform';
 import type { ExportDocument } from '@custodian/projections';
 import { findAllDocs, type ReadStore } from '@custodian/read-store';
@@ -14,9 +14,9 @@ import { findAllDocs, type ReadStore } from '@custodian/read-store';
 export async function loadExport(
   events: EventStore,
   exportId: string,
-): Promise<{ state: ExportState | null; history: RecordedEvent[] }> {
-  const history = await events.readStream(exportStream(exportId));
-  return { state: fold(exportDecider, history as unknown as ExportEvent[]), history };
+): Promise<{ state: ExportState | null; history: Recorded<ExportEvent>[] }> {
+  const history = await readTypedStream<ExportEvent>(events, exportStream(exportId));
+  return { state: fold(exportDecider, history), history };
 }
 
 export type ExportView = ReturnType<typeof describeExport>;

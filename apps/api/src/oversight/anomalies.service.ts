@@ -1,7 +1,17 @@
 import { invalid, type JsonObject } from '@custodian/domain';
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '@custodian/event-store';
+import {
+  EVENT_STORE,
+  readTypedStream,
+  upcastLog,
+  type EventStore,
+  type RecordedEvent,
+} from '@custodian/event-store';
 import { ProjectionReader } from '@custodian/platform';
-import { ANOMALY_RULES_STREAM, type WindowName } from '@custodian/policy';
+import {
+  ANOMALY_RULES_STREAM,
+  type AnomalyRulesPublished,
+  type WindowName,
+} from '@custodian/policy';
 import {
   COUNTED_EVENT_TYPES,
   countEvent,
@@ -65,7 +75,7 @@ export class AnomaliesService {
   }
 
   async rules(): Promise<RulesInForce> {
-    const last = await this.events.readStream(ANOMALY_RULES_STREAM, {
+    const last = await readTypedStream<AnomalyRulesPublished>(this.events, ANOMALY_RULES_STREAM, {
       direction: 'backwards',
       maxCount: 1,
     });
@@ -107,7 +117,7 @@ export class AnomaliesService {
     };
     let after: string | undefined;
     for (;;) {
-      const page: RecordedEvent[] = await this.events.readAll({ after, maxCount: PAGE });
+      const page: RecordedEvent[] = upcastLog(await this.events.readAll({ after, maxCount: PAGE }));
       if (page.length === 0) break;
       after = page[page.length - 1].position;
       for (const event of page) {

@@ -1,6 +1,6 @@
 import type { Decider } from '@custodian/domain';
 import type { LoadedState } from '@custodian/platform';
-import type { EventStore, RecordedEvent } from '@custodian/event-store';
+import { readTypedStream, type EventStore, type Recorded } from '@custodian/event-store';
 import {
   DEFAULT_ANOMALY_RULES,
   publishAnomalyRules,
@@ -31,12 +31,9 @@ export const anomalyRulesDecider: Decider<
 };
 
 /** The rule set a publication put in force (the stream's last event), or the default. */
-export function rulesInForce(last: RecordedEvent | undefined): RulesInForce {
+export function rulesInForce(last: Recorded<AnomalyRulesPublished> | undefined): RulesInForce {
   return last
-    ? anomalyRulesDecider.evolve(
-        anomalyRulesDecider.initialState(),
-        last as unknown as AnomalyRulesPublished,
-      )
+    ? anomalyRulesDecider.evolve(anomalyRulesDecider.initialState(), last)
     : anomalyRulesDecider.initialState();
 }
 
@@ -45,6 +42,9 @@ export async function lastRulesPublished(
   events: EventStore,
   stream: string,
 ): Promise<LoadedState<RulesInForce>> {
-  const [last] = await events.readStream(stream, { direction: 'backwards', maxCount: 1 });
+  const [last] = await readTypedStream<AnomalyRulesPublished>(events, stream, {
+    direction: 'backwards',
+    maxCount: 1,
+  });
   return { state: rulesInForce(last), revision: last ? last.revision : null };
 }

@@ -9,7 +9,7 @@ import {
   type IncidentEvent,
   type IncidentState,
 } from '@custodian/domain';
-import { EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { EVENT_STORE, readTypedStream, type EventStore } from '@custodian/event-store';
 import { ProjectionReader } from '@custodian/platform';
 import { hourOf, type ActorReadsDocument, type IncidentDocument } from '@custodian/projections';
 import { findAll, READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
@@ -30,8 +30,10 @@ export class IncidentsService {
   ) {}
 
   async get(incidentId: string, now: Date) {
-    const history = await this.events.readStream(incidentStream(incidentId));
-    const state = fold(incidentDecider, history as unknown as IncidentEvent[]);
+    const state = fold(
+      incidentDecider,
+      await readTypedStream<IncidentEvent>(this.events, incidentStream(incidentId)),
+    );
     if (!state) throw notFound('incidentId', `incident ${incidentId} does not exist`);
     return this.describe(state, now);
   }
@@ -118,9 +120,7 @@ export class IncidentsService {
       detail: Record<string, unknown>;
     }> = [];
     for (const actorId of opened.actorIds) {
-      for (const event of (await this.events.readStream(
-        actorStream(actorId),
-      )) as unknown as ActorEvent[]) {
+      for (const event of await readTypedStream<ActorEvent>(this.events, actorStream(actorId))) {
         const at = event.type === 'AnomalyDetected' ? event.data.detectedAt : event.data.at;
         if (at < opened.from) continue;
         if (event.type === 'AnomalyDetected')

@@ -5,7 +5,7 @@ import {
   type PurposeEvent,
   type PurposeState,
 } from '@custodian/domain';
-import { EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { EVENT_STORE, readTypedStream, type EventStore } from '@custodian/event-store';
 import { ProjectionReader, WriteTracker } from '@custodian/platform';
 import type { PurposeDocument } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
@@ -32,7 +32,7 @@ export class PurposesService {
 
   /** The purpose's own events, in order (for replaying it to a moment). */
   async history(purposeId: string): Promise<PurposeEvent[]> {
-    return (await this.events.readStream(purposeStream(purposeId))) as unknown as PurposeEvent[];
+    return readTypedStream<PurposeEvent>(this.events, purposeStream(purposeId));
   }
 
   /**

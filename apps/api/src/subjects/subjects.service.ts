@@ -14,7 +14,7 @@ import {
   type SubjectEvent,
   type SubjectState,
 } from '@custodian/domain';
-import { EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { EVENT_STORE, readTypedStream, type EventStore } from '@custodian/event-store';
 import { KEY_STORE, type KeyStore } from '@custodian/crypto';
 import {
   BlindIndex,
@@ -81,14 +81,14 @@ export class SubjectsService {
   /** When, by whom, why, which key — and whether each projection has processed the erasure. */
   async erasureReceipt(subjectId: string): Promise<ErasureReceipt> {
     // Nothing follows an erasure, so the last event says it all, however long the history.
-    const [event] = await this.events.readStream(subjectStream(subjectId), {
+    const [event] = await readTypedStream<SubjectEvent>(this.events, subjectStream(subjectId), {
       direction: 'backwards',
       maxCount: 1,
     });
     if (!event) throw notFound('subjectId', `subject ${subjectId} is not registered`);
     if (event.type !== 'SubjectErased')
       throw notFound('subjectId', `subject ${subjectId} has not been erased`);
-    const data = (event as unknown as SubjectEvent & { type: 'SubjectErased' }).data;
+    const data = event.data;
     const tombstone = await this.keyStore.destroyed(subjectId);
     const projections = await Promise.all(
       this.runner.status().map(async ({ name }) => {
@@ -138,14 +138,16 @@ export class SubjectsService {
   }
 
   async catalogue(): Promise<CatalogueState> {
-    const history = await this.events.readStream(FIELD_CATALOGUE_STREAM);
-    return fold(fieldCatalogueDecider, history as unknown as FieldDeclared[]);
+    return fold(
+      fieldCatalogueDecider,
+      await readTypedStream<FieldDeclared>(this.events, FIELD_CATALOGUE_STREAM),
+    );
   }
 
   /** The subject's state and stream revision, or 404. */
   async current(subjectId: string): Promise<{ state: SubjectState; revision: bigint }> {
-    const history = await this.events.readStream(subjectStream(subjectId));
-    const state = fold(subjectDecider, history as unknown as SubjectEvent[]);
+    const history = await readTypedStream<SubjectEvent>(this.events, subjectStream(subjectId));
+    const state = fold(subjectDecider, history);
     if (!state) throw notFound('subjectId', `subject ${subjectId} is not registered`);
     return { state, revision: history[history.length - 1].revision };
   }

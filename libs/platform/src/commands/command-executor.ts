@@ -10,6 +10,8 @@ import {
   deterministicEventId,
   EVENT_STORE,
   newEventId,
+  schemaVersionToWrite,
+  upcastLog,
   WrongExpectedRevisionError,
   type AppendResult,
   type EventStore,
@@ -46,9 +48,17 @@ export interface CommandMeta {
 /** An event as appended: id, type, data and metadata. */
 export type AppendedEvent = Pick<RecordedEvent, 'id' | 'type' | 'data' | 'metadata'>;
 
-export interface CommandOutcome<S> {
-  /** The events this command produced now, or those of the original request on a retry. */
-  events: AppendedEvent[];
+/** A decided event as appended, its type and data typed (distributes over a union). */
+export type Appended<E extends DomainEvent> = E extends DomainEvent
+  ? Pick<RecordedEvent, 'id' | 'metadata'> & E
+  : never;
+
+export interface CommandOutcome<S, E extends DomainEvent = DomainEvent> {
+  /**
+   * The events this command produced now, or those of the original request on a retry (read
+   * back from the stream and upcast to the current schema).
+   */
+  events: Appended<E>[];
   state: S;
   /** True when a retry (Idempotency-Key or deterministic ids) found the original outcome. */
   replayed: boolean;
@@ -84,7 +94,6 @@ export interface RecordOptions {
 }
 
 const MAX_ATTEMPTS = 5;
-export const SCHEMA_VERSION = 1;
 
 /**
  * The one command handler: read the stream (folded, or by a loader), decide, append with the
@@ -107,7 +116,7 @@ export class CommandExecutor {
     context: (state: S) => Ctx | Promise<Ctx>,
     meta: CommandMeta,
     options: ExecuteOptions<S> = {},
-  ): Promise<CommandOutcome<S>> {
+  ): Promise<CommandOutcome<S, E>> {
     const idempotency = meta.idempotencyKey === undefined ? null : idempotencyOf(stream, meta);
     const idOf = idempotency
       ? (i: number) => deterministicEventId(idempotency.key, i)
@@ -136,7 +145,9 @@ export class CommandExecutor {
               ],
             });
           }
-          return { events: original, state, replayed: true, revision };
+          // The stream holds the decider's events (as in the fold), upcast to the current schema.
+          const events = upcastLog(original) as unknown as Appended<E>[];
+          return { events, state, replayed: true, revision };
         }
       }
       const decided = decider.decide(command, state, await context(state));
@@ -149,7 +160,10 @@ export class CommandExecutor {
         let next = state;
         for (const event of decided) next = decider.evolve(next, event);
         return {
-          events: toAppend as AppendedEvent[],
+          events: decided.map(
+            (event, i) =>
+              ({ ...event, id: toAppend[i].id!, metadata: toAppend[i].metadata! }) as Appended<E>,
+          ),
           state: next,
           replayed: false,
           revision: result.nextExpectedRevision,
@@ -202,7 +216,8 @@ async function foldStream<S, E extends DomainEvent>(
   const history = await events.readStream(stream);
   const last = history[history.length - 1];
   return {
-    state: fold(decider, history as unknown as E[]),
+    // The stream holds the decider's events by convention; upcast, they are in its schema.
+    state: fold(decider, upcastLog(history) as unknown as E[]),
     revision: last ? last.revision : null,
     history,
   };
@@ -237,7 +252,7 @@ function toNewEvent(
       actor: { id: meta.actor.id, role: meta.actor.role },
       correlationId: meta.requestId,
       causationId: meta.causationId,
-      schemaVersion: SCHEMA_VERSION,
+      schemaVersion: schemaVersionToWrite(event.type),
       ...(idempotency
         ? { idempotencyKey: idempotency.key, requestHash: idempotency.requestHash }
         : {}),

@@ -1,4 +1,5 @@
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '@custodian/event-store';
+import type { AnomalyDetected } from '@custodian/domain';
+import { decodeEvent, EVENT_STORE, type EventStore, type Recorded } from '@custodian/event-store';
 import { LogFanOut } from '@custodian/projections';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Lifecycle } from '../lifecycle/lifecycle';
@@ -20,8 +21,12 @@ export class AnomalyStream implements OnApplicationShutdown {
   }
 
   /** `AnomalyDetected` events after `after` (without one: from now), until `signal` aborts. */
-  follow(after: string | undefined, signal: AbortSignal): AsyncIterable<RecordedEvent> {
-    return this.fanOut.follow(after, signal);
+  async *follow(
+    after: string | undefined,
+    signal: AbortSignal,
+  ): AsyncIterable<Recorded<AnomalyDetected>> {
+    for await (const event of this.fanOut.follow(after, signal))
+      yield decodeEvent(event) as Recorded<AnomalyDetected>;
   }
 
   /** Clients following, and subscriptions opened for them so far. */

@@ -6,7 +6,7 @@ import {
 } from '@custodian/domain';
 import { deterministicEventId, type RecordedEvent } from '@custodian/event-store';
 import type { AnomalyCountersDocument, Firing } from '@custodian/projections';
-import type { CommandExecutor, CommandMeta } from '../commands/command-executor';
+import type { Appended, CommandExecutor, CommandMeta } from '../commands/command-executor';
 import type { SuspensionRegistry } from './suspension-registry';
 
 export interface AnomalyEffectPorts {
@@ -63,9 +63,11 @@ export async function recordAnomaly(
     { eventIds: (i) => (i === 0 ? firing.anomalyId : deterministicEventId(firing.anomalyId, i)) },
   );
   if (outcome.replayed) return;
-  const suspension = outcome.events.find((e) => e.type === 'ActorSuspended');
+  const suspension = outcome.events.find(
+    (e): e is Appended<ActorSuspended> => e.type === 'ActorSuspended',
+  );
   if (suspension) {
-    const { reason } = (suspension as unknown as ActorSuspended).data;
+    const { reason } = suspension.data;
     ports.suspensions.note(counters.actorId, { since: firing.detectedAt, reason });
     ports.logger.warn(`suspended actor ${counters.actorId}: ${reason}`);
   }

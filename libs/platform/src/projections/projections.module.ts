@@ -1,5 +1,5 @@
 import type { JsonObject } from '@custodian/domain';
-import { EVENT_STORE, EventStore } from '@custodian/event-store';
+import { EVENT_STORE, EventStore, readTypedStream } from '@custodian/event-store';
 import {
   ANOMALY_RULES_STREAM,
   policyAt,
@@ -25,6 +25,7 @@ import {
   purposesProjection,
   RuleHistory,
   subjectsProjection,
+  untyped,
 } from '@custodian/projections';
 import { READ_STORE, ReadStore } from '@custodian/read-store';
 import {
@@ -50,31 +51,31 @@ export function projectionDefinitions(
   rules: RuleHistory,
 ): readonly ProjectionDefinition<JsonObject>[] {
   return [
-    eventCountsProjection,
-    purposesProjection,
-    consentStateProjection,
-    consentReceiptsProjection,
-    consentDailyProjection,
-    subjectsProjection,
-    customerViewsProjection(policy),
-    anomalyCountersProjection(rules),
-    anomaliesProjection,
-    actorStatusProjection,
-    actorReadsProjection,
-    exportsProjection,
-    incidentsProjection,
-  ] as unknown as readonly ProjectionDefinition<JsonObject>[];
+    untyped(eventCountsProjection),
+    untyped(purposesProjection),
+    untyped(consentStateProjection),
+    untyped(consentReceiptsProjection),
+    untyped(consentDailyProjection),
+    untyped(subjectsProjection),
+    untyped(customerViewsProjection(policy)),
+    untyped(anomalyCountersProjection(rules)),
+    untyped(anomaliesProjection),
+    untyped(actorStatusProjection),
+    untyped(actorReadsProjection),
+    untyped(exportsProjection),
+    untyped(incidentsProjection),
+  ];
 }
 
 const POLICY_WATCH_MS = 1000;
 
 /** The anomaly rule sets published so far, each with its position in the log. */
 export async function anomalyRuleHistory(events: EventStore): Promise<RuleHistory> {
-  const published = await events.readStream(ANOMALY_RULES_STREAM);
+  const published = await readTypedStream<AnomalyRulesPublished>(events, ANOMALY_RULES_STREAM);
   return new RuleHistory(
     (a, b) => events.comparePositions(a, b),
     published.map((e) => {
-      const { version, rules, workingHours } = (e as unknown as AnomalyRulesPublished).data;
+      const { version, rules, workingHours } = e.data;
       return { ruleSet: { version, rules, workingHours }, position: e.position };
     }),
   );
@@ -82,7 +83,7 @@ export async function anomalyRuleHistory(events: EventStore): Promise<RuleHistor
 
 async function currentPolicy(events: EventStore, clock: Clock): Promise<RolePolicy> {
   return policyAt(
-    (await events.readStream(ROLE_POLICY_STREAM)) as unknown as RolePolicyPublished[],
+    await readTypedStream<RolePolicyPublished>(events, ROLE_POLICY_STREAM),
     clock.now(),
   );
 }
@@ -165,9 +166,7 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationS
     const current = this.runner.definitionOf('customer_views');
     if (current && current.version !== policy.version + 1) {
       this.logger.log(`role policy v${policy.version}: rebuilding the customer views`);
-      await this.runner.replace(
-        customerViewsProjection(policy) as unknown as ProjectionDefinition<JsonObject>,
-      );
+      await this.runner.replace(untyped(customerViewsProjection(policy)));
     }
   }
 }

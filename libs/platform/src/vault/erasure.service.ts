@@ -7,7 +7,7 @@ import {
   type SubjectState,
 } from '@custodian/domain';
 import { SubjectKeys } from '@custodian/crypto';
-import type { EventStore } from '@custodian/event-store';
+import { readTypedStream, type EventStore } from '@custodian/event-store';
 import { Injectable } from '@nestjs/common';
 import { CommandExecutor, type CommandMeta, type LoadedState } from '../commands/command-executor';
 import { BlindIndex } from './blind-index';
@@ -56,16 +56,16 @@ export async function erasureState(
   events: EventStore,
   stream: string,
 ): Promise<LoadedState<SubjectState | null>> {
-  const [first] = await events.readStream(stream, { maxCount: 1 });
+  const [first] = await readTypedStream<SubjectEvent>(events, stream, { maxCount: 1 });
   if (!first) return { state: null, revision: null };
-  const [last] = await events.readStream(stream, { direction: 'backwards', maxCount: 1 });
-  const registered = subjectDecider.evolve(null, first as unknown as SubjectEvent);
+  const [last] = await readTypedStream<SubjectEvent>(events, stream, {
+    direction: 'backwards',
+    maxCount: 1,
+  });
+  const registered = subjectDecider.evolve(null, first);
   const state = registered && { ...registered, fields: {} };
   return {
-    state:
-      last.type === 'SubjectErased'
-        ? subjectDecider.evolve(state, last as unknown as SubjectEvent)
-        : state,
+    state: last.type === 'SubjectErased' ? subjectDecider.evolve(state, last) : state,
     revision: last.revision,
   };
 }

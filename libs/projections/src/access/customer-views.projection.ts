@@ -10,7 +10,7 @@ import {
   type SubjectState,
 } from '@custodian/domain';
 import { ROLES, type Mask, type Role, type RolePolicy } from '@custodian/policy';
-import type { ProjectionDefinition } from '../projection.definition';
+import type { TypedProjection } from '../projection.definition';
 
 export interface CustomerViewsDocument extends JsonObject {
   subjectId: string;
@@ -37,7 +37,7 @@ export interface CustomerViewsDocument extends JsonObject {
  */
 export function customerViewsProjection(
   policy: RolePolicy,
-): ProjectionDefinition<CustomerViewsDocument> {
+): TypedProjection<CustomerViewsDocument, SubjectEvent | ConsentEvent> {
   const masksFor = (fields: Record<string, string>): Record<string, Record<string, Mask>> =>
     Object.fromEntries(
       ROLES.map((role: Role) => {
@@ -57,7 +57,7 @@ export function customerViewsProjection(
     documentIds: (event) => [String(event.data.subjectId)],
     apply: (doc, event) => {
       if (event.type === 'ConsentGranted' || event.type === 'ConsentRevoked') {
-        const e = event as unknown as ConsentEvent;
+        const e = event;
         const decided = consentDecider.evolve({ purposes: {} }, e).purposes[e.data.purposeId];
         const base = doc ?? unregistered(e.data.subjectId, policy.version);
         return {
@@ -80,7 +80,7 @@ export function customerViewsProjection(
               : null,
           }
         : null;
-      const state = subjectDecider.evolve(previous, event as unknown as SubjectEvent);
+      const state = subjectDecider.evolve(previous, event);
       if (!state) return null;
       const erased = state.erased !== null;
       return {

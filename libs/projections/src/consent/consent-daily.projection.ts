@@ -1,5 +1,5 @@
 import { CONSENT_EVENT_TYPES, type ConsentEvent, type JsonObject } from '@custodian/domain';
-import type { ProjectionDefinition } from '../projection.definition';
+import type { TypedProjection } from '../projection.definition';
 
 export interface ConsentDailyDocument extends JsonObject {
   purposeId: string;
@@ -10,17 +10,17 @@ export interface ConsentDailyDocument extends JsonObject {
 }
 
 /** Grants and revocations per purpose and UTC day, for dashboards (counts only). */
-export const consentDailyProjection: ProjectionDefinition<ConsentDailyDocument> = {
+export const consentDailyProjection: TypedProjection<ConsentDailyDocument, ConsentEvent> = {
   name: 'consent_daily',
   version: 1,
   eventTypes: CONSENT_EVENT_TYPES,
   indexes: ['purposeId', 'day'],
   documentIds: (event) => {
-    const e = event as unknown as ConsentEvent;
+    const e = event;
     return [`${e.data.purposeId}:${day(e)}`];
   },
   apply: (doc, event) => {
-    const e = event as unknown as ConsentEvent;
+    const e = event;
     return {
       purposeId: e.data.purposeId,
       day: day(e),

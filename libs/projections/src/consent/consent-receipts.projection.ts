@@ -1,5 +1,5 @@
 import { CONSENT_EVENT_TYPES, type ConsentEvent, type JsonObject } from '@custodian/domain';
-import type { ProjectionDefinition } from '../projection.definition';
+import type { TypedProjection } from '../projection.definition';
 
 /** What a receipt is built from: the decision, its evidence and who recorded it. */
 export interface ConsentReceiptDocument extends JsonObject {
@@ -17,14 +17,14 @@ export interface ConsentReceiptDocument extends JsonObject {
   recordedBy: JsonObject | null;
 }
 
-export const consentReceiptsProjection: ProjectionDefinition<ConsentReceiptDocument> = {
+export const consentReceiptsProjection: TypedProjection<ConsentReceiptDocument, ConsentEvent> = {
   name: 'consent_receipts',
   version: 1,
   eventTypes: CONSENT_EVENT_TYPES,
   indexes: ['subjectId'],
   documentIds: (event) => [String(event.data.receiptId)],
   apply: (_doc, event) => {
-    const e = event as unknown as ConsentEvent;
+    const e = event;
     return {
       receiptId: e.data.receiptId,
       eventId: event.id,

@@ -5,7 +5,7 @@ import {
   type JsonObject,
   type PurposeConsent,
 } from '@custodian/domain';
-import type { ProjectionDefinition } from '../projection.definition';
+import type { TypedProjection } from '../projection.definition';
 
 export type ConsentStateDocument = PurposeConsent & { subjectId: string } & JsonObject;
 
@@ -15,7 +15,7 @@ export const consentStateId = (subjectId: string, purposeId: string) => `${subje
  * The last recorded decision per customer and purpose. Expiry and staleness depend on the
  * moment of reading, so readers apply `effectiveStatus`; this holds what was decided.
  */
-export const consentStateProjection: ProjectionDefinition<ConsentStateDocument> = {
+export const consentStateProjection: TypedProjection<ConsentStateDocument, ConsentEvent> = {
   name: 'consent_state',
   version: 1,
   eventTypes: CONSENT_EVENT_TYPES,
@@ -24,7 +24,7 @@ export const consentStateProjection: ProjectionDefinition<ConsentStateDocument> 
     consentStateId(String(event.data.subjectId), String(event.data.purposeId)),
   ],
   apply: (_doc, event) => {
-    const domainEvent = event as unknown as ConsentEvent;
+    const domainEvent = event;
     const state = consentDecider.evolve({ purposes: {} }, domainEvent);
     const consent = state.purposes[domainEvent.data.purposeId];
     return { ...consent, subjectId: domainEvent.data.subjectId } as ConsentStateDocument;

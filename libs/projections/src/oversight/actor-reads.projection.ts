@@ -1,5 +1,5 @@
 import type { FieldsAccessed, JsonObject, SubjectExported } from '@custodian/domain';
-import type { ProjectionDefinition } from '../projection.definition';
+import type { TypedProjection } from '../projection.definition';
 
 const HOUR = 3_600_000;
 
@@ -16,17 +16,20 @@ export interface ActorReadsDocument extends JsonObject {
  * Which customers each actor read or exported, per hour: what an incident needs to name the
  * customers affected by someone's access in a window (refused reads disclosed nothing).
  */
-export const actorReadsProjection: ProjectionDefinition<ActorReadsDocument> = {
+export const actorReadsProjection: TypedProjection<
+  ActorReadsDocument,
+  FieldsAccessed | SubjectExported
+> = {
   name: 'actor_reads',
   version: 1,
   eventTypes: ['FieldsAccessed', 'SubjectExported'],
   indexes: ['actorId', 'hour'],
   documentIds: (event) => {
-    const data = event.data as unknown as FieldsAccessed['data'] | SubjectExported['data'];
+    const { data } = event;
     return [`${hourOf(data.at)}|${data.subjectId}|${data.actorId}`];
   },
   apply: (doc, event) => {
-    const data = event.data as unknown as FieldsAccessed['data'] | SubjectExported['data'];
+    const { data } = event;
     return {
       actorId: data.actorId,
       subjectId: data.subjectId,

@@ -1,5 +1,5 @@
 import type { ActorEvent, JsonObject } from '@custodian/domain';
-import type { ProjectionDefinition } from '../projection.definition';
+import type { TypedProjection } from '../projection.definition';
 
 export interface ActorStatusDocument extends JsonObject {
   actorId: string;
@@ -16,14 +16,14 @@ export interface ActorStatusDocument extends JsonObject {
 }
 
 /** Per actor: suspended or not, since when and why, and how many anomalies. */
-export const actorStatusProjection: ProjectionDefinition<ActorStatusDocument> = {
+export const actorStatusProjection: TypedProjection<ActorStatusDocument, ActorEvent> = {
   name: 'actor_status',
   version: 1,
   eventTypes: ['AnomalyDetected', 'ActorSuspended', 'ActorReinstated'],
   indexes: ['suspended'],
   documentIds: (event) => [String(event.data.actorId)],
   apply: (doc, event) => {
-    const e = event as unknown as ActorEvent;
+    const e = event;
     const current: ActorStatusDocument = doc ?? {
       actorId: e.data.actorId,
       suspended: false,

@@ -4,7 +4,7 @@ import {
   type ExportState,
   type JsonObject,
 } from '@custodian/domain';
-import type { ProjectionDefinition } from '../projection.definition';
+import type { TypedProjection } from '../projection.definition';
 
 export interface ExportDocument extends JsonObject {
   exportId: string;
@@ -30,7 +30,7 @@ export interface ExportDocument extends JsonObject {
 }
 
 /** Exports by status, requester, purpose and day, for the dashboards and the expiry sweep. */
-export const exportsProjection: ProjectionDefinition<ExportDocument> = {
+export const exportsProjection: TypedProjection<ExportDocument, ExportEvent> = {
   name: 'exports',
   version: 1,
   eventTypes: [
@@ -44,10 +44,7 @@ export const exportsProjection: ProjectionDefinition<ExportDocument> = {
   indexes: ['status', 'requestedBy', 'day', 'purposeId'],
   documentIds: (event) => [String(event.data.exportId)],
   apply: (doc, event) => {
-    const state = exportDecider.evolve(
-      (doc?.state as ExportState | undefined) ?? null,
-      event as unknown as ExportEvent,
-    );
+    const state = exportDecider.evolve((doc?.state as ExportState | undefined) ?? null, event);
     if (!state) return doc;
     const { request } = state;
     return {

@@ -5,7 +5,7 @@ import {
   type IncidentState,
   type JsonObject,
 } from '@custodian/domain';
-import type { ProjectionDefinition } from '../projection.definition';
+import type { TypedProjection } from '../projection.definition';
 
 export interface IncidentDocument extends JsonObject {
   incidentId: string;
@@ -18,17 +18,14 @@ export interface IncidentDocument extends JsonObject {
 }
 
 /** Incidents by status; each document holds the whole state (deadlines are computed when read). */
-export const incidentsProjection: ProjectionDefinition<IncidentDocument> = {
+export const incidentsProjection: TypedProjection<IncidentDocument, IncidentEvent> = {
   name: 'incidents',
   version: 1,
   eventTypes: INCIDENT_EVENT_TYPES,
   indexes: ['status', 'openedAt'],
   documentIds: (event) => [String(event.data.incidentId)],
   apply: (doc, event) => {
-    const state = incidentDecider.evolve(
-      (doc?.state as IncidentState | undefined) ?? null,
-      event as unknown as IncidentEvent,
-    );
+    const state = incidentDecider.evolve((doc?.state as IncidentState | undefined) ?? null, event);
     if (!state) return doc;
     return {
       incidentId: state.opened.incidentId,

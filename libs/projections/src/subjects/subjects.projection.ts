@@ -4,7 +4,7 @@ import {
   type JsonObject,
   type SubjectEvent,
 } from '@custodian/domain';
-import type { ProjectionDefinition } from '../projection.definition';
+import type { TypedProjection } from '../projection.definition';
 
 export interface SubjectDocument extends JsonObject {
   subjectId: string;
@@ -22,7 +22,7 @@ export interface SubjectDocument extends JsonObject {
  * Each customer's profile as ciphertext, and whether they were erased. Values are decrypted
  * only when the API returns them; after erasure the document keeps no ciphertext at all.
  */
-export const subjectsProjection: ProjectionDefinition<SubjectDocument> = {
+export const subjectsProjection: TypedProjection<SubjectDocument, SubjectEvent> = {
   name: 'subjects',
   version: 1,
   eventTypes: SUBJECT_EVENT_TYPES,
@@ -39,7 +39,7 @@ export const subjectsProjection: ProjectionDefinition<SubjectDocument> = {
         ? { at: doc.erasedAt!, reason: doc.erasureReason as never, keyId: doc.keyId }
         : null,
     };
-    const state = subjectDecider.evolve(previous, event as unknown as SubjectEvent);
+    const state = subjectDecider.evolve(previous, event);
     if (!state) return null;
     return {
       subjectId: state.subjectId,

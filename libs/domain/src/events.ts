@@ -1,0 +1,63 @@
+/**
+ * The catalogue of domain events: every event type libs/domain defines, with its codec.
+ * Events of libs/policy have their codecs there; libs/event-store joins both into the
+ * catalogue the store edge decodes with (`CustodianEvent`, `eventCodecs`).
+ */
+import type { ConsentEvent } from './consent/consent.events';
+import type { AccessEvent } from './oversight/access.events';
+import type { ActorEvent } from './oversight/actor.decider';
+import type { ExportEvent } from './oversight/export.decider';
+import type { IncidentEvent } from './oversight/incident.decider';
+import type { PurposeEvent } from './purposes/purpose.events';
+import type { FieldDeclared } from './subjects/field-catalogue';
+import type { SubjectEvent } from './subjects/subject.events';
+import { eventCodec, type EventCodec } from './shared/event-codec';
+
+export type DomainEventOfCatalogue =
+  | PurposeEvent
+  | ConsentEvent
+  | SubjectEvent
+  | FieldDeclared
+  | AccessEvent
+  | ActorEvent
+  | ExportEvent
+  | IncidentEvent;
+
+/** One codec per type; the mapped type makes a missing or misspelt type a compile error. */
+export const domainEventCodecs: {
+  readonly [T in DomainEventOfCatalogue['type']]: EventCodec<T>;
+} = {
+  PurposeRegistered: eventCodec('PurposeRegistered'),
+  NoticePublished: eventCodec('NoticePublished'),
+  PurposeActivated: eventCodec('PurposeActivated'),
+  PurposeRetired: eventCodec('PurposeRetired'),
+  ConsentGranted: eventCodec('ConsentGranted'),
+  /**
+   * v2: `trigger` is always present. A v1 revocation carries none: it was an explicit request
+   * (GPC revocations always said so), so the upcaster makes that default explicit and no reader
+   * has to guess it.
+   */
+  ConsentRevoked: eventCodec('ConsentRevoked', [
+    (data) => ('trigger' in data ? data : { ...data, trigger: 'request' }),
+  ]),
+  SubjectRegistered: eventCodec('SubjectRegistered'),
+  ProfileUpdated: eventCodec('ProfileUpdated'),
+  SubjectErased: eventCodec('SubjectErased'),
+  FieldDeclared: eventCodec('FieldDeclared'),
+  FieldsAccessed: eventCodec('FieldsAccessed'),
+  AccessDenied: eventCodec('AccessDenied'),
+  SubjectExported: eventCodec('SubjectExported'),
+  AnomalyDetected: eventCodec('AnomalyDetected'),
+  ActorSuspended: eventCodec('ActorSuspended'),
+  ActorReinstated: eventCodec('ActorReinstated'),
+  ExportRequested: eventCodec('ExportRequested'),
+  ExportApproved: eventCodec('ExportApproved'),
+  ExportRejected: eventCodec('ExportRejected'),
+  ExportCompleted: eventCodec('ExportCompleted'),
+  ExportFailed: eventCodec('ExportFailed'),
+  ExportDownloaded: eventCodec('ExportDownloaded'),
+  IncidentOpened: eventCodec('IncidentOpened'),
+  IncidentNoteAdded: eventCodec('IncidentNoteAdded'),
+  IncidentNotificationSent: eventCodec('IncidentNotificationSent'),
+  IncidentClosed: eventCodec('IncidentClosed'),
+};
