@@ -14,7 +14,7 @@ import { FakeEsdbClient } from './testing/fake-esdb-client';
 /**
  * The adapter's own logic against an in-memory client that behaves like the server where it
  * matters (inclusive `fromPosition`, per-stream idempotency). The contract suite against a
- * real server is in esdb-event-store.spec.ts.
+ * real server is in esdb-event-store.int.spec.ts.
  */
 describe('EsdbEventStore (in-memory client)', () => {
   let fake: FakeEsdbClient;
