@@ -39,9 +39,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { registerTempDir, removeTempDir, REPO_ROOT } from '../support/api-server';
 import { BenchFailure } from '../support/http';
-import { fsyncLatency, machineInfo, sourceVersion } from '../support/machine';
+import { cpuSample, cpuUsage, fsyncLatency, machineInfo, sourceVersion } from '../support/machine';
 import { readOptions, UsageError } from '../support/options';
-import { runBench } from '../support/report';
+import { printCpuDuring, runBench } from '../support/report';
 import { formatInt, formatMs, median, padEnd, padStart } from '../support/stats';
 
 // ---------------------------------------------------------------------------------------------
@@ -509,6 +509,7 @@ async function main(): Promise<number> {
         await build(side, store, tmp, warmUntil, params, null);
 
       const runs: Record<Side, Build[]> = { anomaly: [], baseline: [] };
+      const cpuBefore = cpuSample([process.pid]);
       for (let i = 1; i <= params.runs; i++) {
         // Alternate which side goes first, so drift hits both alike.
         const order: Side[] = i % 2 === 1 ? ['anomaly', 'baseline'] : ['baseline', 'anomaly'];
@@ -532,6 +533,7 @@ async function main(): Promise<number> {
         }
         console.log(`run ${i}: ${line.join('; ')}`);
       }
+      printCpuDuring('the timed builds', cpuUsage(cpuBefore, cpuSample([process.pid])));
       const memory = await inMemory(store);
 
       const summary = (side: Side) => {

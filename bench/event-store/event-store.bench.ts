@@ -21,7 +21,8 @@ import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { NO_LOG_OPTION } from '../support/options';
-import { runBench } from '../support/report';
+import { cpuSample, cpuUsage } from '../support/machine';
+import { printCpuDuring, runBench } from '../support/report';
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -548,6 +549,7 @@ async function main(): Promise<void> {
   console.log('pragmas: journal_mode=WAL, synchronous=FULL; fresh database file per run\n');
 
   p.dir = mkdtempSync(join(p.dir, 'custodian-bench-'));
+  const cpuBefore = cpuSample([process.pid]);
   const results: Result[] = [];
   try {
     // Warm-up: JIT both sides of each selected workload on a small input; not recorded.
@@ -615,6 +617,8 @@ async function main(): Promise<void> {
     rmSync(p.dir, { recursive: true, force: true });
   }
 
+  console.log('');
+  printCpuDuring('the workloads', cpuUsage(cpuBefore, cpuSample([process.pid])));
   console.log('\n' + table(results));
   console.log(
     '\nours/raw = median ours events/s divided by median raw events/s (1.00 = as fast as raw).',

@@ -17,6 +17,22 @@ export function competedNote(usage: CpuUsage): string {
 }
 
 /**
+ * For benches without a server (event-store, anomalies): the CPU this process and everything
+ * else used during `what`, and a warning when other processes competed.
+ */
+export function printCpuDuring(what: string, usage: CpuUsage): void {
+  console.log(
+    `CPU during ${what} (cores): this process ${(usage.processes.get(process.pid) ?? NaN).toFixed(2)}, ` +
+      `other processes ${usage.others.toFixed(2)}${competedNote(usage)}`,
+  );
+  if (usage.others > OTHERS_WARNING)
+    console.log(
+      `WARNING: other processes used more than ${OTHERS_WARNING} of a core during ${what}: ` +
+        'absolute figures understate the code measured. Rerun on a quiet machine.',
+    );
+}
+
+/**
  * The title, the source measured, the machine and the data dir's fsync latency, then `plan`
  * (what each run does), a warning when the machine is already busy, and a blank line.
  */
