@@ -80,6 +80,12 @@ export interface WriteBatch {
   writes: DocumentWrite[];
   /** Stored in the same atomic commit as the writes. */
   checkpoint?: { name: string } & Checkpoint;
+  /**
+   * The batch deletes something that must not survive anywhere in the store's files (an
+   * erasure's blind-index entries): once it has committed, the adapter removes the older copies
+   * it keeps beside the live data. Costly (SQLite checkpoints its WAL), so projections never set it.
+   */
+  scrub?: boolean;
 }
 
 export interface ReadStore {

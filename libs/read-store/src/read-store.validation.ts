@@ -177,6 +177,9 @@ export function validateBatch(batch: WriteBatch): void {
       throw new InvalidReadStoreInputError(`writes[${i}].doc`, 'must be an object or null');
     }
   });
+  if (batch.scrub !== undefined && typeof batch.scrub !== 'boolean') {
+    throw new InvalidReadStoreInputError('scrub', 'must be a boolean');
+  }
   const checkpoint = batch.checkpoint;
   if (checkpoint) {
     if (typeof checkpoint.name !== 'string' || checkpoint.name.length === 0) {

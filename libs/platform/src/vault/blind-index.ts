@@ -41,11 +41,17 @@ export class BlindIndex implements OnModuleInit {
     });
   }
 
+  /**
+   * Erasure: deletes every entry of the subject and has the store scrub its files (`scrub`), so
+   * the HMAC survives in no free page, WAL frame or index of the read store: otherwise it would
+   * still match the same address registered again later.
+   */
   async removeAll(subjectId: string): Promise<void> {
     const page = await this.reads.find(COLLECTION, { where: { subjectId }, limit: 1000 });
     if (page.items.length === 0) return;
     await this.reads.commit({
       writes: page.items.map((item) => ({ collection: COLLECTION, id: item.id, doc: null })),
+      scrub: true,
     });
   }
 

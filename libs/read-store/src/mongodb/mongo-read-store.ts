@@ -165,6 +165,11 @@ export class MongoReadStore implements ReadStore {
 
   async commit(batch: WriteBatch): Promise<void> {
     // Everything is checked before the transaction starts, so bad input writes nothing.
+    // `scrub` changes nothing here: a deleted document's bytes stay in WiredTiger's files until
+    // the space is reused, and its insert stays in the replica set's oplog (a capped collection
+    // no client can delete from) until the oplog rolls over. Neither can be cleared from the
+    // application (`compact` is an administrative, collection-locking command and still leaves
+    // the oplog); a MongoDB deployment relies on encryption at rest and its oplog window.
     validateBatch(batch);
     const targets = new Map<string, CollectionInfo>();
     for (const write of batch.writes) {

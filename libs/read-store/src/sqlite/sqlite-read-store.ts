@@ -38,6 +38,8 @@ interface PendingCommit {
 }
 
 const CHUNK = 500;
+/** How long to wait before trying a checkpoint again that another connection held up. */
+const SCRUB_RETRY_MS = 1000;
 
 interface CollectionInfo {
   getChunk?: Database.Statement;
@@ -53,6 +55,17 @@ interface CollectionInfo {
  * expression index per declared field. Batches and their checkpoint commit in one transaction.
  * Read models can always be rebuilt from the log, so synchronous=NORMAL is enough here: a
  * power cut may lose the newest batches, but loses their checkpoint with them.
+ *
+ * The file also holds the blind index, whose entries must leave no trace once a customer is
+ * erased (the same HMAC would otherwise link her to a later registration with that address):
+ * - `secure_delete = ON` zeroes a deleted row's bytes, its index entries and freed pages
+ *   instead of just unlinking them;
+ * - in WAL mode the frames written when the entry was stored still hold it, and the main file
+ *   keeps the old page until a checkpoint copies the zeroed one over it. A batch marked `scrub`
+ *   (an erasure) is therefore followed by `wal_checkpoint(TRUNCATE)`, which copies every frame
+ *   into the main file and truncates the WAL to zero bytes. Ordinary projection batches do not
+ *   checkpoint; SQLite's own automatic (passive) checkpoints go on as before.
+ * The `-shm` file only indexes page numbers, never row content.
  */
 export class SqliteReadStore implements ReadStore {
   private readonly db: Database.Database;
@@ -69,10 +82,14 @@ export class SqliteReadStore implements ReadStore {
   >;
   private readonly checkpointPut: Database.Statement<[string, string, number, number]>;
   private closed = false;
+  /** A scrub's checkpoint could not finish (another connection was reading): retried on a timer. */
+  private scrubPending = false;
+  private scrubRetry: NodeJS.Timeout | undefined;
 
   constructor(options: SqliteReadStoreOptions) {
     mkdirSync(dirname(options.file), { recursive: true });
     this.db = new Database(options.file);
+    this.db.pragma('secure_delete = ON');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
@@ -82,6 +99,9 @@ export class SqliteReadStore implements ReadStore {
         name TEXT PRIMARY KEY, position TEXT NOT NULL, sequence INTEGER NOT NULL, updated_at INTEGER NOT NULL
       );
     `);
+    // A crash between an erasure's commit and its checkpoint leaves the old frames in the WAL.
+    this.scrubPending = true;
+    this.scrub();
     this.checkpointGet = this.db.prepare(
       'SELECT position, sequence FROM _checkpoints WHERE name = ?',
     );
@@ -236,6 +256,12 @@ export class SqliteReadStore implements ReadStore {
     try {
       const outcomes =
         group.length === 1 ? [this.commitOne(group[0], true)] : this.commitGroup.immediate(group);
+      // Before anyone is told the erasure's batch committed, its old copies are gone (or a
+      // retry is scheduled when another connection holds the WAL).
+      if (group.some((p, i) => p.batch.scrub === true && outcomes[i] === null)) {
+        this.scrubPending = true;
+        this.scrub();
+      }
       outcomes.forEach((error, i) => (error ? group[i].reject(error) : group[i].resolve()));
     } catch (error) {
       for (const p of group) p.reject(error);
@@ -267,7 +293,37 @@ export class SqliteReadStore implements ReadStore {
     if (this.closed) return;
     if (this.pending.length > 0) this.flush();
     this.closed = true;
+    if (this.scrubRetry) clearTimeout(this.scrubRetry);
+    this.scrub();
     this.db.close();
+  }
+
+  /** True while an erasure's deleted entries may still linger in the WAL; for tests and health. */
+  get hasPendingScrub(): boolean {
+    return this.scrubPending;
+  }
+
+  /**
+   * Moves every WAL frame into the main file (whose deleted bytes secure_delete has zeroed) and
+   * truncates the WAL. It cannot finish while another connection (the projector in another
+   * process) reads a snapshot that still needs those frames; it waits up to busy_timeout, then
+   * stays pending and is tried again a second later, and on close.
+   */
+  private scrub(): void {
+    if (!this.scrubPending) return;
+    try {
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      this.scrubPending = !result || result.busy !== 0;
+    } catch {
+      this.scrubPending = true;
+    }
+    if (this.scrubPending && !this.closed && !this.scrubRetry) {
+      this.scrubRetry = setTimeout(() => {
+        this.scrubRetry = undefined;
+        if (!this.closed) this.scrub();
+      }, SCRUB_RETRY_MS);
+      this.scrubRetry.unref();
+    }
   }
 
   private collection(name: string): CollectionInfo {

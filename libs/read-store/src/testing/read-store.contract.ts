@@ -340,6 +340,19 @@ export function readStoreContract(adapter: string, open: () => Promise<ReadStore
       expect(await store.getCheckpoint(checkpointName)).toBeNull();
     });
 
+    it('commits a batch marked scrub like any other, and refuses a scrub that is not a boolean', async () => {
+      await store.commit({ writes: [put('a', { status: 'x' }), put('b', { status: 'y' })] });
+      await store.commit({ writes: [{ collection: name, id: 'a', doc: null }], scrub: true });
+      expect(await store.get(name, 'a')).toBeNull();
+      expect(await store.get(name, 'b')).toEqual({ status: 'y' });
+      const error = await store
+        .commit({ writes: [{ collection: name, id: 'b', doc: null }], scrub: 'yes' as never })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidReadStoreInputError);
+      expect((error as InvalidReadStoreInputError).field).toBe('scrub');
+      expect(await store.get(name, 'b')).toEqual({ status: 'y' });
+    });
+
     it('drops a collection with its documents', async () => {
       const temp = `${name}_tmp`;
       await store.ensureCollection({ name: temp, indexes: ['status'] });
