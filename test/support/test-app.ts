@@ -45,6 +45,8 @@ export async function startTestApp(
     writeFileSync(
       file,
       JSON.stringify({ actors: actors.map((a) => ({ ...a, apiKey: testKey(a.id) })) }),
+      // Owner-only: start-up refuses an actors file group or others may read or write.
+      { mode: 0o600 },
     );
     for (const actor of actors) keys[actor.id] = testKey(actor.id);
     env = { CUSTODIAN_ACTORS_FILE: file, ...env };

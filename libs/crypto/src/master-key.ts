@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   existsSync,
+  fchmodSync,
   fsyncSync,
   linkSync,
   mkdirSync,
@@ -30,7 +32,8 @@ export interface LoadedMasterKey {
 }
 
 const KEY_BYTES = 32;
-const FILE_NAME = 'master.key';
+/** The generated key's file name in the data directory. */
+export const MASTER_KEY_FILE_NAME = 'master.key';
 
 /**
  * The one master key everything else is derived from (see `deriveKey`). Losing it makes every
@@ -48,9 +51,11 @@ export function loadMasterKey(options: MasterKeyOptions): LoadedMasterKey {
         'outside the app',
     );
   }
-  const file = join(options.dataDir, FILE_NAME);
+  const file = join(options.dataDir, MASTER_KEY_FILE_NAME);
   if (existsSync(file)) return { key: readKeyFile(file), generated: false, file };
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  // Owner-only whatever the umask (which could otherwise take more away than group and others).
+  if (mkdirSync(options.dataDir, { recursive: true, mode: 0o700 }) !== undefined)
+    chmodSync(options.dataDir, 0o700);
   return createKeyFile(file);
 }
 
@@ -64,6 +69,7 @@ function createKeyFile(file: string): LoadedMasterKey {
   const temp = `${file}.${randomUUID()}.tmp`;
   const fd = openSync(temp, 'wx', 0o600);
   try {
+    fchmodSync(fd, 0o600);
     writeFileSync(fd, `${key.toString('base64')}\n`);
     fsyncSync(fd);
   } finally {

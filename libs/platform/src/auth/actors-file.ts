@@ -1,6 +1,15 @@
 import { isRole, type Role } from '@custodian/policy';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fchmodSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface Actor {
@@ -83,12 +92,20 @@ export function loadActors(path: string): Actor[] {
  */
 export function ensureEmbeddedActorsFile(path: string): boolean {
   if (existsSync(path)) return false;
-  mkdirSync(dirname(path), { recursive: true });
+  if (mkdirSync(dirname(path), { recursive: true, mode: 0o700 }) !== undefined)
+    chmodSync(dirname(path), 0o700);
   const actors = {
     actors: [
       { id: 'admin', roles: ['admin', 'dpo'], apiKey: randomBytes(32).toString('base64url') },
     ],
   };
-  writeFileSync(path, `${JSON.stringify(actors, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  // 0600 whatever the umask: start-up refuses an actors file group or others may read or write.
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    writeFileSync(fd, `${JSON.stringify(actors, null, 2)}\n`);
+  } finally {
+    closeSync(fd);
+  }
   return true;
 }

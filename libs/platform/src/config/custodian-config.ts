@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { MASTER_KEY_FILE_NAME } from '@custodian/crypto';
+import { join, resolve } from 'node:path';
+import { looseSecretFile } from '../storage/private-files';
 
 export type ProjectorMode = 'in-process' | 'off';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -151,6 +153,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const shutdownTimeoutMs = integer('CUSTODIAN_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   const exportTtlHours = integer('CUSTODIAN_EXPORT_TTL_HOURS', 24, 1, 720);
   const logFile = text('CUSTODIAN_LOG_FILE');
+
+  // Secret files others may read or write are refused, as ssh refuses such a private key. A key
+  // given inline in CUSTODIAN_MASTER_KEY has no file mode: the environment is then the secret.
+  const looseFiles = [
+    masterKey === undefined
+      ? looseSecretFile(join(dataDir, MASTER_KEY_FILE_NAME), 'the master key file')
+      : undefined,
+    looseSecretFile(actorsFile, 'the actors file'),
+  ];
+  for (const problem of looseFiles) if (problem) problems.push(problem);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {

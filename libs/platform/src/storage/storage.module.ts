@@ -6,17 +6,23 @@ import { WriteTracker } from '../commands/write-tracker';
 import { Lifecycle } from '../lifecycle/lifecycle';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
+import { prepareDataDir, preparePrivateFile } from './private-files';
+
+/** Warnings about files found open to group or others (and tightened). */
+const warn = (message: string) => new Logger('Storage').warn(message);
 
 export function createEventStore(config: CustodianConfig): EventStore {
-  return config.eventStore.kind === 'sqlite'
-    ? new SqliteEventStore({ file: config.eventStore.file })
-    : new EsdbEventStore(config.eventStore.connectionString);
+  if (config.eventStore.kind !== 'sqlite')
+    return new EsdbEventStore(config.eventStore.connectionString);
+  preparePrivateFile(config.eventStore.file, warn);
+  return new SqliteEventStore({ file: config.eventStore.file });
 }
 
 export function createReadStore(config: CustodianConfig): ReadStore {
-  return config.readStore.kind === 'sqlite'
-    ? new SqliteReadStore({ file: config.readStore.file })
-    : new MongoReadStore({ uri: config.readStore.uri, database: config.readStore.database });
+  if (config.readStore.kind !== 'sqlite')
+    return new MongoReadStore({ uri: config.readStore.uri, database: config.readStore.database });
+  preparePrivateFile(config.readStore.file, warn);
+  return new SqliteReadStore({ file: config.readStore.file });
 }
 
 /** Wires the EventStore and ReadStore ports to the adapters the configuration names. */
@@ -39,6 +45,8 @@ export class StorageModule implements OnApplicationShutdown {
     @Inject(CUSTODIAN_CONFIG) config: CustodianConfig,
     private readonly lifecycle: Lifecycle,
   ) {
+    // The stores' files were prepared as they opened; the directory itself and exports/ here.
+    prepareDataDir(config.dataDir, warn);
     this.logger.log(
       `event store: ${config.eventStore.kind}, read store: ${config.readStore.kind}` +
         (config.eventStore.kind === 'sqlite' ? `, data in ${config.dataDir}` : ''),

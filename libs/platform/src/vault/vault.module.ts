@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { Lifecycle } from '../lifecycle/lifecycle';
+import { preparePrivateFile } from '../storage/private-files';
 import { BlindIndex } from './blind-index';
 import { ErasureService } from './erasure.service';
 import { BLIND_INDEX_KEY, FieldVault } from './field-vault';
@@ -22,9 +23,11 @@ import { RetentionSweeper } from './retention-sweeper';
 export const MASTER_KEY = Symbol.for('custodian.MasterKey');
 
 export function createKeyStore(config: CustodianConfig): KeyStore {
-  return config.readStore.kind === 'sqlite'
-    ? new SqliteKeyStore({ file: join(config.dataDir, 'keys.sqlite') })
-    : new MongoKeyStore({ uri: config.readStore.uri, database: config.readStore.database });
+  if (config.readStore.kind !== 'sqlite')
+    return new MongoKeyStore({ uri: config.readStore.uri, database: config.readStore.database });
+  const file = join(config.dataDir, 'keys.sqlite');
+  preparePrivateFile(file, (message) => new Logger('Storage').warn(message));
+  return new SqliteKeyStore({ file });
 }
 
 /** Personal-data protection: the master key, per-subject data keys, the field cipher, erasure. */
