@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from './custodian-config';
 
 describe('loadConfig', () => {
@@ -101,5 +103,40 @@ describe('loadConfig', () => {
         CUSTODIAN_JWT_JWKS_URL: 'http://idp.example/jwks',
       }),
     ).toEqual([expect.stringMatching(/^CUSTODIAN_JWT_JWKS_URL: must be an https URL/)]);
+  });
+
+  it('refuses a master key file or actors file that group or others may read or write, naming each and the fix', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custodian-config-'));
+    try {
+      const keyFile = join(dir, 'master.key');
+      const actorsFile = join(dir, 'actors.json');
+      writeFileSync(keyFile, 'k');
+      writeFileSync(actorsFile, '{}');
+      const problems = (env: NodeJS.ProcessEnv) => {
+        try {
+          loadConfig({ CUSTODIAN_DATA_DIR: dir, ...env });
+          return [];
+        } catch (error) {
+          return (error as ConfigError).problems;
+        }
+      };
+      chmodSync(keyFile, 0o640);
+      chmodSync(actorsFile, 0o602);
+      expect(problems({})).toEqual([
+        `the master key file ${keyFile} may be read or written by group or others (mode 0640); make it owner-only: chmod 600 ${keyFile}`,
+        `the actors file ${actorsFile} may be read or written by group or others (mode 0602); make it owner-only: chmod 600 ${actorsFile}`,
+      ]);
+      // A key given inline is used instead of the file, which is then not checked.
+      expect(problems({ CUSTODIAN_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') })).toEqual([
+        expect.stringContaining(`the actors file ${actorsFile}`),
+      ]);
+      chmodSync(keyFile, 0o600);
+      chmodSync(actorsFile, 0o400);
+      expect(problems({})).toEqual([]);
+      // Absent files are created owner-only later, so they are no problem here.
+      expect(problems({ CUSTODIAN_ACTORS_FILE: join(dir, 'none.json') })).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
