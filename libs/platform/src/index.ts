@@ -17,6 +17,7 @@ export * from './auth/auth.module';
 export * from './projections/projection-reader';
 export * from './vault/vault.module';
 export * from './vault/field-vault';
+export * from './vault/access-receipt';
 export * from './vault/blind-index';
 export * from './vault/erasure.service';
 export * from './vault/retention-sweeper';

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { Lifecycle } from '../lifecycle/lifecycle';
+import { AccessRecorder } from './access-receipt';
 import { BlindIndex } from './blind-index';
 import { ErasureService } from './erasure.service';
 import { BLIND_INDEX_KEY, FieldVault } from './field-vault';
@@ -61,6 +62,7 @@ export function createKeyStore(config: CustodianConfig): KeyStore {
       useFactory: (master: Buffer) => deriveKey(master, KEY_PURPOSES.blindIndex),
     },
     FieldVault,
+    AccessRecorder,
     BlindIndex,
     ErasureService,
     RetentionSweeper,
@@ -70,6 +72,7 @@ export function createKeyStore(config: CustodianConfig): KeyStore {
     MASTER_KEY,
     SubjectKeys,
     FieldVault,
+    AccessRecorder,
     BlindIndex,
     ErasureService,
     RetentionSweeper,
