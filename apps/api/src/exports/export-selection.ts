@@ -8,7 +8,13 @@ import {
   type PurposeState,
 } from '@custodian/domain';
 import { FieldVault, ProjectionReader } from '@custodian/platform';
-import { customerView, type Mask, type RoleRules } from '@custodian/policy';
+import {
+  customerView,
+  isClosedFormat,
+  SOURCE_SLUG,
+  type Mask,
+  type RoleRules,
+} from '@custodian/policy';
 import type { CustomerViewsDocument } from '@custodian/projections';
 import { findAll, READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
@@ -128,8 +134,11 @@ export function parseFilter(
   for (const [key, value] of Object.entries(raw)) {
     switch (key) {
       case 'source':
-        if (typeof value !== 'string' || value.length === 0 || value.length > 100)
-          throw invalid('filter.source', 'must be a source name of 1-100 characters');
+        if (!isClosedFormat(value, SOURCE_SLUG))
+          throw invalid(
+            'filter.source',
+            'must be a source name: 1-64 lowercase letters, digits, ".", "_" or "-", with no phone number in it',
+          );
         filter.source = value;
         break;
       case 'registeredAfter':
