@@ -244,35 +244,62 @@ describe('free text cannot carry personal data: closed formats, request ids, req
 
   it('logs the route pattern, never the path asked for, also for unknown routes', async () => {
     const email = 'ivan.petrov@example.com';
-    const read = await admin.get(`/v1/subjects/${email}/view?purpose=newsletter`);
+    // Chosen ids (safe tokens, kept by old and new code alike) find each request's log line.
+    const read = await admin.get(`/v1/subjects/${email}/view?purpose=newsletter`, {
+      'x-request-id': 'route-log-read',
+    });
     expect(read.status).toBe(400);
     expect(read.body.details).toEqual([expect.objectContaining({ field: 'subjectId' })]);
-    const readLine = await requestLine(read.headers.get('x-request-id')!);
+    const readLine = await requestLine('route-log-read');
     expect(readLine.req).toEqual({
-      id: read.headers.get('x-request-id'),
+      id: 'route-log-read',
       method: 'GET',
       route: '/v1/subjects/:subjectId/view',
     });
     expect(readLine.res).toEqual({ statusCode: 400 });
 
-    const view = await admin.get(`/v1/subjects/${subjectId}/view?purpose=newsletter`);
+    const view = await admin.get(`/v1/subjects/${subjectId}/view?purpose=newsletter`, {
+      'x-request-id': 'route-log-view',
+    });
     expect(view.status).toBe(200);
-    expect((await requestLine(view.headers.get('x-request-id')!)).req).toMatchObject({
+    expect((await requestLine('route-log-view')).req).toMatchObject({
       route: '/v1/subjects/:subjectId/view',
     });
 
-    const unknown = await admin.get(`/v1/customers/${email}/phone/79161234567`);
-    expect(unknown.status).toBe(404);
-    const unknownLine = await requestLine(unknown.headers.get('x-request-id')!);
-    expect(unknownLine.req).toEqual({
-      id: unknown.headers.get('x-request-id'),
-      method: 'GET',
-      route: '(no route)',
+    const unknown = await admin.get(`/v1/customers/${email}/phone/79161234567`, {
+      'x-request-id': 'route-log-unknown',
     });
+    expect(unknown.status).toBe(404);
+    const unknownLine = await requestLine('route-log-unknown');
+    expect(unknownLine.req).toEqual({ id: 'route-log-unknown', method: 'GET', route: '(no route)' });
     expect(unknownLine.res).toEqual({ statusCode: 404 });
 
     const log = logText();
     for (const secret of [email, 'ivan.petrov', '79161234567', subjectId])
       expect(log).not.toContain(secret);
+  });
+
+  it('refuses operational text holding a disguised address or a separated phone number, and lets dates and ids through', async () => {
+    for (const bad of [
+      'send the file to ivan＠example.com today',
+      'send the file to ivan﹫example.com today',
+      'ask ivan@example about the list',
+      'ask ivan%40example.com about the list',
+      'call back on +7_916_123_45_67 first',
+      'call back on 916 / 123 / 45 / 67 first',
+      'call back on 916.123.45.67 first',
+    ])
+      await refused(
+        () => marketing.post('/v1/exports', exportBody({ justification: bad })),
+        'justification',
+        bad,
+      );
+
+    const ordinary =
+      'campaign run 2024-05-01 10:20 to 2024-05-02 11:00, ticket 3f0c1a2e-9b8d-4c7e-a6f5-1234567890ab, lodash@4.17.21';
+    const response = await marketing.post('/v1/exports', exportBody({ justification: ordinary }));
+    expect(response.status).toBe(202);
+    const [requested] = await events.readStream(`export-${response.body.exportId}`);
+    expect(requested.data).toMatchObject({ justification: ordinary });
   });
 });
