@@ -271,7 +271,11 @@ describe('free text cannot carry personal data: closed formats, request ids, req
     });
     expect(unknown.status).toBe(404);
     const unknownLine = await requestLine('route-log-unknown');
-    expect(unknownLine.req).toEqual({ id: 'route-log-unknown', method: 'GET', route: '(no route)' });
+    expect(unknownLine.req).toEqual({
+      id: 'route-log-unknown',
+      method: 'GET',
+      route: '(no route)',
+    });
     expect(unknownLine.res).toEqual({ statusCode: 404 });
 
     const log = logText();

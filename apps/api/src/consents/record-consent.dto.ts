@@ -8,14 +8,7 @@ import {
 import { PURPOSE_ID_PATTERN } from '@custodian/platform';
 import { COLLECTION_POINT_SLUG, COLLECTION_POINT_URI } from '@custodian/policy';
 import { Type } from 'class-transformer';
-import {
-  IsDefined,
-  IsIn,
-  IsObject,
-  IsOptional,
-  Matches,
-  ValidateNested,
-} from 'class-validator';
+import { IsDefined, IsIn, IsObject, IsOptional, Matches, ValidateNested } from 'class-validator';
 import { ClosedFormat } from '../shared/closed-format';
 
 export class ConsentEvidenceDto {
