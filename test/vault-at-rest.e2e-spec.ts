@@ -288,7 +288,7 @@ describe('no personal value at rest in plaintext; erasure leaves nothing decrypt
       ]),
     );
     expect(readFileSync(join(t.dataDir, 'logs', 'custodian.log'), 'utf8')).toContain(
-      '"path":"/v1/subjects"',
+      '"route":"/v1/subjects/:subjectId/view"',
     );
     expect(scan(t.dataDir, markers)).toEqual([]);
     // The scanner itself finds markers hidden in each encoding (so an empty result means something).

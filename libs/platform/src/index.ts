@@ -6,6 +6,7 @@ export * from './projections/projections.module';
 export * from './health/health.module';
 export * from './http/http-error.filter';
 export * from './logging/logging.module';
+export * from './logging/request-tracing';
 export * from './http/validation';
 export * from './http/params';
 export * from './commands/command-executor';

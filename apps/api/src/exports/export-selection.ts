@@ -8,7 +8,14 @@ import {
   type PurposeState,
 } from '@custodian/domain';
 import { FieldVault, ProjectionReader, type AccessReceipt } from '@custodian/platform';
-import { customerView, viewMasks, type Mask, type RoleRules } from '@custodian/policy';
+import {
+  customerView,
+  isClosedFormat,
+  SOURCE_SLUG,
+  viewMasks,
+  type Mask,
+  type RoleRules,
+} from '@custodian/policy';
 import type { CustomerViewsDocument } from '@custodian/projections';
 import { findAll, READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
@@ -140,8 +147,11 @@ export function parseFilter(
   for (const [key, value] of Object.entries(raw)) {
     switch (key) {
       case 'source':
-        if (typeof value !== 'string' || value.length === 0 || value.length > 100)
-          throw invalid('filter.source', 'must be a source name of 1-100 characters');
+        if (!isClosedFormat(value, SOURCE_SLUG))
+          throw invalid(
+            'filter.source',
+            'must be a source name: 1-64 lowercase letters, digits, ".", "_" or "-", with no phone number in it',
+          );
         filter.source = value;
         break;
       case 'registeredAfter':
