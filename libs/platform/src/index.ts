@@ -19,6 +19,7 @@ export * from './vault/vault.module';
 export * from './vault/field-vault';
 export * from './vault/blind-index';
 export * from './vault/erasure.service';
+export * from './vault/erasure-reconciler';
 export * from './vault/retention-sweeper';
 export * from './commands/write-tracker';
 export * from './auth/jwt-verifier';
