@@ -30,3 +30,4 @@ export * from './oversight/oversight.module';
 export * from './lifecycle/lifecycle';
 export * from './lifecycle/http-drain';
 export * from './lifecycle/stop-app';
+export * from './backup/data-dir-backup';
