@@ -1,5 +1,10 @@
 import { gone, grantedPurposeFlags, notFound, effectiveStatus } from '@custodian/domain';
-import { FieldVault, type CommandMeta, type RequestActor } from '@custodian/platform';
+import {
+  ErasureLedger,
+  FieldVault,
+  type CommandMeta,
+  type RequestActor,
+} from '@custodian/platform';
 import { customerView, viewMasks, type Mask } from '@custodian/policy';
 import { BadRequestException, ForbiddenException } from '@nestjs/common';
 import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
@@ -39,12 +44,14 @@ export class ViewSubjectHandler implements ICommandHandler<ViewSubjectCommand> {
     private readonly access: AccessService,
     private readonly queries: QueryBus,
     private readonly vault: FieldVault,
+    private readonly erasures: ErasureLedger,
   ) {}
 
   async execute({ subjectId, purposeId, meta }: ViewSubjectCommand): Promise<CustomerViewAnswer> {
     const card = await this.access.card(subjectId);
     if (!card) throw notFound('subjectId', `subject ${subjectId} is not registered`);
-    if (card.erased) throw gone(subjectId);
+    // The card may lag the log; the log decides, even while the key still exists.
+    if (card.erased || (await this.erasures.isErased(subjectId))) throw gone(subjectId);
 
     const policy = await this.access.policy();
     const rules = policy.roles[meta.actor.role];

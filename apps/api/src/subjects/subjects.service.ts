@@ -19,6 +19,7 @@ import {
   BlindIndex,
   CLOCK,
   CUSTODIAN_CONFIG,
+  ErasureLedger,
   FieldVault,
   ProjectionReader,
   type Clock,
@@ -58,6 +59,7 @@ export class SubjectsService {
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
     private readonly runner: ProjectionRunner,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly erasures: ErasureLedger,
   ) {}
 
   /** Customers whose email or phone is exactly this value (after normalisation). */
@@ -70,11 +72,9 @@ export class SubjectsService {
       });
     }
     const found = await this.blindIndex.find(field, hash);
-    const live: string[] = [];
-    for (const subjectId of found) {
-      if ((await this.keyStore.destroyed(subjectId)) === null) live.push(subjectId);
-    }
-    return live;
+    // Erased in the log, even if the reconciler has not yet removed the entries.
+    const erased = await this.erasures.erasedAmong(found);
+    return found.filter((subjectId) => !erased.has(subjectId));
   }
 
   /** When, by whom, why, which key — and whether each projection has processed the erasure. */
@@ -153,8 +153,9 @@ export class SubjectsService {
     return { state, revision: history[history.length - 1].revision };
   }
 
-  async isErased(subjectId: string): Promise<boolean> {
-    return (await this.keyStore.destroyed(subjectId)) !== null;
+  /** Erased according to the log (the truth), whether or not the key is destroyed yet. */
+  isErased(subjectId: string): Promise<boolean> {
+    return this.erasures.isErased(subjectId);
   }
 
   /** The profile as sent, checked against the catalogue and the purposes' minimum fields (400 naming each field at fault). */
