@@ -111,15 +111,16 @@ export class ProjectionWorker extends LogFollower {
     const consultsNothing = (id: string): never => {
       throw new Error(`projection "${this.name}" looked up document "${id}" but consults nothing`);
     };
+    // What the event's consulted documents are just before it: fixed before it is applied.
     const lookupFor = (event: RecordedEvent) => {
       if (!definition.consults) return consultsNothing;
-      const allowed = new Set(definition.consults?.(event) ?? []);
+      const before = new Map(definition.consults(event).map((id) => [id, current.get(id) ?? null]));
       return (id: string): JsonObject | null => {
-        if (!allowed.has(id))
+        if (!before.has(id))
           throw new Error(
             `projection "${this.name}" looked up document "${id}", which consults() did not name for event ${event.id}`,
           );
-        return current.get(id) ?? null;
+        return before.get(id) ?? null;
       };
     };
     // One read for the whole batch, of every document the events name as the batch begins
