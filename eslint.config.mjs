@@ -26,15 +26,29 @@ const importOf = (dir, names) =>
   `^(?:${dir === 'libs' ? '@custodian/|' : ''}${RELATIVE}(?:${dir}/)?|${dir}/)(?:${alternatives(names)})(?:/|$)`;
 /** An import of any app from outside apps/: the path must name apps/. */
 const ANY_APP = `^(?:${RELATIVE})?apps/`;
-const restrict = (files, patterns) => ({
+/**
+ * Decryption only through the audit (issue 11): outside libs/platform/src/vault, no code may
+ * import what decrypts a customer's values without an access receipt.
+ */
+const UNAUDITED_DECRYPTION = [
+  {
+    name: '@custodian/crypto',
+    importNames: ['decryptField', 'unwrapKey', 'SubjectKeys'],
+    message:
+      'Decryption goes through FieldVault against an AccessReceipt (an appended access record); see libs/platform/src/vault/access-receipt.ts.',
+  },
+];
+const restrict = (files, patterns, { ignores = [], paths = UNAUDITED_DECRYPTION } = {}) => ({
   files,
+  ignores,
   rules: {
     '@typescript-eslint/no-restricted-imports': [
       'error',
-      { patterns: patterns.map(([regex, message]) => ({ regex, message })) },
+      { paths, patterns: patterns.map(([regex, message]) => ({ regex, message })) },
     ],
   },
 });
+const VAULT = 'libs/platform/src/vault/**';
 const NO_APPS = [ANY_APP, 'Layering: only test/ and bench/ import apps.'];
 const layering = [
   ...['domain', 'policy', 'crypto'].map((lib) =>
@@ -62,7 +76,8 @@ const layering = [
       NO_APPS,
     ],
   ),
-  restrict(['libs/platform/**'], [NO_APPS]),
+  restrict(['libs/platform/**'], [NO_APPS], { ignores: [VAULT] }),
+  restrict([VAULT], [NO_APPS], { paths: [] }),
   ...APPS.filter(() => APPS.length > 1).map((app) =>
     restrict(
       [`apps/${app}/**`],

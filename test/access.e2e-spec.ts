@@ -1,6 +1,6 @@
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import { DEFAULT_ROLE_POLICY } from '@custodian/policy';
-import { ProjectionRunner } from '@custodian/projections';
+import { customerViewsVersion, ProjectionRunner } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import {
   consentBody,
@@ -224,7 +224,12 @@ describe('purpose-bound, audited reads of customers (HTTP, embedded stores)', ()
       async () =>
         runner
           .status()
-          .some((s) => s.name === 'customer_views' && s.activeVersion === 2 && s.state === 'live'),
+          .some(
+            (s) =>
+              s.name === 'customer_views' &&
+              s.activeVersion === customerViewsVersion(1) &&
+              s.state === 'live',
+          ),
       10_000,
     );
     const card = await t.app

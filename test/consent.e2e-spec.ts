@@ -672,11 +672,17 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
         return now !== undefined && Object.values(now).reduce((x, y) => x + y, 0) === 5;
       });
       // Before c's expiry: a, c and d are stale (v2 requires re-consent), b revoked, fresh granted.
-      expect((await counts()).counts).toEqual({ granted: 1, revoked: 1, expired: 0, stale: 3 });
+      expect((await counts()).counts).toEqual({
+        granted: 1,
+        revoked: 1,
+        expired: 0,
+        stale: 3,
+        erased: 0,
+      });
       clock.advance(60_000);
       const { dashboard, counts: after } = await counts();
       // Now c has expired (expiry counts before staleness).
-      expect(after).toEqual({ granted: 1, revoked: 1, expired: 1, stale: 2 });
+      expect(after).toEqual({ granted: 1, revoked: 1, expired: 1, stale: 2, erased: 0 });
       const today = clock.now().toISOString().slice(0, 10);
       const daily = await board.get(
         `/v1/dashboard/consents/daily?purposeId=dash-demo&from=${today}&to=${today}`,

@@ -1,3 +1,4 @@
+import { KEY_STORE, loadMasterKey, openSealedFile, type KeyStore } from '@custodian/crypto';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import { stopApp } from '@custodian/platform';
 import { ProjectionRunner } from '@custodian/projections';
@@ -15,7 +16,7 @@ import {
   type TestApp,
 } from '@test/support';
 import { createHash, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROLES = ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'];
@@ -116,7 +117,10 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
     expect(file.headers.get('content-type')).toMatch(/application\/x-ndjson/);
     const sha = createHash('sha256').update(file.text).digest('hex');
     expect(file.headers.get('x-content-sha256')).toBe(sha);
-    expect(done.result.files.ndjson.sha256).toBe(sha);
+    expect(Number(file.headers.get('content-length'))).toBe(Buffer.byteLength(file.text));
+    // The stored digest is of the rows as sealed under each customer's key, never of the values.
+    expect(done.result.files.ndjson.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(done.result.files.ndjson.sha256).not.toBe(sha);
     const rows = file.text
       .trim()
       .split('\n')
@@ -131,7 +135,9 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
 
     const csv = await download('marketing-1', exportId, 'csv');
     expect(csv.text.split('\r\n')[0]).toBe('subjectId,name,email');
-    expect(createHash('sha256').update(csv.text).digest('hex')).toBe(done.result.files.csv.sha256);
+    expect(csv.headers.get('x-content-sha256')).toBe(
+      createHash('sha256').update(csv.text).digest('hex'),
+    );
 
     // The files at rest, there in the data directory, hold none of it in clear.
     const dir = join(t.dataDir, 'exports');
@@ -265,11 +271,14 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
       expect(row.birthDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       expect(row.name.split(' ')).toHaveLength(2);
     }
-    // Nobody's access log is told of a sandbox set: it holds no one's data.
+    // Its stand-ins are drawn from the values, so each customer's access log shows the sandbox
+    // export like any other, recorded before their values were decrypted.
     const log = (await as.dpo.get(`/v1/subjects/${ids[0]}/access-log`)).body.entries;
     expect(
       log.filter((e: { exportId?: string }) => e.exportId === requested.body.exportId),
-    ).toEqual([]);
+    ).toEqual([
+      expect.objectContaining({ outcome: 'exported', mode: 'sandbox', actorId: 'service-1' }),
+    ]);
   });
 
   it('refuses bad requests with the field at fault, writing nothing', async () => {
@@ -328,6 +337,48 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
       ).status,
     ).toBe(202);
     expect((await download('marketing-1', requested.body.exportId)).status).toBe(410);
+  });
+
+  it('leaves no readable row of an erased customer in files generated before the erasure, even with the master key', async () => {
+    const requested = await as.marketing.post('/v1/exports', body());
+    const exportId = requested.body.exportId;
+    const done = await completed(as.marketing, exportId);
+    expect(done.result.count).toBeGreaterThan(0);
+    const dir = join(t.dataDir, 'exports');
+    const sealed = readdirSync(dir).filter(
+      (n) => n.startsWith(`${exportId}.`) && n.endsWith('.sealed'),
+    );
+    expect(sealed).toHaveLength(2);
+    // Copies, as an attacker holding an old copy of the data dir would have them.
+    const copies = sealed.map((name) => ({ name, bytes: readFileSync(join(dir, name)) }));
+    const victim = [...consented].find((id) => id !== ids[0])!;
+    const victimProfile = profile(ids.indexOf(victim));
+    const erased = await as.dpo.post(`/v1/subjects/${victim}/erasure`, {
+      reason: 'data_subject_request',
+      requestedVia: 'email',
+    });
+    expect(erased.status).toBe(202);
+    const master = loadMasterKey({ dataDir: t.dataDir, embedded: true }).key;
+    for (const { name, bytes } of copies) {
+      const format = name.endsWith('.ndjson.sealed') ? 'ndjson' : 'csv';
+      const copy = join(t.dataDir, `copy-${name}`);
+      writeFileSync(copy, bytes);
+      let plain = '';
+      for await (const chunk of openSealedFile(copy, master, `${exportId}/${format}`))
+        plain += chunk.toString('utf8');
+      rmSync(copy);
+      // The master key opens the file, not the rows: every row is sealed under its customer's
+      // key, and the victim's key is destroyed.
+      const records = plain.trim().split('\n');
+      expect(records.filter((r) => r.startsWith(`r\t${victim}\t`))).toHaveLength(1);
+      for (const value of Object.values(victimProfile)) expect(plain).not.toContain(value);
+      for (const value of [victimProfile.email, victimProfile.phone])
+        expect(plain).not.toContain(createHash('sha256').update(value).digest('hex'));
+    }
+    const tombstone = await t.app.get<KeyStore>(KEY_STORE).destroyed(victim);
+    expect(tombstone).not.toBeNull();
+    expect(await t.app.get<KeyStore>(KEY_STORE).get(victim)).toBeNull();
+    expect((await download('marketing-1', exportId)).status).toBe(410);
   });
 });
 

@@ -1,12 +1,16 @@
 import {
+  blindIndex,
   decryptField,
   deriveKey,
   fieldAad,
   KEY_PURPOSES,
   keyWrapAad,
   loadMasterKey,
+  normalizeEmail,
+  normalizePhone,
   unwrapKey,
 } from '@custodian/crypto';
+import { canonicalJson } from '@custodian/platform';
 import {
   ApiClient,
   consentBody,
@@ -17,7 +21,7 @@ import {
   type TestApp,
 } from '@test/support';
 import Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -42,6 +46,36 @@ function filesUnder(dir: string): string[] {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? filesUnder(path) : [path];
   });
+}
+
+/**
+ * Digests that would confirm a guessed value: SHA-1, SHA-256 and SHA-512 of each text, as
+ * hex (both cases), base64, base64url and raw bytes.
+ */
+function digests(texts: string[]): Array<{ of: string; needle: Buffer }> {
+  return texts.flatMap((text) =>
+    (['sha1', 'sha256', 'sha512'] as const).flatMap((algorithm) => {
+      const raw = createHash(algorithm).update(text, 'utf8').digest();
+      return [
+        raw,
+        Buffer.from(raw.toString('hex')),
+        Buffer.from(raw.toString('hex').toUpperCase()),
+        Buffer.from(raw.toString('base64').replace(/=+$/, '')),
+        Buffer.from(raw.toString('base64url')),
+      ].map((needle) => ({ of: `${algorithm}(${text.slice(0, 40)})`, needle }));
+    }),
+  );
+}
+
+/** Every (file, what) whose bytes hold one of the needles. */
+function scanBytes(dir: string, needles: Array<{ of: string; needle: Buffer }>): string[] {
+  const hits = new Set<string>();
+  for (const file of filesUnder(dir)) {
+    const content = readFileSync(file);
+    for (const { of, needle } of needles)
+      if (content.indexOf(needle) >= 0) hits.add(`${file}: ${of}`);
+  }
+  return [...hits];
 }
 
 /** Every (file, marker) found, in any of the encodings. */
@@ -194,6 +228,7 @@ describe('no personal value at rest in plaintext; erasure leaves nothing decrypt
     const card = await crm.get(`/v1/subjects/${subjectA}/view?purpose=crm-profile`);
     expect(card.body.fields.email).toBe(a.email);
     // An export and a sandbox set of the customers, downloaded: the files at rest are sealed.
+    const downloads: string[] = [];
     for (const mode of ['real', 'sandbox']) {
       const requested = await crm.post('/v1/exports', {
         purposeId: 'crm-profile',
@@ -210,6 +245,7 @@ describe('no personal value at rest in plaintext; erasure leaves nothing decrypt
         headers: { authorization: `Bearer ${t.keys.crm}` },
       });
       const text = await file.text();
+      downloads.push(text);
       if (mode === 'real') expect(text).toContain(a.email);
       else expect(text).not.toContain(a.email);
     }
@@ -252,7 +288,7 @@ describe('no personal value at rest in plaintext; erasure leaves nothing decrypt
       ]),
     );
     expect(readFileSync(join(t.dataDir, 'logs', 'custodian.log'), 'utf8')).toContain(
-      '"path":"/v1/subjects"',
+      '"route":"/v1/subjects/:subjectId/view"',
     );
     expect(scan(t.dataDir, markers)).toEqual([]);
     // The scanner itself finds markers hidden in each encoding (so an empty result means something).
@@ -262,6 +298,45 @@ describe('no personal value at rest in plaintext; erasure leaves nothing decrypt
       `xx${Buffer.from(`..${a.name}`).toString('base64')}yy${Buffer.from(b.email).toString('hex')}`,
     );
     expect(scan(t.dataDir, [a.name, b.email])).toHaveLength(2);
+    rmSync(control);
+
+    // 1b. Nothing derived from A's values either: no SHA-1/256/512 of a value or of a body that
+    // held one (the registration as sent and in canonical form, the profile update, the export
+    // file as downloaded), and no blind-index HMAC of A's email or phone (read store and WAL).
+    const registration = { profile: a, source: 'web-signup' };
+    const bodies = [
+      JSON.stringify(registration),
+      canonicalJson(registration),
+      canonicalJson({ profile: aChanged }),
+      JSON.stringify({ profile: aChanged }),
+      ...downloads,
+    ];
+    const values = [
+      ...Object.values(a),
+      aChanged.name,
+      normalizeEmail(a.email)!,
+      normalizePhone(a.phone)!,
+    ];
+    const indexKey = deriveKey(
+      loadMasterKey({ dataDir: t.dataDir, embedded: true }).key,
+      KEY_PURPOSES.blindIndex,
+    );
+    const hmacs = [
+      blindIndex(indexKey, 'email', normalizeEmail(a.email)!),
+      blindIndex(indexKey, 'phone', normalizePhone(a.phone)!),
+    ].map((hmac) => ({ of: `blind index ${hmac.slice(0, 12)}`, needle: Buffer.from(hmac) }));
+    const needles = [...digests([...values, ...bodies]), ...hmacs];
+    expect(scanBytes(t.dataDir, needles)).toEqual([]);
+    // The search finds a digest and an HMAC when one is planted (an empty result means something).
+    writeFileSync(
+      control,
+      Buffer.concat([
+        Buffer.from('xx'),
+        createHash('sha512').update(canonicalJson(registration)).digest(),
+        Buffer.from(`yy${createHash('sha1').update(a.email).digest('base64')}zz${hmacs[1].needle}`),
+      ]),
+    );
+    expect(scanBytes(t.dataDir, needles)).toHaveLength(3);
     rmSync(control);
 
     // 2. With every data file and the master key in hand, A's values cannot be decrypted; B's can.

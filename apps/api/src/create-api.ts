@@ -1,4 +1,10 @@
-import { HttpDrain, Lifecycle, requestId, type CustodianConfig } from '@custodian/platform';
+import {
+  HttpDrain,
+  Lifecycle,
+  requestId,
+  traceRequests,
+  type CustodianConfig,
+} from '@custodian/platform';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -9,15 +15,18 @@ export async function createApi(
   config: CustodianConfig,
   options?: AppOptions,
 ): Promise<NestFastifyApplication> {
+  // Connections still open when the server closes are closed, not waited for: a kept-alive
+  // connection would otherwise hold the stop for its whole keep-alive timeout.
+  const adapter = new FastifyAdapter({
+    bodyLimit: 2 * 1024 * 1024,
+    genReqId: requestId,
+    forceCloseConnections: true,
+  });
+  // First of the request hooks, before the request logger: route pattern and X-Request-Id.
+  traceRequests(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options),
-    // Connections still open when the server closes are closed, not waited for: a kept-alive
-    // connection would otherwise hold the stop for its whole keep-alive timeout.
-    new FastifyAdapter({
-      bodyLimit: 2 * 1024 * 1024,
-      genReqId: requestId,
-      forceCloseConnections: true,
-    }),
+    adapter,
     { bufferLogs: true, abortOnError: false },
   );
   app.useLogger(app.get(Logger));

@@ -40,6 +40,15 @@ export interface KeyStore {
   destroyed(subjectId: string): Promise<KeyTombstone | null>;
   /** Which of these subjects have had their key destroyed (for checks over many at once). */
   destroyedAmong(subjectIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * The event-log position up to which every `SubjectErased` has been applied to this store
+   * (its key destroyed); null when none was recorded. It is kept with the keys, so a key store
+   * restored from an older backup brings back its older position and the erasures recorded
+   * since are applied again (the erasure reconciler). Opaque: only the event store compares it.
+   */
+  erasuresAppliedThrough(): Promise<string | null>;
+  /** Records that position (null forgets it: the next reconciliation reads the whole log). */
+  setErasuresAppliedThrough(position: string | null): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -77,3 +77,15 @@ export function validateDate(at: unknown, field = 'at'): Date {
   }
   return at;
 }
+
+/** A log position as the event stores write them: short, printable, never an operator. */
+export function validatePosition(position: unknown): string | null {
+  if (position === null) return null;
+  if (typeof position !== 'string' || !/^[A-Za-z0-9:/._-]{1,200}$/.test(position)) {
+    throw new InvalidCryptoInputError(
+      'position',
+      'must be null or 1 to 200 letters, digits, ":", "/", ".", "_" or "-"',
+    );
+  }
+  return position;
+}

@@ -10,6 +10,7 @@ class MemoryKeyStore implements KeyStore {
   readonly tombstones = new Map<string, KeyTombstone>();
   gets = 0;
   puts = 0;
+  appliedThrough: string | null = null;
 
   async putIfAbsent(record: WrappedKeyRecord): Promise<WrappedKeyRecord> {
     this.puts++;
@@ -36,6 +37,12 @@ class MemoryKeyStore implements KeyStore {
   }
   async destroyedAmong(subjectIds: readonly string[]): Promise<Set<string>> {
     return new Set(subjectIds.filter((id) => this.tombstones.has(id)));
+  }
+  async erasuresAppliedThrough(): Promise<string | null> {
+    return this.appliedThrough;
+  }
+  async setErasuresAppliedThrough(position: string | null): Promise<void> {
+    this.appliedThrough = position;
   }
   async ping(): Promise<void> {}
   async close(): Promise<void> {}

@@ -18,14 +18,29 @@ export function customerView(
   grantedFlags: ReadonlySet<string>,
 ): CustomerView {
   const fields: Record<string, string> = {};
-  const masks: Record<string, Mask> = {};
+  const masks = viewMasks(rules, Object.keys(values), grantedFlags);
   for (const [name, value] of Object.entries(values)) {
+    const shown = maskValue(name, value, masks[name]);
+    if (shown !== null) fields[name] = shown;
+  }
+  return { fields, masks };
+}
+
+/**
+ * How each field is shown, decided from the field names alone (no value is needed): the
+ * access record that names these masks is appended before any value is decrypted.
+ */
+export function viewMasks(
+  rules: RoleRules,
+  names: Iterable<string>,
+  grantedFlags: ReadonlySet<string>,
+): Record<string, Mask> {
+  const masks: Record<string, Mask> = {};
+  for (const name of names) {
     let mask = rules.fields[name] ?? rules.otherFields;
     const condition = rules.consentConditions.find((c) => c.field === name);
     if (condition && !grantedFlags.has(condition.purposeFlag)) mask = 'hidden';
     masks[name] = mask;
-    const shown = maskValue(name, value, mask);
-    if (shown !== null) fields[name] = shown;
   }
-  return { fields, masks };
+  return masks;
 }

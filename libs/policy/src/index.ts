@@ -8,3 +8,4 @@ export * from './anomaly-rules';
 export * from './sandbox-values';
 export * from './export-formats';
 export * from './policy.events';
+export * from './personal-text';

@@ -272,6 +272,107 @@ describe('ProjectionRunner', () => {
     await waitUntil(() => open.now === 1);
   });
 
+  describe('documents chosen by their fields, and documents consulted', () => {
+    interface Membership extends JsonObject {
+      group: string;
+      member: string;
+      closed: boolean;
+    }
+    /**
+     * One document per group member; closing a group closes every member's document (found by
+     * `group`, which no event of the closing names) and leaves a marker that members joining
+     * later consult, so they join closed.
+     */
+    const memberships: ProjectionDefinition<Membership> = {
+      name: 'memberships',
+      version: 1,
+      eventTypes: ['Joined', 'GroupClosed'],
+      indexes: ['group'],
+      consults: (event) => (event.type === 'Joined' ? [`closed:${String(event.data.group)}`] : []),
+      documentIds: (event) =>
+        event.type === 'Joined'
+          ? [`${String(event.data.group)}:${String(event.data.member)}`]
+          : [`closed:${String(event.data.group)}`],
+      documentsWhere: (event) =>
+        event.type === 'GroupClosed' ? { group: String(event.data.group) } : null,
+      apply: (doc, event, id, lookup) => {
+        const group = String(event.data.group);
+        if (event.type === 'GroupClosed') {
+          return id.startsWith('closed:')
+            ? { group: `closed:${group}`, member: '', closed: true }
+            : { ...doc!, closed: true };
+        }
+        return {
+          group,
+          member: String(event.data.member),
+          closed: lookup!(`closed:${group}`) !== null,
+        };
+      },
+    };
+    const history = async () => {
+      const write = (type: string, data: JsonObject) => events.append(type, [{ type, data }]);
+      await write('Joined', { group: 'a', member: '1' });
+      await write('Joined', { group: 'a', member: '2' });
+      await write('Joined', { group: 'b', member: '3' });
+      await write('GroupClosed', { group: 'a' });
+      await write('Joined', { group: 'a', member: '4' });
+      await write('Joined', { group: 'b', member: '5' });
+    };
+    const membershipDocs = async (r: ProjectionRunner) => {
+      const page = await reads.find(r.collectionFor('memberships'), { limit: 100 });
+      return Object.fromEntries(page.items.map((item) => [item.id, item.doc.closed]));
+    };
+    const expected = {
+      'a:1': true,
+      'a:2': true,
+      'a:4': true,
+      'b:3': false,
+      'b:5': false,
+      'closed:a': true,
+    };
+
+    it.each([1, 50])(
+      'closes every member stored before, and members joining after, in batches of %i',
+      async (batchSize) => {
+        await history();
+        runner = new ProjectionRunner(events, reads, [memberships] as never, {
+          batchSize,
+          retryDelayMs: 10,
+        });
+        await runner.start();
+        await runner.waitFor((await events.readLastEvent())!.position);
+        expect(await membershipDocs(runner)).toEqual(expected);
+      },
+    );
+
+    it('closes documents written earlier in the same batch and stored ones alike, live', async () => {
+      runner = new ProjectionRunner(events, reads, [memberships] as never, { retryDelayMs: 10 });
+      await runner.start();
+      await events.append('Joined', [{ type: 'Joined', data: { group: 'a', member: '1' } }]);
+      await runner.waitFor((await events.readLastEvent())!.position);
+      await history();
+      await runner.waitFor((await events.readLastEvent())!.position);
+      expect(await membershipDocs(runner)).toEqual(expected);
+    });
+
+    it('fails a projection that looks up a document it did not declare', async () => {
+      await events.append('Joined', [{ type: 'Joined', data: { group: 'a', member: '1' } }]);
+      const sneaky: ProjectionDefinition<Membership> = {
+        ...memberships,
+        name: 'sneaky',
+        apply: (_doc, _event, _id, lookup) => ({
+          group: 'a',
+          member: '1',
+          closed: lookup!('somewhere-else') !== null,
+        }),
+      };
+      runner = new ProjectionRunner(events, reads, [sneaky] as never, { retryDelayMs: 10 });
+      await runner.start();
+      await waitUntil(() => runner!.status()[0].error !== undefined);
+      expect(runner.status()[0].error).toMatch(/consults\(\) did not name/);
+    });
+  });
+
   it('rejects definitions with bad names, versions or duplicate names', () => {
     expect(
       () => new ProjectionRunner(events, reads, [{ ...summary(1), name: 'Bad Name' }] as never),

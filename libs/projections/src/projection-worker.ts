@@ -98,25 +98,85 @@ export class ProjectionWorker extends LogFollower {
 
   protected async applyBatch(batch: RecordedEvent[]): Promise<void> {
     const collection = this.target.collection;
+    const definition = this.definition;
     const relevant = batch.filter((event) => this.handles(event.type));
-    const idsByEvent = relevant.map((event) => this.definition.documentIds(event));
-    const loaded = await this.reads.getMany(collection, [...new Set(idsByEvent.flat())]);
-    const touched = new Map<string, JsonObject | null>();
-    relevant.forEach((event, i) => {
-      for (const id of idsByEvent[i]) {
-        const current = touched.has(id) ? touched.get(id)! : (loaded.get(id) ?? null);
-        touched.set(id, this.definition.apply(current, event, id));
+    // Every document as it stands before the event being applied: loaded, then as applied.
+    const current = new Map<string, JsonObject | null>();
+    const load = async (ids: Iterable<string>): Promise<void> => {
+      const missing = [...new Set(ids)].filter((id) => !current.has(id));
+      if (missing.length === 0) return;
+      const found = await this.reads.getMany(collection, missing);
+      for (const id of missing) current.set(id, found.get(id) ?? null);
+    };
+    const consultsNothing = (id: string): never => {
+      throw new Error(`projection "${this.name}" looked up document "${id}" but consults nothing`);
+    };
+    // What the event's consulted documents are just before it: fixed before it is applied.
+    const lookupFor = (event: RecordedEvent) => {
+      if (!definition.consults) return consultsNothing;
+      const before = new Map(definition.consults(event).map((id) => [id, current.get(id) ?? null]));
+      return (id: string): JsonObject | null => {
+        if (!before.has(id))
+          throw new Error(
+            `projection "${this.name}" looked up document "${id}", which consults() did not name for event ${event.id}`,
+          );
+        return before.get(id) ?? null;
+      };
+    };
+    // One read for the whole batch, of every document the events name as the batch begins
+    // (a definition whose ids depend on what it consults may name more once it is applied).
+    const consulted = relevant.flatMap((event) => definition.consults?.(event) ?? []);
+    await load(consulted);
+    await load(relevant.flatMap((event) => definition.documentIds(event, lookupFor(event))));
+    const touched = new Set<string>();
+    for (const event of relevant) {
+      const lookup = lookupFor(event);
+      const ids = new Set(definition.documentIds(event, lookup));
+      const where = definition.documentsWhere?.(event);
+      if (where) for (const id of await this.matching(collection, where, current)) ids.add(id);
+      if (ids.size === 0) continue;
+      if ([...ids].some((id) => !current.has(id))) await load(ids);
+      for (const id of ids) {
+        current.set(id, definition.apply(current.get(id) ?? null, event, id, lookup));
+        touched.add(id);
       }
-    });
+    }
     await this.advance(
       batch[batch.length - 1],
       batch.length,
-      [...touched].map(([id, doc]) => ({ collection, id, doc })),
+      [...touched].map((id) => ({ collection, id, doc: current.get(id) ?? null })),
       touched.size > 0,
     );
     this.error = undefined;
     if (this.state === 'failed') this.state = this.rebuilding() ? 'rebuilding' : 'catching-up';
     this.releaseWaiters();
+  }
+
+  /**
+   * Ids of the documents whose fields equal `where` as they stand now: those stored that this
+   * batch has not changed, and those this batch has written (loaded, then checked again).
+   */
+  private async matching(
+    collection: string,
+    where: Record<string, string | number | boolean>,
+    current: Map<string, JsonObject | null>,
+  ): Promise<string[]> {
+    const ids = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.reads.find(collection, { where, limit: 1000, cursor });
+      for (const item of page.items) {
+        if (!current.has(item.id)) current.set(item.id, item.doc);
+        ids.add(item.id);
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    for (const id of current.keys()) ids.add(id);
+    const fields = Object.entries(where);
+    return [...ids].filter((id) => {
+      const doc = current.get(id);
+      return !!doc && fields.every(([field, value]) => doc[field] === value);
+    });
   }
 
   protected async caughtUp(): Promise<void> {

@@ -20,11 +20,33 @@ export interface ProjectionDefinition<
   eventTypes: readonly Ev['type'][] | 'all';
   /** Top-level document fields to index for `find`. */
   indexes?: readonly string[];
-  /** The ids of the documents an event changes; none means the event is ignored. */
-  documentIds(event: Ev): readonly string[];
+  /**
+   * The ids of the documents an event changes; none means the event is ignored. `lookup` gives
+   * the documents `consults` names for this event, as they stand just before it (the runner
+   * always passes it; it is optional for callers of a definition that consults nothing).
+   */
+  documentIds(event: Ev, lookup?: DocumentLookup<D>): readonly string[];
+  /**
+   * Also changed by the event: every document of this projection whose fields equal these
+   * (indexed fields only), as they stand just before it — e.g. every consent of a customer
+   * being erased. The runner finds them, so `documentIds` need not know them. Null: none.
+   */
+  documentsWhere?(event: Ev): Record<string, string | number | boolean> | null;
+  /**
+   * Documents of this projection that `documentIds` and `apply` read for this event, without
+   * changing them (e.g. a per-customer marker). Still pure: they are what earlier events made.
+   */
+  consults?(event: Ev): readonly string[];
   /** The document after the event, or null to delete it. */
-  apply(doc: D | null, event: Ev, id: string): D | null;
+  apply(doc: D | null, event: Ev, id: string, lookup?: DocumentLookup<D>): D | null;
 }
+
+/**
+ * The documents a definition's `consults` named for the event being applied, as they stand just
+ * before it (null: no such document). Asking for another id throws: a projection may read only
+ * what it declared, so the runner can load it ahead.
+ */
+export type DocumentLookup<D extends JsonObject = JsonObject> = (id: string) => D | null;
 
 /**
  * A projection of typed events: `apply` gets them decoded (the runners upcast each batch once,

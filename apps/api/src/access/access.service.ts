@@ -3,9 +3,12 @@ import { EVENT_STORE, readTypedStream, type EventStore } from '@custodian/event-
 import {
   CLOCK,
   CommandExecutor,
+  AccessRecorder,
   ProjectionReader,
   WriteTracker,
+  type AccessReceipt,
   type Clock,
+  type DecryptingAccess,
   type CommandMeta,
 } from '@custodian/platform';
 import {
@@ -39,6 +42,7 @@ export class AccessService {
     private readonly writes: WriteTracker,
     private readonly projections: ProjectionReader,
     private readonly commands: CommandExecutor,
+    private readonly recorder: AccessRecorder,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -80,6 +84,7 @@ export class AccessService {
             exportId: e.data.exportId,
             destination: e.data.destination,
             fields: e.data.fields,
+            ...(e.data.mode ? { mode: e.data.mode } : {}),
           };
         case 'AccessDenied':
           return {
@@ -110,14 +115,26 @@ export class AccessService {
     return readTypedStream<RolePolicyPublished>(this.events, ROLE_POLICY_STREAM);
   }
 
-  /** The audit record is written before any value leaves; if it cannot be, neither can the values. */
+  /** A record with no values behind it (a refusal, a lookup): written before the answer leaves. */
   async audit(subjectId: string, meta: CommandMeta, event: AccessEvent): Promise<void> {
-    try {
-      await this.commands.record(accessStream(subjectId), [event], meta);
-    } catch {
-      throw new ServiceUnavailableException(
-        'the read could not be audited, so no data is returned; try again',
-      );
-    }
+    await unaudited(this.commands.record(accessStream(subjectId), [event], meta));
+  }
+
+  /**
+   * The record of a read that decrypts: appended first, it yields the receipt the vault
+   * decrypts against; if it cannot be written, nothing is decrypted.
+   */
+  async auditRead(event: DecryptingAccess, meta: CommandMeta): Promise<AccessReceipt> {
+    return this.recorder.record(event, meta);
+  }
+}
+
+async function unaudited<T>(append: Promise<T>): Promise<T> {
+  try {
+    return await append;
+  } catch {
+    throw new ServiceUnavailableException(
+      'the read could not be audited, so no data is returned; try again',
+    );
   }
 }

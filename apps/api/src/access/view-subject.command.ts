@@ -1,6 +1,11 @@
 import { gone, grantedPurposeFlags, notFound, effectiveStatus } from '@custodian/domain';
-import { FieldVault, type CommandMeta, type RequestActor } from '@custodian/platform';
-import { customerView, type Mask } from '@custodian/policy';
+import {
+  ErasureLedger,
+  FieldVault,
+  type CommandMeta,
+  type RequestActor,
+} from '@custodian/platform';
+import { customerView, viewMasks, type Mask } from '@custodian/policy';
 import { BadRequestException, ForbiddenException } from '@nestjs/common';
 import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
 import { AllPurposesQuery } from '../purposes/all-purposes.query';
@@ -39,12 +44,14 @@ export class ViewSubjectHandler implements ICommandHandler<ViewSubjectCommand> {
     private readonly access: AccessService,
     private readonly queries: QueryBus,
     private readonly vault: FieldVault,
+    private readonly erasures: ErasureLedger,
   ) {}
 
   async execute({ subjectId, purposeId, meta }: ViewSubjectCommand): Promise<CustomerViewAnswer> {
     const card = await this.access.card(subjectId);
     if (!card) throw notFound('subjectId', `subject ${subjectId} is not registered`);
-    if (card.erased) throw gone(subjectId);
+    // The card may lag the log; the log decides, even while the key still exists.
+    if (card.erased || (await this.erasures.isErased(subjectId))) throw gone(subjectId);
 
     const policy = await this.access.policy();
     const rules = policy.roles[meta.actor.role];
@@ -89,35 +96,34 @@ export class ViewSubjectHandler implements ICommandHandler<ViewSubjectCommand> {
         : Object.fromEntries(
             Object.keys(card.fields).map((f) => [f, rules.fields[f] ?? rules.otherFields]),
           );
-    // Only what the role may see is decrypted.
-    const visible = Object.fromEntries(
-      Object.entries(card.fields).filter(([f]) => masks[f] !== 'hidden'),
-    );
-    const values = await this.vault.decrypt(subjectId, visible);
-    if (values === null) throw gone(subjectId);
-    const view = customerView(
-      { ...rules, fields: masks, otherFields: 'hidden' },
-      values,
-      grantedPurposeFlags(card.consents, all, meta.now),
-    );
-    const shown: Record<string, Mask> = {
-      ...Object.fromEntries(Object.keys(card.fields).map((f) => [f, 'hidden' as Mask])),
-      ...view.masks,
-    };
-    await this.access.audit(subjectId, meta, {
-      type: 'FieldsAccessed',
-      data: {
-        subjectId,
-        actorId: meta.actor.id,
-        role: meta.actor.role,
-        purposeId: purposeId!,
-        via: 'view',
-        fields: Object.entries(shown).map(([name, mask]) => ({ name, mask })),
-        policyVersion: policy.version,
-        requestId: meta.requestId,
-        at: meta.now.toISOString(),
+    // The masks follow from the field names and consents alone: the access record naming them
+    // is appended first, and only what it says is shown is decrypted, against its receipt.
+    const shownRules = { ...rules, fields: masks, otherFields: 'hidden' as Mask };
+    const flags = grantedPurposeFlags(card.consents, all, meta.now);
+    const shown = viewMasks(shownRules, Object.keys(card.fields), flags);
+    const receipt = await this.access.auditRead(
+      {
+        type: 'FieldsAccessed',
+        data: {
+          subjectId,
+          actorId: meta.actor.id,
+          role: meta.actor.role,
+          purposeId: purposeId!,
+          via: 'view',
+          fields: Object.entries(shown).map(([name, mask]) => ({ name, mask })),
+          policyVersion: policy.version,
+          requestId: meta.requestId,
+          at: meta.now.toISOString(),
+        },
       },
-    });
+      meta,
+    );
+    const visible = Object.fromEntries(
+      Object.entries(card.fields).filter(([f]) => shown[f] !== 'hidden'),
+    );
+    const values = await this.vault.decrypt(receipt, visible);
+    if (values === null) throw gone(subjectId);
+    const view = customerView(shownRules, values, flags);
     const badges = all
       .filter((p) => p.status === 'active')
       .map((p) => ({

@@ -1,6 +1,8 @@
 import {
+  canonicalJson,
   CLOCK,
   CurrentActor,
+  FieldVault,
   RequirePermission,
   SubjectIdParam,
   UuidParam,
@@ -34,6 +36,7 @@ export class ConsentsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly consents: ConsentsService,
+    private readonly vault: FieldVault,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -51,7 +54,11 @@ export class ConsentsController {
     const gpc = gpcHeader?.trim() === '1';
     const meta = commandMeta(this.clock, request, actor, {
       key: idempotencyKey,
-      request: { body, gpc },
+      // Keyed by the customer's data key: shredded with it (no digest of the body outlives them).
+      requestHash:
+        idempotencyKey === undefined
+          ? ''
+          : await this.vault.requestDigest(subjectId, canonicalJson({ body, gpc })),
     });
     const { replayed, body: result } = await this.commands.execute(
       new RecordConsentCommand(subjectId, body, gpc, meta),

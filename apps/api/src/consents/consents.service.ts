@@ -5,11 +5,13 @@ import {
   effectiveStatus,
   notFound,
   parseIsoTimestamp,
+  subjectStream,
   type ConsentEvent,
   type ConsentStatus,
   type PurposeConsent,
   type PurposeEvent,
   type PurposeState,
+  type SubjectEvent,
 } from '@custodian/domain';
 import { EVENT_STORE, readTypedStream, type EventStore } from '@custodian/event-store';
 import {
@@ -22,7 +24,11 @@ import {
   type Clock,
   type CustodianConfig,
 } from '@custodian/platform';
-import { consentStateId, type ConsentReceiptDocument } from '@custodian/projections';
+import {
+  consentErasureMarkerId,
+  consentStateId,
+  type ConsentReceiptDocument,
+} from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { KEY_STORE, type KeyStore } from '@custodian/crypto';
 import { Inject, Injectable } from '@nestjs/common';
@@ -51,7 +57,10 @@ export class ConsentsService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** State per purpose, now or at `asOf`, replayed from the events themselves. */
+  /**
+   * State per purpose, now or at `asOf`, replayed from the events themselves: `erased` for
+   * every purpose from the customer's erasure on.
+   */
   async state(subjectId: string, asOf: string | undefined) {
     let at = this.clock.now();
     if (asOf !== undefined) {
@@ -59,9 +68,10 @@ export class ConsentsService {
       if (!parsed) throw badParam('asOf', 'must be an ISO-8601 timestamp with a time zone');
       at = parsed;
     }
-    const [consents, purposes] = await Promise.all([
+    const [consents, purposes, erasedAt] = await Promise.all([
       this.consentEvents(subjectId),
       this.queries.execute(new AllPurposesQuery()),
+      this.erasedAt(subjectId),
     ]);
     const histories = new Map<string, PurposeEvent[]>();
     await Promise.all(
@@ -69,13 +79,22 @@ export class ConsentsService {
         histories.set(id, await this.queries.execute(new PurposeHistoryQuery(id))),
       ),
     );
-    return { subjectId, asOf: at.toISOString(), purposes: consentViewAt(consents, histories, at) };
+    return {
+      subjectId,
+      asOf: at.toISOString(),
+      erasedAt,
+      purposes: consentViewAt(consents, histories, at, erasedAt),
+    };
   }
 
   async history(subjectId: string) {
-    const recorded = await readTypedStream<ConsentEvent>(this.events, consentStream(subjectId));
+    const [recorded, erasedAt] = await Promise.all([
+      readTypedStream<ConsentEvent>(this.events, consentStream(subjectId)),
+      this.erasedAt(subjectId),
+    ]);
     return {
       subjectId,
+      erasedAt,
       events: recorded.map((e) => {
         return {
           eventId: e.id,
@@ -172,12 +191,15 @@ export class ConsentsService {
     }
     await this.projections.catchUp('consent_state');
     const collection = await this.projections.collection('consent_state');
-    const [docs, erased] = await Promise.all([
+    const [docs, destroyed] = await Promise.all([
+      // Each customer's consent and, if they were erased, the projection's erasure marker: from
+      // the log, so it holds even before (or without) the key's destruction.
       this.reads.getMany(
         collection,
-        unique.map((id) => consentStateId(id, purposeId)),
+        unique.flatMap((id) => [consentStateId(id, purposeId), consentErasureMarkerId(id)]),
       ),
-      // Erasure destroys the key first-hand: the key store knows at once, with no projection lag.
+      // Erasure destroys the key first-hand: the key store knows at once, even in a process
+      // whose projections run elsewhere and lag.
       this.keyStore.destroyedAmong(unique),
     ]);
     const now = this.clock.now();
@@ -186,12 +208,16 @@ export class ConsentsService {
     const allowed: string[] = [];
     const denied: Array<{ subjectId: string; reason: GateReason }> = [];
     for (const subjectId of unique) {
-      if (erased.has(subjectId)) {
+      const doc = docs.get(consentStateId(subjectId, purposeId)) as PurposeConsent | undefined;
+      const status = effectiveStatus(doc, purpose, moment);
+      if (
+        status === 'erased' ||
+        destroyed.has(subjectId) ||
+        docs.has(consentErasureMarkerId(subjectId))
+      ) {
         denied.push({ subjectId, reason: 'erased' });
         continue;
       }
-      const doc = docs.get(consentStateId(subjectId, purposeId)) as PurposeConsent | undefined;
-      const status = effectiveStatus(doc, purpose, moment);
       // Other legal bases need no consent, but an objection (revocation) still stops contact.
       const ok = status === 'granted' || (!needsConsent && status !== 'revoked');
       if (ok) allowed.push(subjectId);
@@ -202,6 +228,13 @@ export class ConsentsService {
 
   private purpose(purposeId: string): Promise<PurposeState | null> {
     return this.queries.execute(new CurrentPurposeQuery(purposeId));
+  }
+
+  /** When the customer was erased, from their subject stream (short: a profile's changes). */
+  private async erasedAt(subjectId: string): Promise<string | null> {
+    const events = await readTypedStream<SubjectEvent>(this.events, subjectStream(subjectId));
+    const erased = events.find((e) => e.type === 'SubjectErased');
+    return erased?.type === 'SubjectErased' ? erased.data.erasedAt : null;
   }
 
   private async consentEvents(subjectId: string): Promise<ConsentEvent[]> {

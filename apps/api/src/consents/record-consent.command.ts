@@ -1,4 +1,3 @@
-import { KEY_STORE, type KeyStore } from '@custodian/crypto';
 import {
   consentDecider,
   consentEventTime,
@@ -13,8 +12,7 @@ import {
   type RecordConsent,
 } from '@custodian/domain';
 import { deterministicEventId, newEventId } from '@custodian/event-store';
-import { CommandExecutor, type CommandMeta } from '@custodian/platform';
-import { Inject } from '@nestjs/common';
+import { CommandExecutor, ErasureLedger, type CommandMeta } from '@custodian/platform';
 import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
 import { AllPurposesQuery } from '../purposes/all-purposes.query';
 import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
@@ -50,11 +48,12 @@ export class RecordConsentHandler implements ICommandHandler<RecordConsentComman
   constructor(
     private readonly commands: CommandExecutor,
     private readonly queries: QueryBus,
-    @Inject(KEY_STORE) private readonly keyStore: KeyStore,
+    private readonly erasures: ErasureLedger,
   ) {}
 
   async execute({ subjectId, body, gpc, meta }: RecordConsentCommand): Promise<ConsentRecorded> {
-    if (await this.keyStore.destroyed(subjectId)) throw gone(subjectId);
+    // The log says who is erased, not the key store: its key may not be destroyed yet.
+    if (await this.erasures.isErased(subjectId)) throw gone(subjectId);
     const expiresAt = body.expiresAt === undefined ? null : parseIsoTimestamp(body.expiresAt);
     if (expiresAt === null && body.expiresAt !== undefined)
       throw invalid('expiresAt', 'is not a valid timestamp');

@@ -6,22 +6,20 @@ import {
   type ConsentMethod,
 } from '@custodian/domain';
 import { PURPOSE_ID_PATTERN } from '@custodian/platform';
+import { COLLECTION_POINT_SLUG, COLLECTION_POINT_URI } from '@custodian/policy';
 import { Type } from 'class-transformer';
-import {
-  IsDefined,
-  IsIn,
-  IsNotEmpty,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsDefined, IsIn, IsObject, IsOptional, Matches, ValidateNested } from 'class-validator';
+import { ClosedFormat } from '../shared/closed-format';
 
 export class ConsentEvidenceDto {
   @IsIn(CONSENT_CHANNELS) channel!: ConsentChannel;
-  @IsString() @IsNotEmpty() @MaxLength(200) collectionPoint!: string;
+  /** Where the consent was collected: a slug or a plain https URL (kept in clear in the log). */
+  @ClosedFormat(
+    'a slug of 1-100 lowercase letters, digits, ".", "_", "-" or "/" (such as signup-form-v3), or an https:// URL with no userinfo, query, fragment or percent-encoding, with no email address or phone number in it',
+    COLLECTION_POINT_SLUG,
+    COLLECTION_POINT_URI,
+  )
+  collectionPoint!: string;
   @IsIn(CONSENT_METHODS) method!: ConsentMethod;
   @Matches(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, {
     message: 'language must be a BCP 47 tag such as en or ru-RU',

@@ -24,7 +24,10 @@ export class DashboardController {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Per purpose, how many customers' consent is granted, revoked, expired or stale right now. */
+  /**
+   * Per purpose, how many customers' consent is granted, revoked, expired or stale right now;
+   * customers erased since are counted apart, as `erased`, and in none of the others.
+   */
   @Get('consents')
   @RequirePermission('dashboard.read')
   async consents() {
@@ -41,10 +44,11 @@ export class DashboardController {
           const count = (where: Record<string, string | RangeFilter>) =>
             this.reads.count(collection, { purposeId: purpose.purposeId, ...where });
           const lapsed = { lte: now };
-          const [grantedTotal, expired, revoked] = await Promise.all([
+          const [grantedTotal, expired, revoked, erased] = await Promise.all([
             count({ decision: 'granted' }),
             count({ decision: 'granted', expiresAt: lapsed }),
             count({ decision: 'revoked' }),
+            count({ decision: 'erased' }),
           ]);
           // Grants under a notice that a later re-consent notice superseded, not already expired.
           const superseded = purpose.notices
@@ -72,14 +76,17 @@ export class DashboardController {
             title: purpose.title,
             purposeStatus: purpose.status,
             legalBasis: purpose.legalBasis,
-            counts: { granted: grantedTotal - expired - stale, revoked, expired, stale },
+            counts: { granted: grantedTotal - expired - stale, revoked, expired, stale, erased },
           };
         }),
     );
     return { at: now, purposes: rows };
   }
 
-  /** Grants and revocations per UTC day, for one purpose or all, within [from, to]. */
+  /**
+   * Grants and revocations per UTC day, for one purpose or all, within [from, to]; erased
+   * customers' decisions are not counted.
+   */
   @Get('consents/daily')
   @RequirePermission('dashboard.read')
   async daily(
@@ -92,15 +99,14 @@ export class DashboardController {
     if (purposeId !== undefined && !/^[a-z0-9][a-z0-9-]{1,63}$/.test(purposeId))
       throw badParam('purposeId', 'is not a purpose id');
     const collection = await this.projections.collection('consent_daily');
-    const range: RangeFilter | undefined =
-      from || to
-        ? ({ ...(from ? { gte: from } : {}), ...(to ? { lte: to } : {}) } as RangeFilter)
-        : undefined;
+    // Always a range on `day`: it also keeps out the projection's per-customer ledgers, which
+    // have no day.
+    const range = { gte: from ?? '0000-00-00', ...(to ? { lte: to } : {}) } as RangeFilter;
     const days: ConsentDailyDocument[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.reads.find(collection, {
-        where: { ...(purposeId ? { purposeId } : {}), ...(range ? { day: range } : {}) },
+        where: { ...(purposeId ? { purposeId } : {}), day: range },
         sort: { field: 'day' },
         limit: 1000,
         cursor,

@@ -1,11 +1,17 @@
 import { KEY_STORE, type KeyStore } from '@custodian/crypto';
-import { DomainError, exportDecider, exportStream, notFound } from '@custodian/domain';
+import {
+  DomainError,
+  exportDecider,
+  exportStream,
+  notFound,
+  type ExportState,
+} from '@custodian/domain';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
-import { CommandExecutor, type CommandMeta } from '@custodian/platform';
+import { AccessRecorder, CommandExecutor, type CommandMeta } from '@custodian/platform';
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { Readable } from 'node:stream';
-import { ExportFiles, type ExportFormat } from './export-files';
+import { ErasedRowError, ExportFiles, type ExportFormat } from './export-files';
 import { loadExport } from './export-view';
 
 export interface ExportDownload {
@@ -36,6 +42,7 @@ export class DownloadExportHandler implements ICommandHandler<DownloadExportComm
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(KEY_STORE) private readonly keys: KeyStore,
     private readonly commands: CommandExecutor,
+    private readonly recorder: AccessRecorder,
     private readonly files: ExportFiles,
   ) {}
 
@@ -64,21 +71,33 @@ export class DownloadExportHandler implements ICommandHandler<DownloadExportComm
         }
       }
     }
-    const outcome = await this.commands.execute(
-      exportStream(exportId),
-      exportDecider,
-      { type: 'RecordDownload', exportId, actorId: meta.actor.id, format },
-      () => ({ now: meta.now }),
-      meta,
-    );
-    const { completion } = outcome.state!;
-    const file = completion!.files[format];
+    // The download is recorded first; its receipt is what the rows are opened against.
+    let completion: ExportState['completion'] = null;
+    const receipt = await this.recorder.recordDownload(exportId, async () => {
+      const outcome = await this.commands.execute(
+        exportStream(exportId),
+        exportDecider,
+        { type: 'RecordDownload', exportId, actorId: meta.actor.id, format },
+        () => ({ now: meta.now }),
+        meta,
+      );
+      completion = outcome.state!.completion;
+    });
+    const { run } = completion!;
+    let digest: { bytes: number; sha256: string };
+    try {
+      // Read through once for the digest header (the stored digest is of the sealed rows).
+      digest = await this.files.digest(exportId, run, format, receipt);
+    } catch (error) {
+      if (!(error instanceof ErasedRowError)) throw error;
+      this.files.remove(exportId);
+      throw new DomainError('gone', 'exportId', error.message);
+    }
     return {
-      sha256: file.sha256,
-      bytes: file.bytes,
+      ...digest,
       contentType: format === 'ndjson' ? 'application/x-ndjson' : 'text/csv; charset=utf-8',
       filename: `export-${exportId}.${format}`,
-      stream: this.files.open(exportId, completion!.run, format),
+      stream: this.files.open(exportId, run, format, receipt),
     };
   }
 }

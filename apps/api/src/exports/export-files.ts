@@ -1,9 +1,16 @@
-import { openSealedFile, openSealedFileWriter, type SealedFileWriter } from '@custodian/crypto';
+import {
+  openSealedFile,
+  openSealedFileWriter,
+  type SealedFileSummary,
+  type SealedFileWriter,
+} from '@custodian/crypto';
 import {
   CLOCK,
   CUSTODIAN_CONFIG,
+  FieldVault,
   MASTER_KEY,
   ProjectionReader,
+  type AccessReceipt,
   type Clock,
   type CustodianConfig,
 } from '@custodian/platform';
@@ -18,17 +25,65 @@ import {
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { exportsWhere } from './export-view';
 
 export type ExportFormat = 'ndjson' | 'csv';
 const SWEEP_MS = 10 * 60_000;
+// Rows opened per key-store round: a download keeps at most this many in memory.
+const OPEN_BATCH = 256;
+
+/**
+ * One export file being written. A customer's row is sealed under the customer's own data key
+ * (so erasing them makes it unreadable in every file already written), and the file as a whole
+ * under a key derived from the master key. Stored records, one a line:
+ * `r <subjectId> <row sealed under the customer's key>` or `p <JSON string>` for lines that hold
+ * no one's values (the CSV header, sandbox rows).
+ */
+export class ExportFileWriter {
+  constructor(
+    private readonly file: SealedFileWriter,
+    private readonly vault: FieldVault,
+    private readonly label: string,
+  ) {}
+
+  /** A line that holds no customer's values. */
+  async plain(line: string): Promise<void> {
+    await this.file.write(`p\t${JSON.stringify(line)}\n`);
+  }
+
+  /** A customer's row; false when they were erased meanwhile (nothing written). */
+  async row(subjectId: string, line: string): Promise<boolean> {
+    const sealed = await this.vault.sealRow(subjectId, line, this.label);
+    if (sealed === null) return false;
+    await this.file.write(`r\t${subjectId}\t${sealed}\n`);
+    return true;
+  }
+
+  /** Size and SHA-256 of what was stored: rows as ciphertext, so they confirm no value. */
+  close(): Promise<SealedFileSummary> {
+    return this.file.close();
+  }
+
+  abort(): Promise<void> {
+    return this.file.abort();
+  }
+}
+
+/** A row of a real export whose customer was erased after it was written. */
+export class ErasedRowError extends Error {
+  override readonly name = 'ErasedRowError';
+  constructor() {
+    super('a customer in this export has been erased; their row can no longer be read');
+  }
+}
 
 /**
  * An export's files under `<data dir>/exports/`, named by export and generation run: the
- * NDJSON and CSV sealed at rest under a key derived from the master key, and (real exports)
- * the ids of the customers included. Files of expired exports are swept away (their events
- * stay).
+ * NDJSON and CSV (rows sealed under each customer's data key, the file under a key derived
+ * from the master key), and (real exports) the ids of the customers included. Files of
+ * expired exports are swept away (their events stay).
  */
 @Injectable()
 export class ExportFiles implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -41,6 +96,7 @@ export class ExportFiles implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(CUSTODIAN_CONFIG) config: CustodianConfig,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly projections: ProjectionReader,
+    private readonly vault: FieldVault,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.dir = join(config.dataDir, 'exports');
@@ -57,24 +113,83 @@ export class ExportFiles implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
-  /** The sealed writers of one generation run. */
-  create(exportId: string, run: string): Record<ExportFormat, SealedFileWriter> {
+  /** The writers of one generation run. */
+  create(exportId: string, run: string): Record<ExportFormat, ExportFileWriter> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    return {
-      ndjson: openSealedFileWriter(
-        this.file(exportId, run, 'ndjson'),
-        this.master,
-        `${exportId}/ndjson`,
-      ),
-      csv: openSealedFileWriter(this.file(exportId, run, 'csv'), this.master, `${exportId}/csv`),
+    const writer = (format: ExportFormat) => {
+      const label = `${exportId}/${format}`;
+      return new ExportFileWriter(
+        openSealedFileWriter(this.file(exportId, run, format), this.master, label),
+        this.vault,
+        label,
+      );
     };
+    return { ndjson: writer('ndjson'), csv: writer('csv') };
   }
 
-  /** The file's plaintext, decrypted as it is read. */
-  open(exportId: string, run: string, format: ExportFormat): Readable {
-    return Readable.from(
-      openSealedFile(this.file(exportId, run, format), this.master, `${exportId}/${format}`),
-    );
+  /**
+   * The file as the requester gets it, decrypted as it is read, against the receipt of the
+   * download's record. A row whose customer has been erased fails the stream (ErasedRowError).
+   */
+  open(exportId: string, run: string, format: ExportFormat, receipt: AccessReceipt): Readable {
+    return Readable.from(this.lines(exportId, run, format, receipt));
+  }
+
+  /** Size and SHA-256 of the file as `open` yields it (read through once; nothing is stored). */
+  async digest(
+    exportId: string,
+    run: string,
+    format: ExportFormat,
+    receipt: AccessReceipt,
+  ): Promise<{ bytes: number; sha256: string }> {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of this.lines(exportId, run, format, receipt)) {
+      hash.update(chunk);
+      bytes += chunk.length;
+    }
+    return { bytes, sha256: hash.digest('hex') };
+  }
+
+  private async *lines(
+    exportId: string,
+    run: string,
+    format: ExportFormat,
+    receipt: AccessReceipt,
+  ): AsyncGenerator<Buffer> {
+    const label = `${exportId}/${format}`;
+    let rest = '';
+    let batch: Array<{ subjectId: string; sealed: string } | string> = [];
+    const flush = async (): Promise<Buffer> => {
+      const sealed = batch.filter(
+        (r): r is { subjectId: string; sealed: string } => typeof r !== 'string',
+      );
+      const opened = await this.vault.openRows(receipt, exportId, sealed, label);
+      let i = 0;
+      const out = batch.map((r) => {
+        if (typeof r === 'string') return r;
+        const line = opened[i++];
+        if (line === null) throw new ErasedRowError();
+        return line;
+      });
+      batch = [];
+      return Buffer.from(out.join(''), 'utf8');
+    };
+    const decoder = new TextDecoder('utf-8');
+    for await (const chunk of openSealedFile(
+      this.file(exportId, run, format),
+      this.master,
+      label,
+    )) {
+      const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
+      rest = lines.pop()!;
+      for (const record of lines) {
+        batch.push(parseRecord(record));
+        if (batch.length >= OPEN_BATCH) yield await flush();
+      }
+    }
+    if (rest + decoder.decode() !== '') throw new Error(`export file ${label} ends mid-record`);
+    if (batch.length > 0) yield await flush();
   }
 
   async writeSubjects(exportId: string, run: string, subjectIds: readonly string[]) {
@@ -120,4 +235,11 @@ export class ExportFiles implements OnApplicationBootstrap, OnApplicationShutdow
         : `${exportId}.${run}.${kind}.sealed`,
     );
   }
+}
+
+function parseRecord(record: string): { subjectId: string; sealed: string } | string {
+  if (record.startsWith('p\t')) return JSON.parse(record.slice(2)) as string;
+  const [kind, subjectId, sealed] = record.split('\t');
+  if (kind !== 'r' || !subjectId || !sealed) throw new Error('malformed export file record');
+  return { subjectId, sealed };
 }

@@ -1,5 +1,4 @@
 import {
-  accessStream,
   exportDecider,
   exportStream,
   type ExportCommand,
@@ -8,11 +7,13 @@ import {
 } from '@custodian/domain';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import {
+  AccessRecorder,
   CLOCK,
   CommandExecutor,
   CUSTODIAN_CONFIG,
   Lifecycle,
   ProjectionReader,
+  type AccessReceipt,
   type Clock,
   type CommandMeta,
   type CustodianConfig,
@@ -23,7 +24,6 @@ import {
   ndjsonLine,
   sandboxValue,
   seededRandom,
-  type Mask,
   type Role,
 } from '@custodian/policy';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
@@ -39,7 +39,7 @@ import { randomUUID } from 'node:crypto';
 import { RolePolicyQuery } from '../access/role-policy.query';
 import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
 import { ExportFiles } from './export-files';
-import { ExportSelection, type ExportPlan } from './export-selection';
+import { ExportSelection, type ExportPlan, type SelectedCustomer } from './export-selection';
 import { exportsWhere, loadExport } from './export-view';
 
 // Audit records of the customers in an export are appended this many at a time.
@@ -71,6 +71,7 @@ export class ExportGeneration implements OnApplicationBootstrap, OnApplicationSh
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
     private readonly projections: ProjectionReader,
     private readonly commands: CommandExecutor,
+    private readonly recorder: AccessRecorder,
     private readonly queries: QueryBus,
     private readonly selection: ExportSelection,
     private readonly files: ExportFiles,
@@ -153,7 +154,6 @@ export class ExportGeneration implements OnApplicationBootstrap, OnApplicationSh
     const run = randomUUID().slice(0, 8);
     const columns = ['subjectId', ...request.fields.map((f) => f.name)];
     const { ndjson, csv } = this.files.create(exportId, run);
-    let pending: Promise<unknown>[] = [];
     try {
       const purpose = await this.queries.execute(new CurrentPurposeQuery(request.purposeId));
       if (!purpose || purpose.status !== 'active')
@@ -168,31 +168,46 @@ export class ExportGeneration implements OnApplicationBootstrap, OnApplicationSh
       const random = seededRandom(`${exportId}:${randomUUID()}`);
       const included: string[] = [];
       let count = 0;
-      await csv.write(csvHeader(columns));
+      await csv.plain(csvHeader(columns));
+      // Customers go in chunks: the chunk's access records are appended together, then each
+      // customer's values are decrypted against their own record's receipt and written.
+      let chunk: SelectedCustomer[] = [];
+      const flush = async () => {
+        const receipts = await Promise.all(
+          chunk.map((customer) => this.audit(customer, exportId, request, meta)),
+        );
+        for (const [i, customer] of chunk.entries()) {
+          if (this.lifecycle.stopping.aborted) throw new GenerationStopped();
+          const shown = await this.selection.row(plan, customer, receipts[i]);
+          if (shown === null) continue; // erased since it was selected
+          if (request.mode === 'sandbox') {
+            const row: Record<string, string | null> = { subjectId: uuidFrom(random) };
+            for (const f of request.fields)
+              row[f.name] =
+                shown.values[f.name] === undefined
+                  ? null
+                  : sandboxValue(f.name, shown.values[f.name], random);
+            await ndjson.plain(ndjsonLine(row));
+            await csv.plain(csvLine(columns, row));
+          } else {
+            const row = { subjectId: customer.subjectId, ...shown.row };
+            const written =
+              (await ndjson.row(customer.subjectId, ndjsonLine(row))) &&
+              (await csv.row(customer.subjectId, csvLine(columns, row)));
+            // Erased between the decryption and the sealing: the export cannot be whole.
+            if (!written) throw new Error(`customer ${customer.subjectId} was erased meanwhile`);
+            included.push(customer.subjectId);
+          }
+          count++;
+        }
+        chunk = [];
+      };
       for await (const customer of this.selection.customers(plan, meta.now)) {
         if (this.lifecycle.stopping.aborted) throw new GenerationStopped();
-        let row: Record<string, string | null>;
-        count++;
-        if (request.mode === 'sandbox') {
-          row = { subjectId: uuidFrom(random) };
-          for (const f of request.fields)
-            row[f.name] =
-              customer.values[f.name] === undefined
-                ? null
-                : sandboxValue(f.name, customer.values[f.name], random);
-        } else {
-          row = { subjectId: customer.subjectId, ...customer.row };
-          included.push(customer.subjectId);
-          pending.push(this.audit(customer.subjectId, customer.masks, exportId, request, meta));
-          if (pending.length >= AUDIT_CHUNK) {
-            await Promise.all(pending);
-            pending = [];
-          }
-        }
-        await ndjson.write(ndjsonLine(row));
-        await csv.write(csvLine(columns, row));
+        chunk.push(customer);
+        if (chunk.length >= AUDIT_CHUNK) await flush();
       }
-      await Promise.all(pending);
+      await flush();
       const [n, c] = [await ndjson.close(), await csv.close()];
       if (request.mode === 'real') await this.files.writeSubjects(exportId, run, included);
       await this.decide(
@@ -219,8 +234,6 @@ export class ExportGeneration implements OnApplicationBootstrap, OnApplicationSh
         { ...meta, now: this.clock.now() },
       );
     } catch (error) {
-      // Audit appends still in flight settle before the files go (and before the stores close).
-      await Promise.allSettled(pending);
       await Promise.allSettled([ndjson.abort(), csv.abort()]);
       this.files.remove(exportId, run);
       if (error instanceof GenerationStopped) throw error;
@@ -233,14 +246,18 @@ export class ExportGeneration implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  /** The customer's access log shows the export like a read: who, for what, which fields and masks. */
+  /**
+   * The customer's access log shows the export like a read (who, for what, which fields and
+   * masks; sandbox rows too, as their stand-ins are drawn from the values): appended before
+   * the customer's values are decrypted, it yields the receipt they are decrypted against.
+   */
   private async audit(
-    subjectId: string,
-    masks: Record<string, Mask>,
+    customer: SelectedCustomer,
     exportId: string,
     request: ExportState['request'],
     meta: CommandMeta,
-  ): Promise<void> {
+  ): Promise<AccessReceipt> {
+    const { subjectId } = customer;
     const event: SubjectExported = {
       type: 'SubjectExported',
       data: {
@@ -249,15 +266,14 @@ export class ExportGeneration implements OnApplicationBootstrap, OnApplicationSh
         actorId: request.actorId,
         role: request.role,
         purposeId: request.purposeId,
-        fields: Object.entries(masks).map(([name, mask]) => ({ name, mask })),
+        fields: Object.entries(customer.masks).map(([name, mask]) => ({ name, mask })),
         destination: request.destination,
         at: meta.now.toISOString(),
+        ...(request.mode === 'sandbox' ? { mode: 'sandbox' as const } : {}),
       },
     };
     // The id is the export's and the customer's: a resumed generation writes nothing twice.
-    await this.commands.record(accessStream(subjectId), [event], meta, {
-      key: `export|${exportId}|${subjectId}`,
-    });
+    return this.recorder.record(event, meta, { key: `export|${exportId}|${subjectId}` });
   }
 
   private async decide(exportId: string, command: ExportCommand, meta: CommandMeta) {

@@ -7,8 +7,15 @@ import {
   type ExportFilter,
   type PurposeState,
 } from '@custodian/domain';
-import { FieldVault, ProjectionReader } from '@custodian/platform';
-import { customerView, type Mask, type RoleRules } from '@custodian/policy';
+import { FieldVault, ProjectionReader, type AccessReceipt } from '@custodian/platform';
+import {
+  customerView,
+  isClosedFormat,
+  SOURCE_SLUG,
+  viewMasks,
+  type Mask,
+  type RoleRules,
+} from '@custodian/policy';
 import type { CustomerViewsDocument } from '@custodian/projections';
 import { findAll, READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
@@ -23,21 +30,30 @@ export interface ExportPlan {
   filter: ExportFilter;
 }
 
+/** A customer the export takes, before anything of theirs is decrypted. */
 export interface SelectedCustomer {
   subjectId: string;
-  /** The requested fields as the role may see them (null: not held, or not shown). */
-  row: Record<string, string | null>;
   /** Each requested field's mask for this customer (consent conditions applied). */
   masks: Record<string, Mask>;
-  /** The real values of the requested fields the customer has (for sandbox shapes only). */
+  /** The requested fields the customer has and may be shown, as ciphertext. */
+  encrypted: Record<string, string>;
+  /** The purpose flags the customer's consents grant, for the role's consent conditions. */
+  flags: ReadonlySet<string>;
+}
+
+export interface CustomerRow {
+  /** The requested fields as the role may see them (null: not held, or not shown). */
+  row: Record<string, string | null>;
+  /** The real values of the shown fields (for sandbox shapes only). */
   values: Record<string, string>;
 }
 
 /**
  * Walks the customers an export may include: registered, not erased, with a lawful basis for
  * the purpose (a consent in force when the purpose rests on consent; otherwise no objection,
- * i.e. no revocation recorded for it), and matching the filter. Values are decrypted in memory
- * only when a filter or the rows need them.
+ * i.e. no revocation recorded for it), and matching the filter. Nothing is decrypted here: the
+ * masks follow from the fields and consents, so each customer's `SubjectExported` record is
+ * appended first and `row` decrypts against its receipt.
  */
 @Injectable()
 export class ExportSelection {
@@ -50,11 +66,11 @@ export class ExportSelection {
 
   async count(plan: ExportPlan, now: Date): Promise<number> {
     let n = 0;
-    for await (const _ of this.customers(plan, now, false)) n++;
+    for await (const _ of this.customers(plan, now)) n++;
     return n;
   }
 
-  async *customers(plan: ExportPlan, now: Date, withRows = true): AsyncGenerator<SelectedCustomer> {
+  async *customers(plan: ExportPlan, now: Date): AsyncGenerator<SelectedCustomer> {
     await this.projections.catchUp('customer_views', { timeoutMs: 10_000 });
     const collection = await this.projections.collection('customer_views');
     const at = now.toISOString();
@@ -67,29 +83,32 @@ export class ExportSelection {
       if (!customer.registered || customer.erased) continue;
       if (!this.lawful(plan.purpose, customer, at)) continue;
       if (!this.matchesRecord(plan.filter, customer)) continue;
-      if (!withRows) {
-        yield { subjectId: customer.subjectId, row: {}, masks: {}, values: {} };
-        continue;
-      }
+      const flags = grantedPurposeFlags(customer.consents, active, at);
+      const masks = viewMasks(plan.rules, wanted, flags);
       const encrypted = Object.fromEntries(
-        Object.entries(customer.fields).filter(([f]) => wanted.includes(f)),
+        Object.entries(customer.fields).filter(
+          ([f]) => wanted.includes(f) && masks[f] !== 'hidden',
+        ),
       );
-      const values = await this.vault.decrypt(customer.subjectId, encrypted);
-      if (values === null) continue; // erased since the projection was read
-      const own = Object.fromEntries(wanted.filter((f) => f in values).map((f) => [f, values[f]]));
-      const view = customerView(
-        plan.rules,
-        own,
-        grantedPurposeFlags(customer.consents, active, at),
-      );
-      const row: Record<string, string | null> = {};
-      const masks: Record<string, Mask> = {};
-      for (const f of wanted) {
-        row[f] = view.fields[f] ?? null;
-        masks[f] = view.masks[f] ?? plan.fields.find((x) => x.name === f)!.mask;
-      }
-      yield { subjectId: customer.subjectId, row, masks, values: own };
+      yield { subjectId: customer.subjectId, masks, encrypted, flags };
     }
+  }
+
+  /**
+   * The customer's row, decrypted against the receipt of their appended `SubjectExported`;
+   * null when the customer has been erased since the selection read them.
+   */
+  async row(
+    plan: ExportPlan,
+    customer: SelectedCustomer,
+    receipt: AccessReceipt,
+  ): Promise<CustomerRow | null> {
+    const values = await this.vault.decrypt(receipt, customer.encrypted);
+    if (values === null) return null;
+    const view = customerView(plan.rules, values, customer.flags);
+    const row: Record<string, string | null> = {};
+    for (const { name } of plan.fields) row[name] = view.fields[name] ?? null;
+    return { row, values };
   }
 
   private lawful(purpose: PurposeState, customer: CustomerViewsDocument, at: string): boolean {
@@ -128,8 +147,11 @@ export function parseFilter(
   for (const [key, value] of Object.entries(raw)) {
     switch (key) {
       case 'source':
-        if (typeof value !== 'string' || value.length === 0 || value.length > 100)
-          throw invalid('filter.source', 'must be a source name of 1-100 characters');
+        if (!isClosedFormat(value, SOURCE_SLUG))
+          throw invalid(
+            'filter.source',
+            'must be a source name: 1-64 lowercase letters, digits, ".", "_" or "-", with no phone number in it',
+          );
         filter.source = value;
         break;
       case 'registeredAfter':

@@ -9,6 +9,8 @@ import {
   IsOptional,
   Matches,
 } from 'class-validator';
+import { DESTINATION_SLUG, DESTINATION_URI } from '@custodian/policy';
+import { ClosedFormat } from '../shared/closed-format';
 import { OperationalText } from '../shared/operational-text';
 
 export const FIELD_NAME = /^[a-z][A-Za-z0-9]{0,39}$/;
@@ -31,14 +33,17 @@ export class RequestExportDto {
   /** `real` (default) or `sandbox`: the same shape and formats with synthetic values. */
   @IsOptional() @IsIn(['real', 'sandbox']) mode?: 'real' | 'sandbox';
   /**
-   * Where the file is going (recorded in the audit log in clear): `download` (default) or a URI
-   * without "@", so no person's address (mailto:, user@host) lands in the log.
+   * Where the file is going (recorded in the audit log in clear): `download` (default), the
+   * name of a destination (`crm-sandbox`), or an `https://` or `sftp://` URI with no userinfo,
+   * query, fragment or percent-encoding, so no person's address (mailto:, tel:, user@host,
+   * %40) lands in the log.
    */
   @IsOptional()
-  @Matches(/^(download|[a-z][a-z0-9+.-]{1,20}:[\x21-\x3f\x41-\x7e]{1,200})$/, {
-    message:
-      'destination must be "download" or a URI without "@" such as sftp://partner.example/inbox',
-  })
+  @ClosedFormat(
+    '"download", a destination name of 1-64 lowercase letters, digits, ".", "_" or "-" (such as crm-sandbox), or an https:// or sftp:// URI with no userinfo, query, fragment or percent-encoding (such as sftp://partner.example/inbox)',
+    DESTINATION_SLUG,
+    DESTINATION_URI,
+  )
   destination?: string;
 }
 

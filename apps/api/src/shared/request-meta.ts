@@ -10,7 +10,7 @@ export function commandMeta(
   clock: Clock,
   request: FastifyRequest,
   actor: RequestActor,
-  idempotency?: { key: string | undefined; request: unknown },
+  idempotency?: { key: string | undefined; requestHash?: string },
 ): CommandMeta & { actor: RequestActor } {
   return {
     actor,
@@ -18,7 +18,7 @@ export function commandMeta(
     causationId: randomUUID(),
     now: clock.now(),
     ...(idempotency?.key !== undefined
-      ? { idempotencyKey: idempotency.key, request: idempotency.request }
+      ? { idempotencyKey: idempotency.key, requestHash: idempotency.requestHash }
       : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { subjectDecider, subjectStream } from '@custodian/domain';
 import { deterministicEventId, newEventId } from '@custodian/event-store';
-import { CommandExecutor, FieldVault, type CommandMeta } from '@custodian/platform';
+import { canonicalJson, CommandExecutor, FieldVault, type CommandMeta } from '@custodian/platform';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { SubjectsService } from './subjects.service';
@@ -42,15 +42,25 @@ export class RegisterSubjectHandler implements ICommandHandler<RegisterSubjectCo
           0,
         )
       : newEventId();
+    const keyed = meta.idempotencyKey
+      ? {
+          ...meta,
+          // Keyed by the customer's own data key, so erasure shreds the body's fingerprint too.
+          requestHash: await this.vault.requestDigest(
+            subjectId,
+            canonicalJson({ profile, source }),
+          ),
+        }
+      : meta;
     const { keyId, fields } = await this.vault.encrypt(subjectId, values as Record<string, string>);
     const outcome = await this.commands.execute(
       subjectStream(subjectId),
       subjectDecider,
       { type: 'RegisterSubject', subjectId, keyId, source, fields },
       () => ({ now: meta.now }),
-      meta,
+      keyed,
     );
-    if (!outcome.replayed) await this.subjects.indexLookups(subjectId, values, {});
+    if (!outcome.replayed) await this.subjects.indexLookups(subjectId, values, false);
     return { subjectId, revision: outcome.revision!, replayed: outcome.replayed };
   }
 }

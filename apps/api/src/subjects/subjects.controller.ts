@@ -24,10 +24,7 @@ import {
 } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AccessLogQuery } from '../access/access-log.query';
 import { LookUpSubjectsCommand } from '../access/look-up-subjects.command';
-import { ConsentHistoryQuery } from '../consents/consent-history.query';
-import { ConsentStateQuery } from '../consents/consent-state.query';
 import { IdempotencyKey } from '../shared/idempotency-key';
 import { commandMeta } from '../shared/request-meta';
 import {
@@ -39,6 +36,7 @@ import {
 import { DeclareFieldCommand } from './declare-field.command';
 import { EraseSubjectCommand } from './erase-subject.command';
 import { RegisterSubjectCommand } from './register-subject.command';
+import { SubjectAccessCommand } from './subject-access.command';
 import { SubjectsService } from './subjects.service';
 import { UpdateProfileCommand } from './update-profile.command';
 
@@ -63,7 +61,8 @@ export class SubjectsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const meta = commandMeta(this.clock, request, actor, { key: idempotencyKey, request: body });
+    // The request's fingerprint is keyed by the new customer's data key (the handler sets it).
+    const meta = commandMeta(this.clock, request, actor, { key: idempotencyKey });
     const { subjectId, revision, replayed } = await this.commands.execute(
       new RegisterSubjectCommand(body.profile, body.source, meta),
     );
@@ -144,16 +143,13 @@ export class SubjectsController {
 
   @Get('subjects/:subjectId/dsar')
   @RequirePermission('subjects.dsar')
-  async subjectAccess(@SubjectIdParam() subjectId: string) {
-    const [current, history, accessLog] = await Promise.all([
-      this.queries.execute(new ConsentStateQuery(subjectId)),
-      this.queries.execute(new ConsentHistoryQuery(subjectId)),
-      this.queries.execute(new AccessLogQuery(subjectId)),
-    ]);
-    return this.subjects.subjectAccess(
-      subjectId,
-      { current: current.purposes, history: history.events },
-      accessLog,
+  async subjectAccess(
+    @SubjectIdParam() subjectId: string,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.commands.execute(
+      new SubjectAccessCommand(subjectId, commandMeta(this.clock, request, actor)),
     );
   }
 

@@ -4,14 +4,17 @@ import {
   type ErasureChannel,
   type ErasureReason,
 } from '@custodian/domain';
+import { SOURCE_SLUG } from '@custodian/policy';
 import { IsDefined, IsIn, IsObject, Matches } from 'class-validator';
+import { ClosedFormat } from '../shared/closed-format';
 
 export class RegisterSubjectDto {
   /** Checked field by field against the catalogue (its keys are not fixed). */
   @IsDefined() @IsObject() profile!: Record<string, unknown>;
-  @Matches(/^[a-z0-9][a-z0-9._-]{0,63}$/, {
-    message: 'source must be 1-64 lowercase letters, digits, ".", "_" or "-"',
-  })
+  @ClosedFormat(
+    '1-64 lowercase letters, digits, ".", "_" or "-", with no phone number in it',
+    SOURCE_SLUG,
+  )
   source!: string;
 }
 

@@ -4,6 +4,7 @@ import { EraseSubjectHandler } from './erase-subject.command';
 import { FieldCatalogueHandler } from './field-catalogue.query';
 import { RegisterSubjectHandler } from './register-subject.command';
 import { SubjectsByLookupHandler } from './subjects-by-lookup.query';
+import { SubjectAccessHandler } from './subject-access.command';
 import { SubjectsController } from './subjects.controller';
 import { SubjectsService } from './subjects.service';
 import { UpdateProfileHandler } from './update-profile.command';
@@ -19,6 +20,7 @@ import { UpdateProfileHandler } from './update-profile.command';
     DeclareFieldHandler,
     FieldCatalogueHandler,
     SubjectsByLookupHandler,
+    SubjectAccessHandler,
   ],
 })
 export class SubjectsModule {}

@@ -3,7 +3,6 @@ import {
   FIELD_CATALOGUE_STREAM,
   fieldCatalogueDecider,
   fold,
-  gone,
   LOOKUP_FIELDS,
   notFound,
   subjectDecider,
@@ -20,6 +19,7 @@ import {
   BlindIndex,
   CLOCK,
   CUSTODIAN_CONFIG,
+  ErasureLedger,
   FieldVault,
   ProjectionReader,
   type Clock,
@@ -59,6 +59,7 @@ export class SubjectsService {
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
     private readonly runner: ProjectionRunner,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly erasures: ErasureLedger,
   ) {}
 
   /** Customers whose email or phone is exactly this value (after normalisation). */
@@ -71,11 +72,9 @@ export class SubjectsService {
       });
     }
     const found = await this.blindIndex.find(field, hash);
-    const live: string[] = [];
-    for (const subjectId of found) {
-      if ((await this.keyStore.destroyed(subjectId)) === null) live.push(subjectId);
-    }
-    return live;
+    // Erased in the log, even if the reconciler has not yet removed the entries.
+    const erased = await this.erasures.erasedAmong(found);
+    return found.filter((subjectId) => !erased.has(subjectId));
   }
 
   /** When, by whom, why, which key — and whether each projection has processed the erasure. */
@@ -113,12 +112,14 @@ export class SubjectsService {
     };
   }
 
-  /** Everything held about a customer, decrypted, for access and portability requests. */
-  async subjectAccess(subjectId: string, consents: unknown, accessLog: unknown[]) {
-    const { state } = await this.current(subjectId);
-    if (state.erased) throw gone(subjectId);
-    const values = await this.vault.decrypt(subjectId, state.fields);
-    if (values === null) throw gone(subjectId);
+  /** The DSAR document: everything held about a customer (values decrypted by the command). */
+  async subjectAccess(
+    subjectId: string,
+    state: SubjectState,
+    values: Record<string, string>,
+    consents: unknown,
+    accessLog: unknown[],
+  ) {
     const catalogue = catalogueFields(await this.catalogue());
     return {
       subjectId,
@@ -152,8 +153,9 @@ export class SubjectsService {
     return { state, revision: history[history.length - 1].revision };
   }
 
-  async isErased(subjectId: string): Promise<boolean> {
-    return (await this.keyStore.destroyed(subjectId)) !== null;
+  /** Erased according to the log (the truth), whether or not the key is destroyed yet. */
+  isErased(subjectId: string): Promise<boolean> {
+    return this.erasures.isErased(subjectId);
   }
 
   /** The profile as sent, checked against the catalogue and the purposes' minimum fields (400 naming each field at fault). */
@@ -181,24 +183,19 @@ export class SubjectsService {
     );
   }
 
-  /** Blind-index entries for the lookup fields given, replacing those of their previous values. */
-  async indexLookups(
-    subjectId: string,
-    values: Record<string, string | null>,
-    previous: Record<string, string>,
-  ) {
+  /**
+   * Blind-index entries for the lookup fields given, replacing the subject's earlier entries for
+   * those fields (none at registration).
+   */
+  async indexLookups(subjectId: string, values: Record<string, string | null>, replacing = true) {
     const add: Array<{ field: LookupField; hash: string }> = [];
-    const remove: Array<{ field: LookupField; hash: string }> = [];
-    for (const field of LOOKUP_FIELDS) {
-      if (!(field in values)) continue;
-      const old =
-        previous[field] === undefined ? null : this.vault.lookupHash(field, previous[field]);
-      if (old) remove.push({ field, hash: old });
+    const given = LOOKUP_FIELDS.filter((field) => field in values);
+    for (const field of given) {
       const value = values[field];
       const hash = value === null ? null : this.vault.lookupHash(field, value);
       if (hash) add.push({ field, hash });
     }
-    await this.blindIndex.update(subjectId, add, remove);
+    await this.blindIndex.update(subjectId, add, replacing ? given : []);
   }
 }
 

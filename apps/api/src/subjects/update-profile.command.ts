@@ -1,4 +1,4 @@
-import { gone, LOOKUP_FIELDS, subjectDecider, subjectStream } from '@custodian/domain';
+import { gone, subjectDecider, subjectStream } from '@custodian/domain';
 import { CommandExecutor, FieldVault, type CommandMeta } from '@custodian/platform';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { SubjectsService } from './subjects.service';
@@ -33,9 +33,6 @@ export class UpdateProfileHandler implements ICommandHandler<UpdateProfileComman
     const { keyId, fields } = await this.vault.encrypt(subjectId, present);
     const changed: Record<string, string | null> = { ...fields };
     for (const [name, value] of Object.entries(changes)) if (value === null) changed[name] = null;
-    // The lookup values being replaced, so their blind-index entries go too.
-    const previous =
-      (await this.vault.decrypt(subjectId, pick(current.state.fields, LOOKUP_FIELDS))) ?? {};
     const outcome = await this.commands.execute(
       subjectStream(subjectId),
       subjectDecider,
@@ -43,11 +40,7 @@ export class UpdateProfileHandler implements ICommandHandler<UpdateProfileComman
       () => ({ now: meta.now }),
       { ...meta, expectedRevision: ifMatch },
     );
-    await this.subjects.indexLookups(subjectId, changes, previous);
+    await this.subjects.indexLookups(subjectId, changes);
     return { subjectId, revision: outcome.revision! };
   }
-}
-
-function pick(fields: Record<string, string>, names: readonly string[]): Record<string, string> {
-  return Object.fromEntries(Object.entries(fields).filter(([name]) => names.includes(name)));
 }

@@ -1,7 +1,12 @@
 import { Collection, Db, MongoClient, MongoClientOptions } from 'mongodb';
 import { KeyDestroyedError } from '../crypto.errors';
 import type { KeyStore, KeyTombstone, WrappedKeyRecord } from '../key-store.port';
-import { validateDate, validateRecord, validateSubjectId } from '../key-store.validation';
+import {
+  validateDate,
+  validatePosition,
+  validateRecord,
+  validateSubjectId,
+} from '../key-store.validation';
 
 export type MongoKeyStoreOptions = { database: string } & (
   | { uri: string; clientOptions?: MongoClientOptions }
@@ -16,6 +21,11 @@ interface StoredKey {
   createdAt: string;
 }
 
+interface StoredSetting {
+  _id: string;
+  value: string;
+}
+
 interface StoredTombstone {
   _id: string;
   keyId: string;
@@ -23,6 +33,7 @@ interface StoredTombstone {
 }
 
 const DUPLICATE_KEY = 11000;
+const ERASURES_APPLIED = 'erasures_applied_through';
 /** Rounds of insert-then-read in `putIfAbsent` before giving up (see there). */
 const PUT_ATTEMPTS = 5;
 
@@ -43,6 +54,7 @@ export class MongoKeyStore implements KeyStore {
   private readonly db: Db;
   private readonly keys: Collection<StoredKey>;
   private readonly tombstones: Collection<StoredTombstone>;
+  private readonly settings: Collection<StoredSetting>;
   private closed = false;
 
   constructor(options: MongoKeyStoreOptions) {
@@ -62,6 +74,7 @@ export class MongoKeyStore implements KeyStore {
     };
     this.keys = this.db.collection<StoredKey>('subject_keys', settings);
     this.tombstones = this.db.collection<StoredTombstone>('key_tombstones', settings);
+    this.settings = this.db.collection<StoredSetting>('key_store_settings', settings);
   }
 
   /**
@@ -154,6 +167,16 @@ export class MongoKeyStore implements KeyStore {
       for (const row of rows) found.add(row._id);
     }
     return found;
+  }
+
+  async erasuresAppliedThrough(): Promise<string | null> {
+    return (await this.settings.findOne({ _id: ERASURES_APPLIED }))?.value ?? null;
+  }
+
+  async setErasuresAppliedThrough(position: string | null): Promise<void> {
+    const value = validatePosition(position);
+    if (value === null) await this.settings.deleteOne({ _id: ERASURES_APPLIED });
+    else await this.settings.replaceOne({ _id: ERASURES_APPLIED }, { value }, { upsert: true });
   }
 
   async ping(): Promise<void> {

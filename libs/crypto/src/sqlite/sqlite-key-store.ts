@@ -3,7 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeyDestroyedError } from '../crypto.errors';
 import type { KeyStore, KeyTombstone, WrappedKeyRecord } from '../key-store.port';
-import { validateDate, validateRecord, validateSubjectId } from '../key-store.validation';
+import {
+  validateDate,
+  validatePosition,
+  validateRecord,
+  validateSubjectId,
+} from '../key-store.validation';
 
 export interface SqliteKeyStoreOptions {
   /** e.g. `data/keys.sqlite`; its own file, so it can be kept out of event-log backups. */
@@ -71,6 +76,7 @@ export class SqliteKeyStore implements KeyStore {
       CREATE TABLE IF NOT EXISTS tombstones (
         subject_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, destroyed_at TEXT NOT NULL
       ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     `);
     // A crash between a destroy's commit and its checkpoint leaves the key in the WAL; scrub it.
     this.scrubPending = true;
@@ -169,6 +175,23 @@ export class SqliteKeyStore implements KeyStore {
     return found;
   }
 
+  async erasuresAppliedThrough(): Promise<string | null> {
+    const row = this.db
+      .prepare<[string], { value: string }>('SELECT value FROM settings WHERE name = ?')
+      .get(ERASURES_APPLIED);
+    return row?.value ?? null;
+  }
+
+  async setErasuresAppliedThrough(position: string | null): Promise<void> {
+    const value = validatePosition(position);
+    if (value === null)
+      this.db.prepare('DELETE FROM settings WHERE name = ?').run(ERASURES_APPLIED);
+    else
+      this.db
+        .prepare('INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)')
+        .run(ERASURES_APPLIED, value);
+  }
+
   async ping(): Promise<void> {
     if (this.closed) throw new Error('key store is closed');
     this.db.prepare('SELECT 1').get();
@@ -203,6 +226,8 @@ export class SqliteKeyStore implements KeyStore {
     return this.scrubPending;
   }
 }
+
+const ERASURES_APPLIED = 'erasures_applied_through';
 
 function toRecord(subjectId: string, row: KeyRow): WrappedKeyRecord {
   return {

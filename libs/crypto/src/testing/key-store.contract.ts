@@ -153,6 +153,19 @@ export function keyStoreContract(adapter: string, open: () => Promise<KeyStoreFi
       }
     });
 
+    it('keeps the log position erasures were applied through, and forgets it on null', async () => {
+      await store.setErasuresAppliedThrough('41');
+      await store.setErasuresAppliedThrough('C:1234/P:1234');
+      expect(await store.erasuresAppliedThrough()).toBe('C:1234/P:1234');
+      await store.setErasuresAppliedThrough(null);
+      expect(await store.erasuresAppliedThrough()).toBeNull();
+      for (const bad of ['', 'x'.repeat(201), 'a b', { $gt: '' }, 42]) {
+        await expect(store.setErasuresAppliedThrough(bad as never)).rejects.toBeInstanceOf(
+          InvalidCryptoInputError,
+        );
+      }
+    });
+
     it('answers ping while open', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

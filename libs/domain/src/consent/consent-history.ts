@@ -32,14 +32,17 @@ export function consentStateAt(events: readonly ConsentEvent[], at: Date): Conse
 /**
  * The state per purpose at a moment: every purpose registered by then, with the customer's
  * effective status for it. Purposes and consents are both replayed to that moment, so the
- * answer for 1 March is what was true on 1 March, not what today's read models say.
+ * answer for 1 March is what was true on 1 March, not what today's read models say. From the
+ * customer's erasure (`erasedAt`) on, every purpose is `erased`.
  */
 export function consentViewAt(
   consents: readonly ConsentEvent[],
   purposes: ReadonlyMap<string, readonly PurposeEvent[]>,
   at: Date,
+  erasedAt: string | null = null,
 ): PurposeConsentView[] {
   const state = consentStateAt(consents, at);
+  const erased = erasedAt !== null && erasedAt <= at.toISOString();
   const views: PurposeConsentView[] = [];
   for (const [purposeId, history] of purposes) {
     const purpose = purposeAt(history, at);
@@ -49,7 +52,7 @@ export function consentViewAt(
       purposeId,
       purposeStatus: purpose.status,
       legalBasis: purpose.legalBasis,
-      status: effectiveStatus(consent, purpose, at),
+      status: erased ? 'erased' : effectiveStatus(consent, purpose, at),
       since: consent?.since ?? null,
       noticeVersion: consent?.noticeVersion ?? null,
       channel: consent?.channel ?? null,

@@ -3,7 +3,7 @@ import type { ConsentStatus, PurposeConsent } from './consent.types';
 
 /**
  * The one rule for "may we act on this customer for this purpose": the recorded decision,
- * read at a moment. A grant lapses at its expiry, and goes stale once a later notice of the
+ * read at a moment. A customer who was erased is `erased`, never anything else. A grant lapses at its expiry, and goes stale once a later notice of the
  * purpose that requires re-consent has been published — both without anyone acting.
  */
 export function effectiveStatus(
@@ -13,6 +13,7 @@ export function effectiveStatus(
   at: Date | string,
 ): ConsentStatus {
   if (!consent) return 'never';
+  if (consent.decision === 'erased') return 'erased';
   if (consent.decision === 'revoked') return 'revoked';
   const moment = typeof at === 'string' ? at : at.toISOString();
   if (consent.expiresAt !== null && consent.expiresAt <= moment) return 'expired';
@@ -49,4 +50,9 @@ function isStale(
   return purpose.notices
     .slice(shown + 1)
     .some((n) => n.requiresReconsent && n.version !== noticeVersion && n.publishedAt <= moment);
+}
+
+/** A customer's consent for one purpose once they are erased: kept for its dates, never in force. */
+export function erasedConsent<C extends PurposeConsent>(consent: C): C {
+  return { ...consent, decision: 'erased' };
 }

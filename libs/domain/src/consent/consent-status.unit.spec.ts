@@ -1,6 +1,7 @@
 import type { PurposeEvent } from '../purposes/purpose.events';
 import { purposeDefinition } from '../testing/purpose.fixtures';
-import { consentViewAt } from './consent-history';
+import { consentStateAt, consentViewAt } from './consent-history';
+import { effectiveStatus, erasedConsent } from './consent-status';
 import type { ConsentEvent } from './consent.events';
 import type { ConsentEvidence } from './consent.types';
 
@@ -113,5 +114,24 @@ describe('consent status at a moment', () => {
         receiptId: 'r3',
       },
     ]);
+  });
+
+  it('is erased for every purpose from the erasure on, and what it was before it', () => {
+    const purposes = new Map([['newsletter', purposeHistory]]);
+    const erasedAt = '2026-03-10T00:00:00.000Z';
+    const at = (iso: string) => consentViewAt(consentHistory, purposes, new Date(iso), erasedAt);
+    expect(at('2026-03-09T23:59:59.999Z')[0].status).toBe('granted');
+    expect(at(erasedAt)[0]).toMatchObject({ status: 'erased', since: '2026-03-01T00:00:00.000Z' });
+    expect(at('2026-07-01T00:00:00.000Z')[0].status).toBe('erased');
+  });
+
+  it('reads a consent marked erased as erased, whatever it was', () => {
+    const granted = consentStateAt(consentHistory, new Date('2026-03-15T00:00:00.000Z')).purposes
+      .newsletter;
+    const purpose = { notices: [] };
+    expect(effectiveStatus(granted, purpose, '2026-03-15T00:00:00.000Z')).toBe('granted');
+    expect(effectiveStatus(erasedConsent(granted), purpose, '2026-03-15T00:00:00.000Z')).toBe(
+      'erased',
+    );
   });
 });

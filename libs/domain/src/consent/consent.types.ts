@@ -42,13 +42,20 @@ export interface ConsentEvidence {
   proofSha256?: string;
 }
 
-/** Effective consent of one customer for one purpose at a moment. */
-export type ConsentStatus = 'granted' | 'revoked' | 'expired' | 'stale' | 'never';
+/**
+ * Effective consent of one customer for one purpose at a moment. `erased`: the customer was
+ * erased; whatever was decided before, nothing may be done with them any more.
+ */
+export type ConsentStatus = 'granted' | 'revoked' | 'expired' | 'stale' | 'never' | 'erased';
 
 /** The last recorded decision for one purpose. */
 export interface PurposeConsent {
   purposeId: string;
-  decision: 'granted' | 'revoked';
+  /**
+   * The decider records grants and revocations; read models mark every consent of a customer
+   * who was erased `erased`, and keep it so whatever is recorded after.
+   */
+  decision: 'granted' | 'revoked' | 'erased';
   /** When the decision was recorded. */
   since: string;
   noticeVersion: string | null;

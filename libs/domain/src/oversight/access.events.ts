@@ -11,8 +11,11 @@ export interface FieldsAccessed {
     actorId: string;
     role: string;
     purposeId: string;
-    /** `view` (the customer card) or `lookup` (found by email or phone). */
-    via: 'view' | 'lookup';
+    /**
+     * `view` (the customer card), `lookup` (found by email or phone) or `dsar` (everything held
+     * about the customer, for an access or portability request; purpose `subject-access`).
+     */
+    via: 'view' | 'lookup' | 'dsar';
     fields: Array<{ name: string; mask: FieldMask }>;
     policyVersion: number;
     requestId: string;
@@ -47,10 +50,15 @@ export interface SubjectExported {
     fields: Array<{ name: string; mask: FieldMask }>;
     destination: string;
     at: string;
+    /** `sandbox`: the row holds stand-ins drawn from the values, not the values (absent: real). */
+    mode?: 'sandbox';
   };
 }
 
 export type AccessEvent = FieldsAccessed | AccessDenied | SubjectExported;
+
+/** The purpose a data subject access request (DSAR) read is recorded under. */
+export const SUBJECT_ACCESS_PURPOSE = 'subject-access';
 
 /** The reason an AccessDenied carries when the customer had no consent for the declared purpose. */
 export const NO_CONSENT_REASON = 'no_consent_for_purpose';

@@ -39,8 +39,12 @@ export interface CommandMeta {
    * appends nothing and the same key with another body is refused.
    */
   idempotencyKey?: string;
-  /** Canonical form of the request the key stands for. */
-  request?: unknown;
+  /**
+   * Fingerprint of the request the key stands for (same request, same fingerprint). Never a
+   * plain or master-keyed digest of a body that holds personal values: such a body is keyed by
+   * the customer's own data key (`FieldVault.requestDigest`), so erasure shreds it too.
+   */
+  requestHash?: string;
   /** If-Match: the stream revision the caller last saw; another one is a 412. */
   expectedRevision?: bigint;
 }
@@ -137,14 +141,8 @@ export class CommandExecutor {
           ? history.filter((e) => e.metadata.idempotencyKey === idempotency.key)
           : originalEvents(history, idOf);
         if (original.length > 0) {
-          if (idempotency && original[0].metadata.requestHash !== idempotency.requestHash) {
-            throw new UnprocessableEntityException({
-              message: 'this Idempotency-Key was already used with a different request',
-              details: [
-                { field: 'Idempotency-Key', problem: 'already used with a different request' },
-              ],
-            });
-          }
+          if (idempotency && original[0].metadata.requestHash !== idempotency.requestHash)
+            throw reusedKey();
           // The stream holds the decider's events (as in the fold), upcast to the current schema.
           const events = upcastLog(original) as unknown as Appended<E>[];
           return { events, state, replayed: true, revision };
@@ -157,6 +155,17 @@ export class CommandExecutor {
       );
       try {
         const result = await this.append(stream, toAppend, revision ?? 'no_stream');
+        // With deterministic ids, a racing twin that appended first makes this append a retry
+        // that writes nothing: answer what the twin appended, as a replay.
+        const twin = idOf ? await this.twinAppend(stream, revision, toAppend) : null;
+        if (twin) {
+          if (idempotency && twin[0].metadata.requestHash !== idempotency.requestHash)
+            throw reusedKey();
+          let next = state;
+          const events = upcastLog(twin) as unknown as Appended<E>[];
+          for (const event of events) next = decider.evolve(next, event as unknown as E);
+          return { events, state: next, replayed: true, revision: result.nextExpectedRevision };
+        }
         let next = state;
         for (const event of decided) next = decider.evolve(next, event);
         return {
@@ -196,6 +205,28 @@ export class CommandExecutor {
     );
   }
 
+  /**
+   * The events stored where `toAppend` went, when they are another request's under the same
+   * ids (the store took our append as a retry of theirs); null when they are ours.
+   */
+  private async twinAppend(
+    stream: string,
+    revision: bigint | null,
+    toAppend: readonly NewEvent[],
+  ): Promise<RecordedEvent[] | null> {
+    const stored = await this.events.readStream(stream, {
+      fromRevision: revision === null ? 0n : revision + 1n,
+      maxCount: toAppend.length,
+    });
+    const ours = stored.every(
+      (e, i) =>
+        e.id === toAppend[i].id &&
+        e.metadata.causationId === toAppend[i].metadata?.causationId &&
+        JSON.stringify(e.data) === JSON.stringify(toAppend[i].data),
+    );
+    return ours ? null : stored;
+  }
+
   private async append(
     stream: string,
     events: NewEvent[],
@@ -205,6 +236,13 @@ export class CommandExecutor {
     this.writes.recordAppend(stream, result.position);
     return result;
   }
+}
+
+function reusedKey(): UnprocessableEntityException {
+  return new UnprocessableEntityException({
+    message: 'this Idempotency-Key was already used with a different request',
+    details: [{ field: 'Idempotency-Key', problem: 'already used with a different request' }],
+  });
 }
 
 /** The default state loader: every event of the stream, folded. */
@@ -264,7 +302,7 @@ function toNewEvent(
 function idempotencyOf(stream: string, meta: CommandMeta): { key: string; requestHash: string } {
   return {
     key: sha256(`${meta.actor.id}\n${stream}\n${meta.idempotencyKey}`),
-    requestHash: sha256(canonicalJson(meta.request ?? null)),
+    requestHash: meta.requestHash ?? '',
   };
 }
 

@@ -147,7 +147,7 @@ describe('CommandExecutor', () => {
 
     it('given an Idempotency-Key already used, then the original events return and another body is a 422', async () => {
       const executor = new CommandExecutor(store, writes);
-      const keyed = meta({ idempotencyKey: 'k-1', request: { n: 4 } });
+      const keyed = meta({ idempotencyKey: 'k-1', requestHash: 'h4' });
       const first = await executor.execute(
         'total-1',
         total,
@@ -166,7 +166,7 @@ describe('CommandExecutor', () => {
       await expect(
         executor.execute('total-1', total, { type: 'Add', n: 5 }, () => undefined, {
           ...keyed,
-          request: { n: 5 },
+          requestHash: 'h5',
         }),
       ).rejects.toBeInstanceOf(UnprocessableEntityException);
       expect(await stored('total-1')).toEqual([added(4)]);

@@ -17,6 +17,7 @@ import {
   consentReceiptsProjection,
   consentStateProjection,
   customerViewsProjection,
+  customerViewsVersion,
   eventCountsProjection,
   exportsProjection,
   incidentsProjection,
@@ -164,7 +165,7 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnApplicationS
   private async followPolicy(): Promise<void> {
     const policy = await currentPolicy(this.events, this.clock);
     const current = this.runner.definitionOf('customer_views');
-    if (current && current.version !== policy.version + 1) {
+    if (current && current.version !== customerViewsVersion(policy.version)) {
       this.logger.log(`role policy v${policy.version}: rebuilding the customer views`);
       await this.runner.replace(untyped(customerViewsProjection(policy)));
     }

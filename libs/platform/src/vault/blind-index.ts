@@ -18,20 +18,25 @@ export class BlindIndex implements OnModuleInit {
     await this.reads.ensureCollection({ name: COLLECTION, indexes: ['hash', 'subjectId'] });
   }
 
-  /** Adds and removes a subject's entries in one commit (removals first). */
+  /**
+   * Replaces a subject's entries for the fields in `replace` (their old entries go, whatever
+   * value they were for: no old value is decrypted to find them) and adds `add`, in one commit.
+   */
   async update(
     subjectId: string,
     add: ReadonlyArray<{ field: LookupField; hash: string }>,
-    remove: ReadonlyArray<{ field: LookupField; hash: string }> = [],
+    replace: ReadonlyArray<LookupField> = [],
   ): Promise<void> {
+    const remove =
+      replace.length === 0
+        ? []
+        : (await this.reads.find(COLLECTION, { where: { subjectId }, limit: 1000 })).items.filter(
+            (item) => replace.includes(item.doc.field as LookupField),
+          );
     if (add.length === 0 && remove.length === 0) return;
     await this.reads.commit({
       writes: [
-        ...remove.map(({ field, hash }) => ({
-          collection: COLLECTION,
-          id: entryId(field, hash, subjectId),
-          doc: null,
-        })),
+        ...remove.map((item) => ({ collection: COLLECTION, id: item.id, doc: null })),
         ...add.map(({ field, hash }) => ({
           collection: COLLECTION,
           id: entryId(field, hash, subjectId),

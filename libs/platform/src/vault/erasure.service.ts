@@ -8,7 +8,7 @@ import {
 } from '@custodian/domain';
 import { SubjectKeys } from '@custodian/crypto';
 import { readTypedStream, type EventStore } from '@custodian/event-store';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { CommandExecutor, type CommandMeta, type LoadedState } from '../commands/command-executor';
 import { BlindIndex } from './blind-index';
 
@@ -18,9 +18,14 @@ import { BlindIndex } from './blind-index';
  * It reads two events whatever the customer's history (see `erasureState`), so erasing ten
  * events or a hundred thousand costs the same. Repeating an erasure decides nothing new and
  * completes the destruction if a first attempt stopped after the event was written.
+ * Once `SubjectErased` is in the log the subject is erased (every command answers 410); if the
+ * destruction fails here, the erasure reconciler (a processor on the log, and a pass at every
+ * start) finishes it, so the request still succeeds.
  */
 @Injectable()
 export class ErasureService {
+  private readonly logger = new Logger(ErasureService.name);
+
   constructor(
     private readonly commands: CommandExecutor,
     private readonly keys: SubjectKeys,
@@ -41,8 +46,14 @@ export class ErasureService {
       meta,
       { load: erasureState },
     );
-    await this.keys.destroy(subjectId, meta.now);
-    await this.blindIndex.removeAll(subjectId);
+    try {
+      await this.keys.destroy(subjectId, meta.now);
+      await this.blindIndex.removeAll(subjectId);
+    } catch (error) {
+      this.logger.error(
+        `erasure of subject ${subjectId} is recorded, but destroying its key failed (${(error as Error).name}); the erasure reconciler will retry`,
+      );
+    }
     return outcome.events.length > 0;
   }
 }

@@ -1,20 +1,27 @@
 import {
   blindIndex,
   decryptField,
+  deriveKey,
   encryptField,
   fieldAad,
+  KeyDestroyedError,
   normalizeEmail,
   normalizePhone,
   SubjectKeys,
 } from '@custodian/crypto';
-import type { LookupField } from '@custodian/domain';
+import { gone, type LookupField } from '@custodian/domain';
 import { Inject, Injectable } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
+import { AccessReceipt, exportSubject } from './access-receipt';
 
 export const BLIND_INDEX_KEY = Symbol.for('custodian.BlindIndexKey');
 
 /**
  * The one cipher module for personal values: each field encrypted under the subject's own
  * data key, bound to subject and field name so a ciphertext cannot be replayed elsewhere.
+ * Plaintext comes out only against an `AccessReceipt`, which only an appended access record
+ * yields (`AccessRecorder`); nothing else in the code base may import `decryptField` or
+ * `SubjectKeys` (lint, `eslint.config.mjs`).
  */
 @Injectable()
 export class FieldVault {
@@ -35,11 +42,17 @@ export class FieldVault {
     return { keyId, fields };
   }
 
-  /** Plaintext of the fields, or null when the subject's key is gone (erased). */
+  /**
+   * Plaintext of the fields, or null when the subject's key is gone (erased). The receipt of
+   * the access record appended for this read must name the customer and every field asked for;
+   * it is spent, so it serves one decryption.
+   */
   async decrypt(
-    subjectId: string,
+    receipt: AccessReceipt,
     fields: Record<string, string>,
   ): Promise<Record<string, string> | null> {
+    const subjectId = receipt.subjectId;
+    AccessReceipt.prototype.spend.call(receipt, subjectId, Object.keys(fields));
     const key = await this.keys.existingDataKey(subjectId);
     if (!key) return null;
     const values: Record<string, string> = {};
@@ -48,9 +61,62 @@ export class FieldVault {
     return values;
   }
 
+  /**
+   * Seals an export row (a line holding the customer's values) under the customer's data key,
+   * so erasing the customer makes the row unreadable in files already written. Null when the
+   * customer has been erased meanwhile.
+   */
+  async sealRow(subjectId: string, line: string, label: string): Promise<string | null> {
+    const key = await this.keys.existingDataKey(subjectId);
+    return key && encryptField(key.dek, key.keyId, line, rowAad(subjectId, label));
+  }
+
+  /**
+   * Opens rows sealed by `sealRow` for a download: `receipt` is the download's own record (the
+   * rows were recorded customer by customer when the export was generated). Null for a row
+   * whose customer has been erased.
+   */
+  async openRows(
+    receipt: AccessReceipt,
+    exportId: string,
+    rows: ReadonlyArray<{ subjectId: string; sealed: string }>,
+    label: string,
+  ): Promise<Array<string | null>> {
+    AccessReceipt.prototype.check.call(receipt, exportSubject(exportId));
+    const keys = new Map<string, Buffer | null>();
+    for (const { subjectId } of rows)
+      if (!keys.has(subjectId))
+        keys.set(subjectId, (await this.keys.existingDataKey(subjectId))?.dek ?? null);
+    return rows.map(({ subjectId, sealed }) => {
+      const dek = keys.get(subjectId);
+      return dek ? decryptField(dek, sealed, rowAad(subjectId, label)) : null;
+    });
+  }
+
+  /**
+   * A fingerprint of a request about the customer (the idempotency check's request hash),
+   * keyed by the customer's own data key: it is shredded with the key, so after an erasure it
+   * confirms nothing about what the request held. 410 once the key is destroyed.
+   */
+  async requestDigest(subjectId: string, canonical: string): Promise<string> {
+    try {
+      const { dek } = await this.keys.dataKeyFor(subjectId);
+      return createHmac('sha256', deriveKey(dek, 'request-digest'))
+        .update(canonical, 'utf8')
+        .digest('hex');
+    } catch (error) {
+      if (error instanceof KeyDestroyedError) throw gone(subjectId);
+      throw error;
+    }
+  }
+
   /** The blind-index hash of a lookup value, or null when the value is not a plausible one. */
   lookupHash(field: LookupField, value: string): string | null {
     const normalized = field === 'email' ? normalizeEmail(value) : normalizePhone(value);
     return normalized === null ? null : blindIndex(this.indexKey, field, normalized);
   }
+}
+
+function rowAad(subjectId: string, label: string): string {
+  return `custodian/export-row\0${label}\0${subjectId}`;
 }

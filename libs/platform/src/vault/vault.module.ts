@@ -8,13 +8,22 @@ import {
   SubjectKeys,
   type KeyStore,
 } from '@custodian/crypto';
-import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { join } from 'node:path';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { Lifecycle } from '../lifecycle/lifecycle';
 import { preparePrivateFile } from '../storage/private-files';
+import { AccessRecorder } from './access-receipt';
 import { BlindIndex } from './blind-index';
+import { ErasureLedger, ErasureReconciler } from './erasure-reconciler';
 import { ErasureService } from './erasure.service';
 import { BLIND_INDEX_KEY, FieldVault } from './field-vault';
 import { RetentionSweeper } from './retention-sweeper';
@@ -64,27 +73,48 @@ export function createKeyStore(config: CustodianConfig): KeyStore {
       useFactory: (master: Buffer) => deriveKey(master, KEY_PURPOSES.blindIndex),
     },
     FieldVault,
+    AccessRecorder,
     BlindIndex,
     ErasureService,
+    ErasureLedger,
+    ErasureReconciler,
     RetentionSweeper,
   ],
   exports: [
+    ErasureLedger,
+    ErasureReconciler,
     KEY_STORE,
     MASTER_KEY,
     SubjectKeys,
     FieldVault,
+    AccessRecorder,
     BlindIndex,
     ErasureService,
     RetentionSweeper,
   ],
 })
-export class VaultModule implements OnApplicationShutdown {
+export class VaultModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(KEY_STORE) private readonly keyStore: KeyStore,
     private readonly lifecycle: Lifecycle,
+    private readonly reconciler: ErasureReconciler,
   ) {}
 
+  /**
+   * Every process that opens the stores (the API, the projector) first brings the key store in
+   * line with the log's erasures, before it serves or runs its processors: a crash between
+   * `SubjectErased` and the key's destruction, or a restored key store, leaves nothing alive.
+   * Then the reconciler follows the log where the projections run.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.lifecycle.step('vault: reconcile erasures with the log', () =>
+      this.reconciler.reconcile(),
+    );
+    await this.lifecycle.step('vault: start the erasure reconciler', () => this.reconciler.start());
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    await this.lifecycle.step('vault: stop the erasure reconciler', () => this.reconciler.stop());
     await this.lifecycle.step('vault: close the key store', () => this.keyStore.close());
   }
 }

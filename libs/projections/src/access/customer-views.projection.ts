@@ -1,6 +1,7 @@
 import {
   CONSENT_EVENT_TYPES,
   consentDecider,
+  erasedConsent,
   SUBJECT_EVENT_TYPES,
   subjectDecider,
   type ConsentEvent,
@@ -25,9 +26,18 @@ export interface CustomerViewsDocument extends JsonObject {
   fields: Record<string, string>;
   /** Per role: how each field is shown (consent conditions are applied when read). */
   roles: Record<string, Record<string, Mask>>;
-  /** The customer's last decision per purpose: the consent badges of the card. */
+  /** The customer's last decision per purpose: the consent badges of the card (`erased` once erased). */
   consents: Record<string, PurposeConsent & JsonObject>;
 }
+
+/**
+ * Added to the role policy's version to give the definition's: bumped when `apply` changes
+ * meaning, so existing views are rebuilt (2: erased customers' consents read `erased`).
+ */
+const REVISION = 2;
+
+/** The definition version for a role-policy version (a newer policy or revision: a rebuild). */
+export const customerViewsVersion = (policyVersion: number) => policyVersion + REVISION;
 
 /**
  * What each role sees on the customer card, per customer: the visible field set (as
@@ -52,7 +62,7 @@ export function customerViewsProjection(
     );
   return {
     name: 'customer_views',
-    version: policy.version + 1,
+    version: customerViewsVersion(policy.version),
     eventTypes: [...SUBJECT_EVENT_TYPES, ...CONSENT_EVENT_TYPES],
     documentIds: (event) => [String(event.data.subjectId)],
     apply: (doc, event) => {
@@ -64,7 +74,9 @@ export function customerViewsProjection(
           ...base,
           consents: {
             ...base.consents,
-            [e.data.purposeId]: decided as PurposeConsent & JsonObject,
+            // Recorded after the erasure (a command racing it): erased all the same.
+            [e.data.purposeId]: (base.erased ? erasedConsent(decided) : decided) as PurposeConsent &
+              JsonObject,
           },
         };
       }
@@ -93,7 +105,11 @@ export function customerViewsProjection(
         erased,
         fields: erased ? {} : state.fields,
         roles: erased ? {} : masksFor(state.fields),
-        consents: doc?.consents ?? {},
+        consents: erased
+          ? Object.fromEntries(
+              Object.entries(doc?.consents ?? {}).map(([p, c]) => [p, erasedConsent(c)]),
+            )
+          : (doc?.consents ?? {}),
       };
     },
   };

@@ -1,0 +1,70 @@
+import { gone, SUBJECT_ACCESS_PURPOSE } from '@custodian/domain';
+import { AccessRecorder, FieldVault, type CommandMeta } from '@custodian/platform';
+import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
+import { AccessLogQuery } from '../access/access-log.query';
+import { RolePolicyQuery } from '../access/role-policy.query';
+import { ConsentHistoryQuery } from '../consents/consent-history.query';
+import { ConsentStateQuery } from '../consents/consent-state.query';
+import { SubjectsService } from './subjects.service';
+
+/**
+ * A data subject access request (DSAR): everything held about the customer, decrypted, for an
+ * access or portability request. It is a command because it writes: the read is recorded in the
+ * customer's access log (`via: dsar`, purpose `subject-access`, every field in full) before any
+ * value is decrypted, and counts in the anomaly counters and incidents like any read.
+ */
+export class SubjectAccessCommand extends Command<Record<string, unknown>> {
+  constructor(
+    readonly subjectId: string,
+    readonly meta: CommandMeta,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(SubjectAccessCommand)
+export class SubjectAccessHandler implements ICommandHandler<SubjectAccessCommand> {
+  constructor(
+    private readonly subjects: SubjectsService,
+    private readonly recorder: AccessRecorder,
+    private readonly vault: FieldVault,
+    private readonly queries: QueryBus,
+  ) {}
+
+  async execute({ subjectId, meta }: SubjectAccessCommand) {
+    const { state } = await this.subjects.current(subjectId);
+    if (state.erased) throw gone(subjectId);
+    const policy = await this.queries.execute(new RolePolicyQuery());
+    const receipt = await this.recorder.record(
+      {
+        type: 'FieldsAccessed',
+        data: {
+          subjectId,
+          actorId: meta.actor.id,
+          role: meta.actor.role,
+          purposeId: SUBJECT_ACCESS_PURPOSE,
+          via: 'dsar',
+          fields: Object.keys(state.fields).map((name) => ({ name, mask: 'full' as const })),
+          policyVersion: policy.version,
+          requestId: meta.requestId,
+          at: meta.now.toISOString(),
+        },
+      },
+      meta,
+    );
+    const values = await this.vault.decrypt(receipt, state.fields);
+    if (values === null) throw gone(subjectId);
+    const [current, history, accessLog] = await Promise.all([
+      this.queries.execute(new ConsentStateQuery(subjectId)),
+      this.queries.execute(new ConsentHistoryQuery(subjectId)),
+      this.queries.execute(new AccessLogQuery(subjectId)),
+    ]);
+    return this.subjects.subjectAccess(
+      subjectId,
+      state,
+      values,
+      { current: current.purposes, history: history.events },
+      accessLog,
+    );
+  }
+}
