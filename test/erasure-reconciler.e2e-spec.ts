@@ -83,6 +83,8 @@ async function eraseAndKillBeforeDestruction(dataDir: string): Promise<string> {
   writeFileSync(
     actorsFile,
     JSON.stringify({ actors: ACTORS.map((a) => ({ ...a, apiKey: testKey(a.id) })) }),
+    // Owner-only: start-up refuses an actors file group or others may read or write.
+    { mode: 0o600 },
   );
   const child = spawn(process.execPath, ['-r', REGISTER_TS, CHILD, dataDir, actorsFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
