@@ -34,6 +34,7 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/subjects/:subjectId/consents', 'consents.record'],
   ['GET', '/v1/subjects/:subjectId/consents', 'consents.read'],
   ['GET', '/v1/subjects/:subjectId/consents/history', 'consents.history'],
+  ['POST', '/v1/subjects/:subjectId/consents/proof-check', 'consents.history'],
   ['GET', '/v1/consent-receipts/:receiptId', 'receipts.read'],
   ['POST', '/v1/consent-gate', 'consents.gate'],
   // subjects.controller.ts

@@ -29,7 +29,7 @@ import { commandMeta } from '../shared/request-meta';
 import { parseGateRequest } from './consent-gate.dto';
 import { ConsentsService } from './consents.service';
 import { RecordConsentCommand } from './record-consent.command';
-import { RecordConsentDto } from './record-consent.dto';
+import { ProofCheckDto, RecordConsentDto } from './record-consent.dto';
 
 @Controller('v1')
 export class ConsentsController {
@@ -72,6 +72,14 @@ export class ConsentsController {
   @RequirePermission('consents.read')
   async state(@SubjectIdParam() subjectId: string, @Query('asOf') asOf?: string) {
     return this.consents.state(subjectId, asOf);
+  }
+
+  /** Does this proof document (its SHA-256) match what the consent with this receipt recorded? */
+  @Post('subjects/:subjectId/consents/proof-check')
+  @RequirePermission('consents.history')
+  @HttpCode(200)
+  async proofCheck(@SubjectIdParam() subjectId: string, @Body() body: ProofCheckDto) {
+    return this.consents.proofCheck(subjectId, body.receiptId, body.proofSha256);
   }
 
   @Get('subjects/:subjectId/consents/history')

@@ -3,6 +3,7 @@ import {
   consentStream,
   consentViewAt,
   effectiveStatus,
+  gone,
   notFound,
   parseIsoTimestamp,
   subjectStream,
@@ -17,6 +18,8 @@ import { EVENT_STORE, readTypedStream, type EventStore } from '@custodian/event-
 import {
   CLOCK,
   CUSTODIAN_CONFIG,
+  ErasureLedger,
+  FieldVault,
   ProjectionReader,
   WriteTracker,
   isUuid,
@@ -54,6 +57,8 @@ export class ConsentsService {
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
     @Inject(KEY_STORE) private readonly keyStore: KeyStore,
     private readonly writes: WriteTracker,
+    private readonly vault: FieldVault,
+    private readonly erasures: ErasureLedger,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -111,6 +116,26 @@ export class ConsentsService {
         };
       }),
     };
+  }
+
+  /**
+   * Compares a proof document's SHA-256 with the keyed fingerprint the consent recorded (or, for
+   * a consent recorded before fingerprints were keyed, its plain SHA-256). 410 once the
+   * customer is erased: the key the fingerprint needs is gone, as intended.
+   */
+  async proofCheck(subjectId: string, receiptId: string, proofSha256: string) {
+    const recorded = await readTypedStream<ConsentEvent>(this.events, consentStream(subjectId));
+    const event = recorded.find((e) => e.data.receiptId === receiptId);
+    if (!event) throw notFound('receiptId', `no consent of ${subjectId} has receipt ${receiptId}`);
+    const { proofHmac, proofSha256: legacy } = event.data.evidence;
+    if (proofHmac === undefined && legacy === undefined)
+      throw notFound('receiptId', `consent ${receiptId} was recorded without a proof`);
+    if (await this.erasures.isErased(subjectId)) throw gone(subjectId);
+    const matches =
+      proofHmac !== undefined
+        ? (await this.vault.proofDigest(subjectId, proofSha256)) === proofHmac
+        : legacy === proofSha256;
+    return { subjectId, receiptId, matches };
   }
 
   /** An ISO/IEC TS 27560-shaped record of one grant or withdrawal. */

@@ -12,7 +12,12 @@ import {
   type RecordConsent,
 } from '@custodian/domain';
 import { deterministicEventId, newEventId } from '@custodian/event-store';
-import { CommandExecutor, ErasureLedger, type CommandMeta } from '@custodian/platform';
+import {
+  CommandExecutor,
+  ErasureLedger,
+  FieldVault,
+  type CommandMeta,
+} from '@custodian/platform';
 import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
 import { AllPurposesQuery } from '../purposes/all-purposes.query';
 import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
@@ -49,6 +54,7 @@ export class RecordConsentHandler implements ICommandHandler<RecordConsentComman
     private readonly commands: CommandExecutor,
     private readonly queries: QueryBus,
     private readonly erasures: ErasureLedger,
+    private readonly vault: FieldVault,
   ) {}
 
   async execute({ subjectId, body, gpc, meta }: RecordConsentCommand): Promise<ConsentRecorded> {
@@ -70,7 +76,10 @@ export class RecordConsentHandler implements ICommandHandler<RecordConsentComman
         method: body.evidence.method,
         language: body.evidence.language,
         jurisdiction: body.evidence.jurisdiction,
-        ...(body.evidence.proofSha256 ? { proofSha256: body.evidence.proofSha256 } : {}),
+        // Only a fingerprint keyed by the customer's data key: the proof holds the customer.
+        ...(body.evidence.proofSha256
+          ? { proofHmac: await this.vault.proofDigest(subjectId, body.evidence.proofSha256) }
+          : {}),
       },
       expiresAt: expiresAt?.toISOString() ?? null,
       receiptId,

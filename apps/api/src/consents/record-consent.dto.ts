@@ -8,7 +8,15 @@ import {
 import { PURPOSE_ID_PATTERN } from '@custodian/platform';
 import { COLLECTION_POINT_SLUG, COLLECTION_POINT_URI } from '@custodian/policy';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsObject, IsOptional, Matches, ValidateNested } from 'class-validator';
+import {
+  IsDefined,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsUUID,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
 import { ClosedFormat } from '../shared/closed-format';
 
 export class ConsentEvidenceDto {
@@ -32,6 +40,14 @@ export class ConsentEvidenceDto {
   @IsOptional()
   @Matches(/^[0-9a-f]{64}$/, { message: 'proofSha256 must be 64 lowercase hex digits' })
   proofSha256?: string;
+}
+
+/** A proof document's digest to compare with what a consent recorded. */
+export class ProofCheckDto {
+  @IsUUID()
+  receiptId!: string;
+  @Matches(/^[0-9a-f]{64}$/, { message: 'proofSha256 must be 64 lowercase hex digits' })
+  proofSha256!: string;
 }
 
 export class RecordConsentDto {

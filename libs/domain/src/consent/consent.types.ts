@@ -38,7 +38,14 @@ export interface ConsentEvidence {
   language: string;
   /** ISO 3166 country or region code whose law applies (RU, DE, US-CA, EU). */
   jurisdiction: string;
-  /** SHA-256 of the stored proof (a recording, a signed form), when there is one. */
+  /**
+   * The stored proof (a recording, a signed form) holds the customer, so no plain digest of it
+   * is kept: `proofHmac` is an HMAC of its SHA-256 under a key derived from the customer's data
+   * key (shredded with it); `POST /v1/subjects/{id}/consents/proof-check` compares a document's
+   * digest with it. Events recorded before this kept `proofSha256` itself.
+   */
+  proofHmac?: string;
+  /** Legacy (before issue 11): the proof's plain SHA-256. */
   proofSha256?: string;
 }
 

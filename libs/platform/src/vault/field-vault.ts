@@ -99,11 +99,21 @@ export class FieldVault {
    * confirms nothing about what the request held. 410 once the key is destroyed.
    */
   async requestDigest(subjectId: string, canonical: string): Promise<string> {
+    return this.keyedDigest(subjectId, 'request-digest', canonical);
+  }
+
+  /**
+   * The fingerprint of a consent's proof document (its SHA-256, as the caller sent it), keyed
+   * by the customer's data key like `requestDigest`. 410 once the key is destroyed.
+   */
+  async proofDigest(subjectId: string, proofSha256: string): Promise<string> {
+    return this.keyedDigest(subjectId, 'proof-digest', proofSha256);
+  }
+
+  private async keyedDigest(subjectId: string, purpose: string, text: string): Promise<string> {
     try {
       const { dek } = await this.keys.dataKeyFor(subjectId);
-      return createHmac('sha256', deriveKey(dek, 'request-digest'))
-        .update(canonical, 'utf8')
-        .digest('hex');
+      return createHmac('sha256', deriveKey(dek, purpose)).update(text, 'utf8').digest('hex');
     } catch (error) {
       if (error instanceof KeyDestroyedError) throw gone(subjectId);
       throw error;
