@@ -12,12 +12,7 @@ import {
   type RecordConsent,
 } from '@custodian/domain';
 import { deterministicEventId, newEventId } from '@custodian/event-store';
-import {
-  CommandExecutor,
-  ErasureLedger,
-  FieldVault,
-  type CommandMeta,
-} from '@custodian/platform';
+import { CommandExecutor, ErasureLedger, FieldVault, type CommandMeta } from '@custodian/platform';
 import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
 import { AllPurposesQuery } from '../purposes/all-purposes.query';
 import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
