@@ -451,7 +451,8 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
           channel: 'web',
           method: 'checkbox_opt_in',
           collectionPoint: 'signup-form-v3',
-          proofSha256: 'cd'.repeat(32),
+          // The proof's digest only as an HMAC under the customer's key (issue 11).
+          proofHmac: expect.stringMatching(/^[0-9a-f]{64}$/),
           jurisdiction: 'DE',
         },
         event: { type: 'consent_given', time: granted.body.recordedAt, state: 'active' },
@@ -459,6 +460,7 @@ describe('consent ledger and purpose registry (HTTP, embedded stores)', () => {
         withdrawalMethod: 'Unsubscribe link in every email',
         recordedBy: { id: 'crm', role: 'service' },
       });
+      expect(receipt.body.collection.proofSha256).toBeUndefined();
     });
 
     it('answers 404 for an unknown receipt and 400 for a malformed id', async () => {
