@@ -270,6 +270,9 @@ describe('free text cannot carry personal data: closed formats, request ids, req
       'x-request-id': 'route-log-unknown',
     });
     expect(unknown.status).toBe(404);
+    // Nor does the answer repeat the path (Nest's default is "Cannot GET <path>").
+    expect(JSON.stringify(unknown.body)).not.toContain('ivan');
+    expect(unknown.body.message).toBe('no route matches this GET request');
     const unknownLine = await requestLine('route-log-unknown');
     expect(unknownLine.req).toEqual({
       id: 'route-log-unknown',

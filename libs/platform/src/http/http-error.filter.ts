@@ -85,9 +85,13 @@ export class HttpErrorFilter implements ExceptionFilter {
       const base = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error' };
       if (typeof response === 'string') return { ...base, message: response };
       const r = response as Partial<ErrorBody> & { message?: string | string[] };
-      const message = Array.isArray(r.message)
+      let message = Array.isArray(r.message)
         ? r.message.join('; ')
         : (r.message ?? exception.message);
+      // Nest's router answers an unknown path with "Cannot GET <path>"; a path may hold an
+      // email or a phone, so the answer names the method only (the log names no path either).
+      const unrouted = statusCode === 404 ? /^Cannot ([A-Z]+) \//.exec(message) : null;
+      if (unrouted) message = `no route matches this ${unrouted[1]} request`;
       return {
         ...base,
         error: r.error ?? base.error,
