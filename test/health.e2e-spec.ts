@@ -70,7 +70,7 @@ describe('GET /health (real app, embedded stores)', () => {
     expect(body).toEqual({
       statusCode: 404,
       error: 'Not Found',
-      message: 'Cannot GET /v1/nothing-here',
+      message: 'no route matches this GET request',
     });
   });
 });
