@@ -421,6 +421,11 @@ describe('an export left generating by a stopped process (HTTP, embedded stores)
     const events = first.app.get<EventStore>(EVENT_STORE);
     const [original] = await events.readStream(`export-${done.body.exportId}`);
     const exportId = randomUUID();
+    // As a request does, pin its selection (the same one customer) before appending it.
+    writeFileSync(
+      join(first.dataDir, 'exports', 'pinned', `${exportId}.json`),
+      JSON.stringify([subjectId]),
+    );
     await events.append(`export-${exportId}`, [
       {
         type: 'ExportRequested',

@@ -36,7 +36,13 @@ describe('JWT bearer tokens for people (public key file)', () => {
     writeFileSync(join(dir, 'idp.pem'), await exportSPKI(keys.publicKey));
     t = await startTestApp(
       { CUSTODIAN_JWT_ISSUER: ISSUER, CUSTODIAN_JWT_PUBLIC_KEY_FILE: join(dir, 'idp.pem') },
-      [{ id: 'crm', roles: ['service'] }],
+      [
+        { id: 'crm', roles: ['service'] },
+        { id: 'u-1042', roles: ['dpo', 'analyst'], kind: 'person' },
+        { id: 'u-2001', roles: ['admin'], kind: 'person' },
+        { id: 'u-1', roles: ['dpo'], kind: 'person' },
+        { id: 'u-3', roles: ['analyst'], kind: 'person' },
+      ],
     );
   });
   afterAll(async () => {
@@ -44,7 +50,7 @@ describe('JWT bearer tokens for people (public key file)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('accepts a valid token: sub is the actor, the roles claim their roles', async () => {
+  it('accepts a valid token: sub is the person, the roles claim their roles', async () => {
     const jwt = await token(keys.privateKey, {
       sub: 'u-1042',
       roles: ['dpo', 'analyst', 'not-a-role'],
@@ -127,6 +133,43 @@ describe('JWT bearer tokens for people (public key file)', () => {
       /not valid/,
     ],
     [
+      'a token without an expiry',
+      async () =>
+        new SignJWT({ sub: 'u-1', roles: ['dpo'] })
+          .setProtectedHeader({ alg: 'ES256' })
+          .setIssuer(ISSUER)
+          .setAudience('custodian')
+          .setIssuedAt()
+          .sign(keys.privateKey),
+      /no expiry \(exp claim\)/,
+    ],
+    [
+      'a token that lives longer than 12 hours (exp - iat)',
+      async () => token(keys.privateKey, { sub: 'u-1', roles: ['dpo'] }, { expiresIn: '13h' }),
+      /lifetime \(exp - iat\) exceeds 12 hour\(s\)/,
+    ],
+    [
+      'a token without iat that expires more than 12 hours from now',
+      async () =>
+        new SignJWT({ sub: 'u-1', roles: ['dpo'] })
+          .setProtectedHeader({ alg: 'ES256' })
+          .setIssuer(ISSUER)
+          .setAudience('custodian')
+          .setExpirationTime('13h')
+          .sign(keys.privateKey),
+      /expires more than 12 hour\(s\) \(CUSTODIAN_JWT_MAX_LIFETIME_HOURS\) from now/,
+    ],
+    [
+      'a token whose subject is a key actor (a service), not a person',
+      async () => token(keys.privateKey, { sub: 'crm', roles: ['service'] }),
+      /not a person registered in the actors file/,
+    ],
+    [
+      'a token whose subject is in no actors file',
+      async () => token(keys.privateKey, { sub: 'u-404', roles: ['dpo'] }),
+      /not a person registered in the actors file/,
+    ],
+    [
       'a token whose subject is an email',
       async () => token(keys.privateKey, { sub: 'ivan@example.com', roles: ['dpo'] }),
       /opaque id/,
@@ -136,6 +179,21 @@ describe('JWT bearer tokens for people (public key file)', () => {
     expect(response.status).toBe(401);
     expect(response.body.message).toMatch(message);
     expect(JSON.stringify(response.body)).not.toContain('ivan@example.com');
+  });
+
+  it('accepts a token of up to the maximum lifetime', async () => {
+    const jwt = await token(keys.privateKey, { sub: 'u-1', roles: ['dpo'] }, { expiresIn: '11h' });
+    expect((await as(jwt).get('/v1/purposes')).status).toBe(200);
+  });
+
+  it('grants a person only the roles both the token and the actors file name', async () => {
+    // u-2001 is an admin in the actors file; a token that also claims dpo does not make them one.
+    const jwt = await token(keys.privateKey, { sub: 'u-2001', roles: ['admin', 'dpo'] });
+    expect((await as(jwt).as('admin').get('/v1/purposes')).status).toBe(200);
+    expect((await as(jwt).as('dpo').get('/v1/purposes')).status).toBe(403);
+    // u-3 is an analyst; a token naming only roles the file does not grant holds none.
+    const none = await token(keys.privateKey, { sub: 'u-3', roles: ['admin'] });
+    expect((await as(none).get('/v1/purposes')).status).toBe(403);
   });
 
   it('answers 403 for a valid token that carries no known role', async () => {
@@ -166,7 +224,10 @@ describe('JWT bearer tokens verified against a JWKS URL', () => {
         CUSTODIAN_JWT_ISSUER: ISSUER,
         CUSTODIAN_JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`,
       },
-      [{ id: 'crm', roles: ['service'] }],
+      [
+        { id: 'crm', roles: ['service'] },
+        { id: 'u-9', roles: ['dpo'], kind: 'person' },
+      ],
     );
   });
   afterAll(async () => {

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 export interface TestActor {
   id: string;
   roles: string[];
+  /** A person signs in with JWTs only (no API key); the default is a key actor. */
+  kind?: 'person';
 }
 
 export interface TestApp {
@@ -44,11 +46,13 @@ export async function startTestApp(
     const file = join(dataDir, 'test-actors.json');
     writeFileSync(
       file,
-      JSON.stringify({ actors: actors.map((a) => ({ ...a, apiKey: testKey(a.id) })) }),
+      JSON.stringify({
+        actors: actors.map((a) => (a.kind === 'person' ? a : { ...a, apiKey: testKey(a.id) })),
+      }),
       // Owner-only: start-up refuses an actors file group or others may read or write.
       { mode: 0o600 },
     );
-    for (const actor of actors) keys[actor.id] = testKey(actor.id);
+    for (const actor of actors) if (actor.kind !== 'person') keys[actor.id] = testKey(actor.id);
     env = { CUSTODIAN_ACTORS_FILE: file, ...env };
   }
   const config = loadConfig({ CUSTODIAN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', PORT: '0', ...env });

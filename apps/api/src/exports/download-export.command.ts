@@ -8,8 +8,10 @@ import {
 } from '@custodian/domain';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import { AccessRecorder, CommandExecutor, type CommandMeta } from '@custodian/platform';
+import { type Mask, type Role } from '@custodian/policy';
 import { Inject } from '@nestjs/common';
-import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
+import { RolePolicyQuery } from '../access/role-policy.query';
 import type { Readable } from 'node:stream';
 import { ErasedRowError, ExportFiles, type ExportFormat } from './export-files';
 import { loadExport } from './export-view';
@@ -22,9 +24,14 @@ export interface ExportDownload {
   stream: Readable;
 }
 
+/** How much of a value each mask shows, least first. */
+const MASK_RANK: Record<Mask, number> = { hidden: 0, partial: 1, full: 2 };
+
 /**
  * The file, for its requester only, until it expires; refused (410) once any customer in it
- * has been erased. Each download is recorded.
+ * has been erased. The requester must download it in a role that may, under the policy in
+ * force now, read customers and see every field at least as fully as the export shows it.
+ * Each download is recorded.
  */
 export class DownloadExportCommand extends Command<ExportDownload> {
   constructor(
@@ -44,12 +51,14 @@ export class DownloadExportHandler implements ICommandHandler<DownloadExportComm
     private readonly commands: CommandExecutor,
     private readonly recorder: AccessRecorder,
     private readonly files: ExportFiles,
+    private readonly queries: QueryBus,
   ) {}
 
   async execute({ exportId, format, meta }: DownloadExportCommand): Promise<ExportDownload> {
     const { state } = await loadExport(this.events, exportId);
     if (!state || state.request.actorId !== meta.actor.id)
       throw notFound('exportId', `export ${exportId} does not exist`);
+    await this.checkRole(state, meta);
     if (state.status === 'completed' && state.completion) {
       if (state.completion.expiresAt <= meta.now.toISOString()) {
         this.files.remove(exportId);
@@ -99,5 +108,27 @@ export class DownloadExportHandler implements ICommandHandler<DownloadExportComm
       filename: `export-${exportId}.${format}`,
       stream: this.files.open(exportId, run, format, receipt),
     };
+  }
+
+  /** Refuses (403) a role that may not now see what the export shows. */
+  private async checkRole(state: ExportState, meta: CommandMeta): Promise<void> {
+    const role = meta.actor.role;
+    const policy = await this.queries.execute(new RolePolicyQuery());
+    const rules = policy.roles[role as Role];
+    if (!rules?.mayReadCustomers)
+      throw new DomainError(
+        'forbidden',
+        'X-Custodian-Role',
+        `role "${role}" may not read customers, so it may not download an export`,
+      );
+    for (const field of state.request.fields) {
+      const mask = rules.fields[field.name] ?? rules.otherFields;
+      if (MASK_RANK[mask] < MASK_RANK[field.mask])
+        throw new DomainError(
+          'forbidden',
+          'X-Custodian-Role',
+          `role "${role}" may see field "${field.name}" only ${mask}, and this export shows it ${field.mask}; download it in a role that may see it`,
+        );
+    }
   }
 }

@@ -71,6 +71,11 @@ export class ExportFileWriter {
   }
 }
 
+/** SHA-256 (hex) of a pinned selection: the sorted subject ids, one a line. */
+export function selectionSha256(sortedIds: readonly string[]): string {
+  return createHash('sha256').update(sortedIds.join('\n'), 'utf8').digest('hex');
+}
+
 /** A row of a real export whose customer was erased after it was written. */
 export class ErasedRowError extends Error {
   override readonly name = 'ErasedRowError';
@@ -83,7 +88,8 @@ export class ErasedRowError extends Error {
  * An export's files under `<data dir>/exports/`, named by export and generation run: the
  * NDJSON and CSV (rows sealed under each customer's data key, the file under a key derived
  * from the master key), and (real exports) the ids of the customers included. Files of
- * expired exports are swept away (their events stay).
+ * expired exports are swept away (their events stay). Under `exports/pinned/`, each export's
+ * selection as counted at request time (the ids the approver saw), until it is generated.
  */
 @Injectable()
 export class ExportFiles implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -190,6 +196,34 @@ export class ExportFiles implements OnApplicationBootstrap, OnApplicationShutdow
     }
     if (rest + decoder.decode() !== '') throw new Error(`export file ${label} ends mid-record`);
     if (batch.length > 0) yield await flush();
+  }
+
+  /** Keeps the selection counted at request time; written before the request is appended. */
+  async writePinned(exportId: string, sortedIds: readonly string[]): Promise<void> {
+    mkdirSync(join(this.dir, 'pinned'), { recursive: true, mode: 0o700 });
+    await writeFile(this.pinnedFile(exportId), JSON.stringify(sortedIds), {
+      mode: 0o600,
+      flag: 'wx',
+    });
+  }
+
+  /** The selection pinned at request time; null when it is missing or unreadable. */
+  async readPinned(exportId: string): Promise<string[] | null> {
+    try {
+      const ids: unknown = JSON.parse(await readFile(this.pinnedFile(exportId), 'utf8'));
+      return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? ids : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The pinned selection of an export that is generated, failed or rejected. */
+  removePinned(exportId: string): void {
+    rmSync(this.pinnedFile(exportId), { force: true });
+  }
+
+  private pinnedFile(exportId: string): string {
+    return join(this.dir, 'pinned', `${exportId}.json`);
   }
 
   async writeSubjects(exportId: string, run: string, subjectIds: readonly string[]) {

@@ -38,7 +38,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { RolePolicyQuery } from '../access/role-policy.query';
 import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
-import { ExportFiles } from './export-files';
+import { ExportFiles, selectionSha256 } from './export-files';
 import { ExportSelection, type ExportPlan, type SelectedCustomer } from './export-selection';
 import { exportsWhere, loadExport } from './export-view';
 
@@ -55,6 +55,9 @@ class GenerationStopped extends Error {}
 /**
  * Generates an export's files in the background once it may (requested under the threshold,
  * or approved), telling each included customer's access log, then records the completion.
+ * It takes only the customers pinned at request time (the set the approver saw) who are still
+ * lawful and matching now, never anyone who came to match since; a pinned selection that is
+ * missing or does not match the request's digest fails the export, saying so.
  * Exports left generating by a stopped process are resumed at start-up (their audit records
  * have deterministic ids, so none is written twice); a stopping app leaves the rest for the
  * next start.
@@ -165,6 +168,7 @@ export class ExportGeneration implements OnApplicationBootstrap, OnApplicationSh
         fields: request.fields,
         filter: request.filter,
       };
+      const pinned = await this.pinnedSelection(exportId, request);
       const random = seededRandom(`${exportId}:${randomUUID()}`);
       const included: string[] = [];
       let count = 0;
@@ -204,6 +208,7 @@ export class ExportGeneration implements OnApplicationBootstrap, OnApplicationSh
       };
       for await (const customer of this.selection.customers(plan, meta.now)) {
         if (this.lifecycle.stopping.aborted) throw new GenerationStopped();
+        if (pinned && !pinned.has(customer.subjectId)) continue; // not in what was approved
         chunk.push(customer);
         if (chunk.length >= AUDIT_CHUNK) await flush();
       }
@@ -233,6 +238,7 @@ export class ExportGeneration implements OnApplicationBootstrap, OnApplicationSh
         },
         { ...meta, now: this.clock.now() },
       );
+      this.files.removePinned(exportId);
     } catch (error) {
       await Promise.allSettled([ndjson.abort(), csv.abort()]);
       this.files.remove(exportId, run);
@@ -242,8 +248,30 @@ export class ExportGeneration implements OnApplicationBootstrap, OnApplicationSh
         { type: 'FailExport', exportId, reason: (error as Error).message },
         { ...meta, now: this.clock.now() },
       ).catch(() => undefined);
+      this.files.removePinned(exportId);
       throw error;
     }
+  }
+
+  /**
+   * The customers counted when the export was requested; null for an export requested before
+   * selections were pinned (it takes whoever matches at generation, as it did then).
+   */
+  private async pinnedSelection(
+    exportId: string,
+    request: ExportState['request'],
+  ): Promise<ReadonlySet<string> | null> {
+    if (request.selectionSha256 === undefined) return null;
+    const ids = await this.files.readPinned(exportId);
+    if (!ids)
+      throw new Error(
+        `the selection pinned when export ${exportId} was requested is missing; request the export again`,
+      );
+    if (ids.length !== request.count || selectionSha256(ids) !== request.selectionSha256)
+      throw new Error(
+        `the selection pinned when export ${exportId} was requested does not match the request's digest; request the export again`,
+      );
+    return new Set(ids);
   }
 
   /**

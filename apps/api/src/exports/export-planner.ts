@@ -27,7 +27,7 @@ export interface ExportPreview {
 /**
  * What a request asks for, checked: an active purpose the role may declare, known fields the
  * purpose uses and the role may see (each with its mask), a filter on such fields; then the
- * customers it takes, counted, and whether a DPO must approve.
+ * customers it takes (their ids, sorted), counted, and whether a DPO must approve.
  */
 @Injectable()
 export class ExportPlanner {
@@ -40,9 +40,10 @@ export class ExportPlanner {
     dto: RequestExportDto,
     actor: CommandMeta['actor'],
     now: Date,
-  ): Promise<{ plan: ExportPlan; preview: ExportPreview }> {
+  ): Promise<{ plan: ExportPlan; preview: ExportPreview; subjectIds: string[] }> {
     const { plan, threshold, policyVersion } = await this.plan(dto, actor);
-    const count = await this.selection.count(plan, now);
+    const subjectIds = await this.selection.subjectIds(plan, now);
+    const count = subjectIds.length;
     const mode = dto.mode ?? 'real';
     const preview = {
       purposeId: dto.purposeId,
@@ -53,7 +54,7 @@ export class ExportPlanner {
       approvalThreshold: threshold,
       policyVersion,
     };
-    return { plan, preview };
+    return { plan, preview, subjectIds };
   }
 
   private async plan(dto: RequestExportDto, actor: CommandMeta['actor']) {

@@ -64,10 +64,11 @@ export class ExportSelection {
     private readonly queries: QueryBus,
   ) {}
 
-  async count(plan: ExportPlan, now: Date): Promise<number> {
-    let n = 0;
-    for await (const _ of this.customers(plan, now)) n++;
-    return n;
+  /** The ids of the customers the plan takes now, sorted. */
+  async subjectIds(plan: ExportPlan, now: Date): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const customer of this.customers(plan, now)) ids.push(customer.subjectId);
+    return ids.sort();
   }
 
   async *customers(plan: ExportPlan, now: Date): AsyncGenerator<SelectedCustomer> {

@@ -1,6 +1,7 @@
 import { exportDecider, exportStream } from '@custodian/domain';
 import { CommandExecutor, type CommandMeta } from '@custodian/platform';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { ExportFiles } from './export-files';
 import { describeExport, type ExportView } from './export-view';
 
 /** A DPO refuses an export waiting for approval, saying why. */
@@ -16,7 +17,10 @@ export class RejectExportCommand extends Command<ExportView> {
 
 @CommandHandler(RejectExportCommand)
 export class RejectExportHandler implements ICommandHandler<RejectExportCommand> {
-  constructor(private readonly commands: CommandExecutor) {}
+  constructor(
+    private readonly commands: CommandExecutor,
+    private readonly files: ExportFiles,
+  ) {}
 
   async execute({ exportId, reason, meta }: RejectExportCommand): Promise<ExportView> {
     const outcome = await this.commands.execute(
@@ -26,6 +30,8 @@ export class RejectExportHandler implements ICommandHandler<RejectExportCommand>
       () => ({ now: meta.now }),
       meta,
     );
+    // Never to be generated: its pinned selection goes.
+    this.files.removePinned(exportId);
     return describeExport(outcome.state!);
   }
 }

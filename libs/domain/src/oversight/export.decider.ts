@@ -29,6 +29,12 @@ export interface ExportRequestData {
   destination: string;
   /** Customers the filter matched when it was asked for. */
   count: number;
+  /**
+   * SHA-256 (hex) of the sorted ids of those customers (ids are opaque, not personal data),
+   * whose list is kept beside the export's files: generation takes only these customers.
+   * Absent on exports requested before selections were pinned.
+   */
+  selectionSha256?: string;
   approvalRequired: boolean;
   approvalThreshold: number;
   policyVersion: number;

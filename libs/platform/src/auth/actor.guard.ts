@@ -73,16 +73,27 @@ export class ActorGuard implements CanActivate {
     return true;
   }
 
-  /** People present JWTs (when configured), services their API keys. */
+  /**
+   * People present JWTs (when configured), key actors their API keys. A token's subject must
+   * be a person in the actors file (never a key actor), and its roles count only as far as
+   * the file grants them too.
+   */
   private async authenticate(token: string): Promise<{ id: string; roles: Role[] }> {
     if (this.jwt && looksLikeJwt(token)) {
+      let claimed: { id: string; roles: Role[] };
       try {
-        return await this.jwt.verify(token);
+        claimed = await this.jwt.verify(token);
       } catch (error) {
         throw new UnauthorizedException(
           error instanceof InvalidTokenError ? error.message : 'the bearer token is not valid',
         );
       }
+      const person = this.registry.person(claimed.id);
+      if (!person)
+        throw new UnauthorizedException(
+          'the bearer token\'s subject is not a person registered in the actors file (kind "person")',
+        );
+      return { id: person.id, roles: claimed.roles.filter((role) => person.roles.includes(role)) };
     }
     const actor = this.registry.byApiKey(token);
     if (!actor) throw new UnauthorizedException('the bearer token is not valid');

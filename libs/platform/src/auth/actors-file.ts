@@ -12,12 +12,20 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 
-export interface Actor {
-  id: string;
-  roles: Role[];
-  /** SHA-256 (hex) of the actor's API key; the key itself is never kept in memory. */
-  apiKeySha256: string;
-}
+/**
+ * An entry of the actors file. A `key` actor (a service, or a person using an API key) signs in
+ * with its API key only; a `person` signs in with a JWT whose `sub` is their id, never with a
+ * key. A token can therefore never become a key actor, nor a key a person.
+ */
+export type Actor =
+  | {
+      kind: 'key';
+      id: string;
+      roles: Role[];
+      /** SHA-256 (hex) of the actor's API key; the key itself is never kept in memory. */
+      apiKeySha256: string;
+    }
+  | { kind: 'person'; id: string; roles: Role[] };
 
 /** The actors file is missing, unreadable or malformed; the app cannot start. */
 export class ActorsFileError extends Error {
@@ -32,8 +40,8 @@ export function sha256Hex(value: string): string {
 }
 
 /**
- * Reads `{ "actors": [ { "id", "roles", "apiKey" | "apiKeySha256" } ] }`. Every problem names
- * the actor and field at fault, never a key.
+ * Reads `{ "actors": [ { "id", "roles", "apiKey" | "apiKeySha256" } | { "id", "roles",
+ * "kind": "person" } ] }`. Every problem names the actor and field at fault, never a key.
  */
 export function parseActorsFile(text: string, path: string): Actor[] {
   let parsed: unknown;
@@ -50,13 +58,24 @@ export function parseActorsFile(text: string, path: string): Actor[] {
   const seenKeys = new Set<string>();
   return list.map((entry: unknown, i) => {
     const where = `${path}: actors[${i}]`;
-    const { id, roles, apiKey, apiKeySha256 } = (entry ?? {}) as Record<string, unknown>;
+    const { id, roles, apiKey, apiKeySha256, kind } = (entry ?? {}) as Record<string, unknown>;
     if (typeof id !== 'string' || !ACTOR_ID.test(id))
       throw new ActorsFileError(`${where}.id must be 1-64 letters, digits, ".", "_" or "-"`);
     if (seenIds.has(id)) throw new ActorsFileError(`${where}.id "${id}" appears twice`);
     seenIds.add(id);
     if (!Array.isArray(roles) || roles.length === 0 || !roles.every(isRole)) {
       throw new ActorsFileError(`${where}.roles must be a non-empty list of known roles`);
+    }
+    const unique = [...new Set(roles)] as Role[];
+    if (kind !== undefined && kind !== 'key' && kind !== 'person')
+      throw new ActorsFileError(`${where}.kind must be "key" (the default) or "person"`);
+    if (kind === 'person') {
+      // People sign in with tokens only: a key beside would be a second way in as them.
+      if (apiKey !== undefined || apiKeySha256 !== undefined)
+        throw new ActorsFileError(
+          `${where} is a person (signs in with a JWT) and may not have an API key`,
+        );
+      return { kind: 'person', id, roles: unique };
     }
     let hash: string;
     if (typeof apiKey === 'string' && apiKey.length >= 24) hash = sha256Hex(apiKey);
@@ -69,7 +88,7 @@ export function parseActorsFile(text: string, path: string): Actor[] {
     if (seenKeys.has(hash))
       throw new ActorsFileError(`${where} shares its API key with another actor`);
     seenKeys.add(hash);
-    return { id, roles: [...new Set(roles)] as Role[], apiKeySha256: hash };
+    return { kind: 'key', id, roles: unique, apiKeySha256: hash };
   });
 }
 

@@ -14,6 +14,8 @@ export interface JwtSettings {
   audience: string;
   /** Claim holding the person's roles (an array of role names). */
   rolesClaim: string;
+  /** The longest lifetime a token may have (`exp - iat`, or `exp - now` without `iat`), in seconds. */
+  maxLifetimeSeconds: number;
   /** Where the signing keys come from: a JWKS URL, or one public key (PEM, SPKI). */
   jwksUrl?: string;
   publicKeyFile?: string;
@@ -44,9 +46,14 @@ export function looksLikeJwt(token: string): boolean {
   }
 }
 
+// Leeway between the issuer's clock and ours, in seconds.
+const CLOCK_TOLERANCE_S = 5;
+
 /**
  * Verifies people's bearer tokens with jose: signature (from the JWKS or the configured key),
- * issuer, audience, expiry and not-before; `sub` is the actor id, the roles claim their roles.
+ * issuer, audience, expiry and not-before; a token must carry `exp`, and may not live longer
+ * than the configured maximum. `sub` names the person, the roles claim their roles (the guard
+ * then holds both against the person's entry in the actors file).
  */
 export class JwtVerifier {
   private constructor(
@@ -70,13 +77,14 @@ export class JwtVerifier {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         algorithms: ALGORITHMS,
-        clockTolerance: 5,
+        clockTolerance: CLOCK_TOLERANCE_S,
       }));
     } catch (error) {
       if (error instanceof errors.JWTExpired)
         throw new InvalidTokenError('the bearer token has expired');
       throw new InvalidTokenError('the bearer token is not valid');
     }
+    this.checkLifetime(payload);
     const id = payload.sub;
     if (typeof id !== 'string' || !ACTOR_ID_PATTERN.test(id))
       throw new InvalidTokenError(
@@ -85,6 +93,23 @@ export class JwtVerifier {
     const claimed = payload[this.settings.rolesClaim];
     const roles = Array.isArray(claimed) ? [...new Set(claimed.filter(isRole))] : [];
     return { id, roles };
+  }
+
+  /** A token without `exp` would never expire; one that lives too long is as bad. */
+  private checkLifetime(payload: Record<string, unknown>): void {
+    const { exp, iat } = payload;
+    if (typeof exp !== 'number' || !Number.isFinite(exp))
+      throw new InvalidTokenError(
+        'the bearer token has no expiry (exp claim): tokens without one are refused',
+      );
+    const max = this.settings.maxLifetimeSeconds;
+    const hours = `${max / 3600} hour(s) (CUSTODIAN_JWT_MAX_LIFETIME_HOURS)`;
+    if (typeof iat === 'number' && Number.isFinite(iat)) {
+      if (exp - iat > max)
+        throw new InvalidTokenError(`the bearer token's lifetime (exp - iat) exceeds ${hours}`);
+    } else if (exp - Date.now() / 1000 > max + CLOCK_TOLERANCE_S) {
+      throw new InvalidTokenError(`the bearer token expires more than ${hours} from now`);
+    }
   }
 }
 

@@ -20,6 +20,8 @@ export interface CustodianConfig {
         issuer: string;
         audience: string;
         rolesClaim: string;
+        /** A token's lifetime (`exp - iat`, or `exp - now` without `iat`) may not exceed this. */
+        maxLifetimeSeconds: number;
         jwksUrl?: string;
         publicKeyFile?: string;
       }
@@ -90,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const jwtIssuer = text('CUSTODIAN_JWT_ISSUER');
   const jwksUrl = text('CUSTODIAN_JWT_JWKS_URL');
   const publicKeyFile = text('CUSTODIAN_JWT_PUBLIC_KEY_FILE');
+  const jwtMaxLifetimeHours = integer('CUSTODIAN_JWT_MAX_LIFETIME_HOURS', 12, 1, 24 * 30);
   if ((jwksUrl || publicKeyFile) && !jwtIssuer) {
     problems.push('CUSTODIAN_JWT_ISSUER: must be set when a JWT key source is configured');
   }
@@ -177,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
           issuer: jwtIssuer,
           audience: text('CUSTODIAN_JWT_AUDIENCE') ?? 'custodian',
           rolesClaim: text('CUSTODIAN_JWT_ROLES_CLAIM') ?? 'roles',
+          maxLifetimeSeconds: jwtMaxLifetimeHours * 3600,
           ...(jwksUrl ? { jwksUrl } : {}),
           ...(publicKeyFile ? { publicKeyFile: resolve(publicKeyFile) } : {}),
         }

@@ -81,8 +81,16 @@ describe('loadConfig', () => {
       issuer: 'https://idp',
       audience: 'custodian',
       rolesClaim: 'roles',
+      maxLifetimeSeconds: 12 * 3600,
       jwksUrl: 'https://idp/jwks',
     });
+    expect(
+      loadConfig({
+        CUSTODIAN_JWT_ISSUER: 'https://idp',
+        CUSTODIAN_JWT_JWKS_URL: 'https://idp/jwks',
+        CUSTODIAN_JWT_MAX_LIFETIME_HOURS: '2',
+      }).jwt?.maxLifetimeSeconds,
+    ).toBe(2 * 3600);
     const problems = (env: NodeJS.ProcessEnv) => {
       try {
         loadConfig(env);
