@@ -237,7 +237,9 @@ describe('file modes (HTTP, embedded stores)', () => {
       expect(Object.keys(modes)).toEqual(
         expect.arrayContaining(['exports', 'master.key', 'read.sqlite-wal', 'keys.sqlite-shm']),
       );
-      expect(Object.keys(modes).filter((path) => path.startsWith('exports/')).length).toBe(3);
+      // The two sealed files, the ids included, and the directory of pinned selections.
+      expect(Object.keys(modes).filter((path) => path.startsWith('exports/')).length).toBe(4);
+      expect(Object.keys(modes)).toContain('exports/pinned');
       expect(notPrivate(modes, t.dataDir)).toEqual([]);
     } finally {
       process.umask(previous);

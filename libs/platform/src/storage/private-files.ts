@@ -61,17 +61,24 @@ export function preparePrivateFile(file: string, warn: Warn): void {
 }
 
 /**
- * The data directory 0700, and its `exports/` directory and the files in it tightened (the
- * stores' own files are prepared as each store opens).
+ * The data directory 0700, and its `exports/` tree tightened (directories 0700, files 0600;
+ * the stores' own files are prepared as each store opens).
  */
 export function prepareDataDir(dataDir: string, warn: Warn): void {
   preparePrivateDir(dataDir, warn);
   const exportsDir = join(dataDir, 'exports');
   if (!POSIX || !existsSync(exportsDir)) return;
-  preparePrivateDir(exportsDir, warn);
-  for (const name of readdirSync(exportsDir)) {
-    const path = join(exportsDir, name);
-    if (lstatSync(path).isFile()) tighten(path, PRIVATE_FILE_MODE, warn);
+  tightenTree(exportsDir, warn);
+}
+
+/** A directory 0700 and everything under it: directories 0700, files 0600 (links untouched). */
+function tightenTree(dir: string, warn: Warn): void {
+  preparePrivateDir(dir, warn);
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const entry = lstatSync(path);
+    if (entry.isDirectory()) tightenTree(path, warn);
+    else if (entry.isFile()) tighten(path, PRIVATE_FILE_MODE, warn);
   }
 }
 
