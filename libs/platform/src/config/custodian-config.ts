@@ -1,3 +1,4 @@
+import { DEFAULT_PHONE_REGION, isSupportedPhoneRegion } from '@custodian/crypto';
 import { resolve } from 'node:path';
 
 export type ProjectorMode = 'in-process' | 'off';
@@ -40,6 +41,8 @@ export interface CustodianConfig {
   logLevel: LogLevel;
   /** Write logs to this file instead of standard output. */
   logFile: string | undefined;
+  /** ISO 3166 region a phone number without a country code is read in (`CUSTODIAN_PHONE_REGION`, default RU). */
+  phoneRegion: string;
 }
 
 /** Every problem with the environment, reported together at start-up. */
@@ -151,6 +154,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const shutdownTimeoutMs = integer('CUSTODIAN_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   const exportTtlHours = integer('CUSTODIAN_EXPORT_TTL_HOURS', 24, 1, 720);
   const logFile = text('CUSTODIAN_LOG_FILE');
+  const phoneRegion = (text('CUSTODIAN_PHONE_REGION') ?? DEFAULT_PHONE_REGION).toUpperCase();
+  if (!isSupportedPhoneRegion(phoneRegion)) {
+    problems.push(
+      `CUSTODIAN_PHONE_REGION: must be a two-letter region code such as RU or GB (got "${phoneRegion}")`,
+    );
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -184,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     shutdownTimeoutMs,
     logLevel,
     logFile: logFile === undefined ? undefined : resolve(logFile),
+    phoneRegion,
   };
 }
 
