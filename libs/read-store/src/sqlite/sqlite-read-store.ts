@@ -77,6 +77,9 @@ export class SqliteReadStore implements ReadStore {
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // Deleted rows are zeroed, not left in free space: some documents hold values derived from
+    // personal data (the blind index's keyed hashes), and erasure deletes them.
+    this.db.pragma('secure_delete = ON');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS _collections (name TEXT PRIMARY KEY, indexes TEXT NOT NULL);
