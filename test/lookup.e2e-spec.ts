@@ -7,9 +7,49 @@ import {
   purposeBody,
   Scenario,
   startTestApp,
+  testKey,
   type JsonResponse,
   type TestApp,
 } from '@test/support';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const REGISTER_TS = join(__dirname, 'support', 'register-ts.cjs');
+const CHILD = join(__dirname, 'crash', 'api-child.ts');
+const ACTORS = [
+  { id: 'dpo-1', roles: ['dpo'] },
+  { id: 'admin-1', roles: ['admin'] },
+  { id: 'crm', roles: ['service'] },
+];
+
+/** A second API process on the same data directory; resolves with its port once listening. */
+async function startChild(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
+  const actorsFile = join(dataDir, 'child-actors.json');
+  writeFileSync(
+    actorsFile,
+    JSON.stringify({ actors: ACTORS.map((a) => ({ ...a, apiKey: testKey(a.id) })) }),
+  );
+  const child = spawn(process.execPath, ['-r', REGISTER_TS, CHILD, dataDir, actorsFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`child never listened: ${stderr}`)), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /READY (\d+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.on('exit', () => reject(new Error(`child exited: ${stderr}`)));
+  });
+  return { child, port };
+}
 
 /**
  * Issue 12, items 3, 9 and 11: the blind index follows the log's order under concurrent
@@ -25,11 +65,7 @@ describe('customer lookups: index order, normalisation, duplicates (HTTP, embedd
   let events: EventStore;
 
   beforeAll(async () => {
-    t = await startTestApp({}, [
-      { id: 'dpo-1', roles: ['dpo'] },
-      { id: 'admin-1', roles: ['admin'] },
-      { id: 'crm', roles: ['service'] },
-    ]);
+    t = await startTestApp({}, ACTORS);
     admin = new ApiClient(t.baseUrl, t.keys['admin-1']);
     crm = new ApiClient(t.baseUrl, t.keys.crm);
     scenario = new Scenario(t);
@@ -77,6 +113,36 @@ describe('customer lookups: index order, normalisation, duplicates (HTTP, embedd
         former.push(last);
       }
     });
+
+    it('the same with the updates spread over two API processes sharing the stores', async () => {
+      const { child, port } = await startChild(t.dataDir);
+      try {
+        const other = new ApiClient(`http://127.0.0.1:${port}`, t.keys.crm);
+        const subjectId = await registered({ name: 'Two Processes', email: unique('procs') });
+        const former: string[] = [];
+        for (let trial = 0; trial < 10; trial++) {
+          const emails = [0, 1, 2, 3].map((i) => unique(`procs-${trial}-${i}`));
+          const responses = await Promise.all(
+            emails.map((email, i) =>
+              (i % 2 ? other : crm).request('PATCH', `/v1/subjects/${subjectId}/profile`, {
+                profile: { email },
+              }),
+            ),
+          );
+          const done = responses.filter((r) => r.status === 200);
+          for (const response of responses) expect([200, 409]).toContain(response.status);
+          const revisions = done.map((r) => Number(r.body.revision));
+          const last = emails[responses.indexOf(done[revisions.indexOf(Math.max(...revisions))])];
+          expect(await find('email', last)).toEqual([subjectId]);
+          former.push(...emails.filter((email) => email !== last));
+          for (const email of former) expect(await find('email', email)).toEqual([]);
+          former.push(last);
+        }
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+    }, 90_000);
 
     it('a removed email finds nobody, and a later one does', async () => {
       const email = unique('removed');
