@@ -125,22 +125,6 @@ export function blindIndex(indexKey: Buffer, field: string, normalizedValue: str
     .digest('hex');
 }
 
-/** Trimmed, lowercased (and NFC) email, or null if it does not look like one. */
-export function normalizeEmail(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const email = value.trim().normalize('NFC').toLowerCase();
-  if (email.length > 254) return null;
-  // One "@", a non-empty local part, a domain with a dot between non-empty labels; no spaces.
-  return /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(email) ? email : null;
-}
-
-/** Digits with an optional leading "+", separators removed; null unless 7 to 15 digits. */
-export function normalizePhone(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const phone = value.trim().replace(/[\s\-.()]/g, '');
-  return /^\+?\d{7,15}$/.test(phone) ? phone : null;
-}
-
 /** Distinct prefixes keep a wrap context and a field context from ever being equal. */
 function wrapContext(aad: string): Buffer {
   return Buffer.from(`custodian/wrap/v1\0${checkAad(aad)}`, 'utf8');

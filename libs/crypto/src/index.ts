@@ -5,5 +5,6 @@ export * from './sqlite/sqlite-key-store';
 export * from './mongodb/mongo-key-store';
 export * from './master-key';
 export * from './envelope';
+export * from './lookup-normal';
 export * from './subject-keys';
 export * from './sealed-file';

@@ -74,6 +74,14 @@ export interface DocumentWrite {
   id: string;
   /** The whole new document, or null to delete it. */
   doc: JsonObject | null;
+  /**
+   * Applies this write only while the stored document is missing, or its top-level `field` is
+   * missing, not a number, or a number below `below`; otherwise the write is skipped (not an
+   * error) and the rest of the batch still commits. The check and the write are one atomic step
+   * in the store, so writers in several processes can order their writes by a number they carry
+   * (a stream revision): the highest wins whatever order they arrive in.
+   */
+  guard?: { field: string; below: number };
 }
 
 export interface WriteBatch {

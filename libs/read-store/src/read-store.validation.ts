@@ -176,6 +176,15 @@ export function validateBatch(batch: WriteBatch): void {
     if (write.doc !== null && (typeof write.doc !== 'object' || Array.isArray(write.doc))) {
       throw new InvalidReadStoreInputError(`writes[${i}].doc`, 'must be an object or null');
     }
+    const guard = write.guard;
+    if (guard !== undefined) {
+      if (typeof guard !== 'object' || guard === null || !FIELD.test(String(guard.field))) {
+        throw new InvalidReadStoreInputError(`writes[${i}].guard.field`, 'must be a field name');
+      }
+      if (typeof guard.below !== 'number' || !Number.isFinite(guard.below)) {
+        throw new InvalidReadStoreInputError(`writes[${i}].guard.below`, 'must be a finite number');
+      }
+    }
   });
   if (batch.scrub !== undefined && typeof batch.scrub !== 'boolean') {
     throw new InvalidReadStoreInputError('scrub', 'must be a boolean');

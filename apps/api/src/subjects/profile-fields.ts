@@ -1,5 +1,5 @@
 import { catalogueFields, type FieldDefinition } from '@custodian/domain';
-import { normalizeEmail, normalizePhone } from '@custodian/crypto';
+import { DEFAULT_PHONE_REGION, emailProblem, normalizePhone } from '@custodian/crypto';
 
 export interface FieldProblem {
   field: string;
@@ -13,16 +13,21 @@ const CUSTOM_LIMIT = 1000;
  * Checks one profile value against its field's format. Problems never repeat the value: it
  * is personal data and must not reach an error body or a log.
  */
-export function checkValue(name: string, value: unknown, now: Date): string | null {
+export function checkValue(
+  name: string,
+  value: unknown,
+  now: Date,
+  phoneRegion = DEFAULT_PHONE_REGION,
+): string | null {
   if (typeof value !== 'string') return 'must be a string';
   const trimmed = value.trim();
   if (trimmed.length === 0) return 'must not be empty';
   switch (name) {
     case 'email':
-      return normalizeEmail(trimmed) === null ? 'is not a valid email address' : null;
+      return emailProblem(trimmed);
     case 'phone':
-      return normalizePhone(trimmed) === null
-        ? 'is not a valid phone number (7-15 digits, optional +)'
+      return normalizePhone(trimmed, phoneRegion) === null
+        ? `is not a valid phone number (digits and separators, with a country code unless it is a ${phoneRegion} number)`
         : null;
     case 'birthDate': {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) return 'must be a date, YYYY-MM-DD';
@@ -43,7 +48,8 @@ export function checkValue(name: string, value: unknown, now: Date): string | nu
  * Validates a profile (or a profile change, where null removes a field): every field must be
  * in the catalogue, well formed, and justified by an active purpose that lists it among its
  * minimum fields (data minimisation). Returns trimmed values, or every problem found. `now` is
- * the request's time (a birth date must not be after it).
+ * the request's time (a birth date must not be after it); a phone without a country code is
+ * read in `phoneRegion`.
  */
 export function checkProfile(
   profile: Record<string, unknown>,
@@ -51,6 +57,7 @@ export function checkProfile(
   justified: ReadonlySet<string>,
   allowRemoval: boolean,
   now: Date,
+  phoneRegion = DEFAULT_PHONE_REGION,
 ): { values: Record<string, string | null>; problems: FieldProblem[] } {
   const catalogue = catalogueFields(custom);
   const values: Record<string, string | null> = {};
@@ -65,7 +72,7 @@ export function checkProfile(
       values[name] = null;
       continue;
     }
-    const problem = checkValue(name, value, now);
+    const problem = checkValue(name, value, now, phoneRegion);
     if (problem) {
       problems.push({ field, problem });
       continue;

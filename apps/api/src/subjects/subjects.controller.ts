@@ -40,6 +40,13 @@ import { SubjectAccessCommand } from './subject-access.command';
 import { SubjectsService } from './subjects.service';
 import { UpdateProfileCommand } from './update-profile.command';
 
+/** A deliberate duplicate as the domain keeps it (ids lowercased, as the app writes them). */
+const duplicateOf = (body: RegisterSubjectDto | UpdateProfileDto) =>
+  body.duplicateOf && {
+    subjectId: body.duplicateOf.subjectId.toLowerCase(),
+    reason: body.duplicateOf.reason,
+  };
+
 /** The stream revision as an ETag, so If-Match can carry it back. */
 const etag = (revision: bigint) => `"${revision}"`;
 
@@ -64,7 +71,7 @@ export class SubjectsController {
     // The request's fingerprint is keyed by the new customer's data key (the handler sets it).
     const meta = commandMeta(this.clock, request, actor, { key: idempotencyKey });
     const { subjectId, revision, replayed } = await this.commands.execute(
-      new RegisterSubjectCommand(body.profile, body.source, meta),
+      new RegisterSubjectCommand(body.profile, body.source, meta, duplicateOf(body)),
     );
     void reply.status(201).header('etag', etag(revision));
     if (replayed) void reply.header('idempotent-replayed', 'true');
@@ -93,6 +100,7 @@ export class SubjectsController {
         body.profile,
         expected,
         commandMeta(this.clock, request, actor),
+        duplicateOf(body),
       ),
     );
     void reply.header('etag', etag(revision));

@@ -5,8 +5,28 @@ import {
   type ErasureReason,
 } from '@custodian/domain';
 import { SOURCE_SLUG } from '@custodian/policy';
-import { IsDefined, IsIn, IsObject, Matches } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsDefined,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsUUID,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
 import { ClosedFormat } from '../shared/closed-format';
+import { OperationalText } from '../shared/operational-text';
+
+/**
+ * Asks for a separate record although another customer holds the same email or phone: that
+ * customer's id (as the 409 named it) and why. The reason is kept in the event, in clear.
+ */
+export class DuplicateOfDto {
+  @IsUUID('all', { message: 'subjectId must be the UUID of the customer the 409 named' })
+  subjectId!: string;
+  @OperationalText(500, 10) reason!: string;
+}
 
 export class RegisterSubjectDto {
   /** Checked field by field against the catalogue (its keys are not fixed). */
@@ -16,10 +36,20 @@ export class RegisterSubjectDto {
     SOURCE_SLUG,
   )
   source!: string;
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DuplicateOfDto)
+  duplicateOf?: DuplicateOfDto;
 }
 
 export class UpdateProfileDto {
   @IsDefined() @IsObject() profile!: Record<string, unknown>;
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DuplicateOfDto)
+  duplicateOf?: DuplicateOfDto;
 }
 
 export class ErasureRequestDto {

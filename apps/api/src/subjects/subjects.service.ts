@@ -8,6 +8,7 @@ import {
   subjectDecider,
   subjectStream,
   type CatalogueState,
+  type DuplicateOf,
   type FieldDeclared,
   type LookupField,
   type SubjectEvent,
@@ -27,7 +28,8 @@ import {
 } from '@custodian/platform';
 import { checkpointName, ProjectionRunner, readCatalogEntry } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
-import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { isRole, roleMay } from '@custodian/policy';
+import { BadRequestException, ConflictException, Inject, Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { AllPurposesQuery } from '../purposes/all-purposes.query';
 import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
@@ -64,17 +66,81 @@ export class SubjectsService {
 
   /** Customers whose email or phone is exactly this value (after normalisation). */
   async lookup(field: LookupField, value: string): Promise<string[]> {
-    const hash = this.vault.lookupHash(field, value);
-    if (hash === null) {
+    const hashes = this.vault.lookupHashes(field, value);
+    if (hashes.length === 0) {
       throw new BadRequestException({
         message: `invalid request: ${field} is not a valid ${field === 'email' ? 'email address' : 'phone number'}`,
         details: [{ field, problem: 'is not valid' }],
       });
     }
-    const found = await this.blindIndex.find(field, hash);
-    // Erased in the log, even if the reconciler has not yet removed the entries.
-    const erased = await this.erasures.erasedAmong(found);
-    return found.filter((subjectId) => !erased.has(subjectId));
+    return this.live(await this.blindIndex.find(field, hashes));
+  }
+
+  /**
+   * Other live customers holding the email or phone among `values` (current or legacy normal
+   * form), field by field; `self` is left out (an update, or a replayed registration).
+   */
+  async holders(
+    values: Record<string, string | null>,
+    self: string,
+  ): Promise<Array<{ field: LookupField; subjectId: string }>> {
+    const held: Array<{ field: LookupField; subjectId: string }> = [];
+    for (const field of LOOKUP_FIELDS) {
+      const value = values[field];
+      if (typeof value !== 'string') continue;
+      const found = await this.blindIndex.find(field, this.vault.lookupHashes(field, value));
+      for (const subjectId of await this.live(found.filter((id) => id !== self)))
+        held.push({ field, subjectId });
+    }
+    return held;
+  }
+
+  /**
+   * Refuses a profile (or change) whose email or phone another live customer holds: 409 naming
+   * each field and, for a caller who may register customers, the holder's id. With
+   * `duplicateOf` naming one of those holders the caller asks for a separate record on
+   * purpose, and it goes ahead; naming anyone else is a 400.
+   */
+  async refuseDuplicates(
+    values: Record<string, string | null>,
+    self: string,
+    duplicateOf: DuplicateOf | undefined,
+    role: string,
+  ): Promise<void> {
+    const held = await this.holders(values, self);
+    if (duplicateOf) {
+      if (!held.some((h) => h.subjectId === duplicateOf.subjectId)) {
+        throw new BadRequestException({
+          message:
+            'invalid request: duplicateOf.subjectId is not a customer holding this email or phone',
+          details: [
+            {
+              field: 'duplicateOf.subjectId',
+              problem: 'is not a customer holding this email or phone',
+            },
+          ],
+        });
+      }
+      return;
+    }
+    if (held.length === 0) return;
+    const fields = [...new Set(held.map((h) => h.field))];
+    const mayKnow = isRole(role) && roleMay(role, 'subjects.register');
+    throw new ConflictException({
+      message: `duplicate customer: another customer holds this ${fields.join(' and ')}; send duplicateOf { subjectId, reason } to keep a separate record`,
+      details: fields.map((field) => ({
+        field: `profile.${field}`,
+        problem: 'is held by another customer',
+      })),
+      ...(mayKnow ? { subjectId: held[0].subjectId } : {}),
+    });
+  }
+
+  /** Erased in the log, even if the reconciler has not yet removed the entries: left out. */
+  private async live(subjectIds: string[]): Promise<string[]> {
+    if (subjectIds.length === 0) return subjectIds;
+    const erased = await this.erasures.erasedAmong(subjectIds);
+    return subjectIds.filter((subjectId) => !erased.has(subjectId));
   }
 
   /** When, by whom, why, which key — and whether each projection has processed the erasure. */
@@ -165,7 +231,14 @@ export class SubjectsService {
     now: Date,
   ): Promise<Record<string, string | null>> {
     const [custom, justified] = await Promise.all([this.catalogue(), this.justifiedFields()]);
-    const { values, problems } = checkProfile(profile, custom, justified, allowRemoval, now);
+    const { values, problems } = checkProfile(
+      profile,
+      custom,
+      justified,
+      allowRemoval,
+      now,
+      this.vault.phoneRegion,
+    );
     if (problems.length > 0) throw invalidProfile(problems);
     if (Object.keys(values).length === 0 && allowRemoval)
       throw invalidProfile([{ field: 'profile', problem: 'changes nothing' }]);
@@ -184,18 +257,25 @@ export class SubjectsService {
   }
 
   /**
-   * Blind-index entries for the lookup fields given, replacing the subject's earlier entries for
-   * those fields (none at registration).
+   * The subject's blind-index entries for the lookup fields given (a removed field keeps an
+   * entry without a hash), as of the stream revision of the event that set them: an older
+   * revision arriving late changes nothing (`BlindIndex.update`). If the customer was erased
+   * meanwhile, the entries just written go again (erasure may have removed them first).
    */
-  async indexLookups(subjectId: string, values: Record<string, string | null>, replacing = true) {
-    const add: Array<{ field: LookupField; hash: string }> = [];
-    const given = LOOKUP_FIELDS.filter((field) => field in values);
-    for (const field of given) {
+  async indexLookups(
+    subjectId: string,
+    values: Record<string, string | null>,
+    revision: bigint,
+  ): Promise<void> {
+    const entries: Partial<Record<LookupField, string | null>> = {};
+    for (const field of LOOKUP_FIELDS) {
+      if (!(field in values)) continue;
       const value = values[field];
-      const hash = value === null ? null : this.vault.lookupHash(field, value);
-      if (hash) add.push({ field, hash });
+      entries[field] = value === null ? null : this.vault.lookupHash(field, value);
     }
-    await this.blindIndex.update(subjectId, add, replacing ? given : []);
+    if (Object.keys(entries).length === 0) return;
+    await this.blindIndex.update(subjectId, entries, Number(revision));
+    if (await this.erasures.isErased(subjectId)) await this.blindIndex.removeAll(subjectId);
   }
 }
 

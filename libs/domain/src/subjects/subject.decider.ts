@@ -1,6 +1,6 @@
 import type { Decider } from '../shared/decider';
 import { conflict, DomainError, invalid, notFound } from '../shared/domain-error';
-import type { SubjectEvent } from './subject.events';
+import type { DuplicateOf, SubjectEvent } from './subject.events';
 import type { EncryptedFields, ErasureChannel, ErasureReason, SubjectState } from './subject.types';
 
 export type SubjectCommand =
@@ -10,12 +10,14 @@ export type SubjectCommand =
       keyId: string;
       source: string;
       fields: EncryptedFields;
+      duplicateOf?: DuplicateOf;
     }
   | {
       type: 'UpdateProfile';
       subjectId: string;
       keyId: string;
       changed: Record<string, string | null>;
+      duplicateOf?: DuplicateOf;
     }
   | {
       type: 'EraseSubject';
@@ -70,9 +72,19 @@ export const subjectDecider: Decider<
     const at = now.toISOString();
     if (command.type === 'RegisterSubject') {
       if (state) throw conflict('subjectId', `subject ${command.subjectId} is already registered`);
-      const { subjectId, keyId, source, fields } = command;
+      const { subjectId, keyId, source, fields, duplicateOf } = command;
       return [
-        { type: 'SubjectRegistered', data: { subjectId, keyId, source, fields, registeredAt: at } },
+        {
+          type: 'SubjectRegistered',
+          data: {
+            subjectId,
+            keyId,
+            source,
+            fields,
+            registeredAt: at,
+            ...(duplicateOf ? { duplicateOf } : {}),
+          },
+        },
       ];
     }
     if (!state) throw notFound('subjectId', `subject ${command.subjectId} is not registered`);
@@ -94,7 +106,13 @@ export const subjectDecider: Decider<
     return [
       {
         type: 'ProfileUpdated',
-        data: { subjectId: state.subjectId, keyId: command.keyId, changed, updatedAt: at },
+        data: {
+          subjectId: state.subjectId,
+          keyId: command.keyId,
+          changed,
+          updatedAt: at,
+          ...(command.duplicateOf ? { duplicateOf: command.duplicateOf } : {}),
+        },
       },
     ];
   },

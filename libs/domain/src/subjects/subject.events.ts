@@ -1,6 +1,15 @@
 import type { DomainEvent } from '../shared/decider';
 import type { EncryptedFields, ErasureChannel, ErasureReason } from './subject.types';
 
+/**
+ * A record kept separate on purpose although another customer holds the same email or phone:
+ * that customer's id and the staff member's reason (operational text, no personal values).
+ */
+export type DuplicateOf = {
+  subjectId: string;
+  reason: string;
+};
+
 export type SubjectRegistered = DomainEvent<
   'SubjectRegistered',
   {
@@ -9,6 +18,8 @@ export type SubjectRegistered = DomainEvent<
     source: string;
     fields: EncryptedFields;
     registeredAt: string;
+    /** Registered on purpose beside a customer holding the same email or phone, and why. */
+    duplicateOf?: DuplicateOf;
   }
 >;
 export type ProfileUpdated = DomainEvent<
@@ -19,6 +30,8 @@ export type ProfileUpdated = DomainEvent<
     /** New ciphertext per changed field; null removes the field. */
     changed: Record<string, string | null>;
     updatedAt: string;
+    /** Given on purpose an email or phone another customer holds, and why. */
+    duplicateOf?: DuplicateOf;
   }
 >;
 export type SubjectErased = DomainEvent<

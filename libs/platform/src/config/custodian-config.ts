@@ -1,4 +1,8 @@
-import { MASTER_KEY_FILE_NAME } from '@custodian/crypto';
+import {
+  DEFAULT_PHONE_REGION,
+  isSupportedPhoneRegion,
+  MASTER_KEY_FILE_NAME,
+} from '@custodian/crypto';
 import { join, resolve } from 'node:path';
 import { looseSecretFile } from '../storage/private-files';
 
@@ -44,6 +48,8 @@ export interface CustodianConfig {
   logLevel: LogLevel;
   /** Write logs to this file instead of standard output. */
   logFile: string | undefined;
+  /** ISO 3166 region a phone number without a country code is read in (`CUSTODIAN_PHONE_REGION`, default RU). */
+  phoneRegion: string;
 }
 
 /** Every problem with the environment, reported together at start-up. */
@@ -156,6 +162,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const shutdownTimeoutMs = integer('CUSTODIAN_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   const exportTtlHours = integer('CUSTODIAN_EXPORT_TTL_HOURS', 24, 1, 720);
   const logFile = text('CUSTODIAN_LOG_FILE');
+  const phoneRegion = (text('CUSTODIAN_PHONE_REGION') ?? DEFAULT_PHONE_REGION).toUpperCase();
+  if (!isSupportedPhoneRegion(phoneRegion)) {
+    problems.push(
+      `CUSTODIAN_PHONE_REGION: must be a two-letter region code such as RU or GB (got "${phoneRegion}")`,
+    );
+  }
 
   // Secret files others may read or write are refused, as ssh refuses such a private key. A key
   // given inline in CUSTODIAN_MASTER_KEY has no file mode: the environment is then the secret.
@@ -200,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     shutdownTimeoutMs,
     logLevel,
     logFile: logFile === undefined ? undefined : resolve(logFile),
+    phoneRegion,
   };
 }
 

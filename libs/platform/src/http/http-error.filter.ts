@@ -28,6 +28,8 @@ export interface ErrorBody {
   message: string;
   /** Each field at fault, with what is wrong with it. */
   details?: Array<{ field: string; problem: string }>;
+  /** The record a 409 is about, when the caller may know it (a duplicate customer). */
+  subjectId?: string;
 }
 
 /**
@@ -97,6 +99,7 @@ export class HttpErrorFilter implements ExceptionFilter {
         error: r.error ?? base.error,
         message,
         ...(r.details ? { details: r.details } : {}),
+        ...(typeof r.subjectId === 'string' ? { subjectId: r.subjectId } : {}),
       };
     }
     // Fastify's own client errors (malformed JSON, wrong content type, body too large).

@@ -8,7 +8,13 @@ const COLLECTION = 'blind_index';
  * Exact-match lookup of customers by email or phone without storing either: each entry is a
  * keyed HMAC of the normalised value. Entries live outside the event log, like data keys, so
  * erasure deletes them and nothing in the log can confirm an erased customer's address.
- * One document per (field, hash, subject), so concurrent writers never rewrite each other.
+ *
+ * One document per (field, subject), `<field>:<subjectId>`, holding the hash and the stream
+ * revision of the event that set the value (`hash: null` once the field was removed). It is
+ * written with a guard on that revision, so of several updates racing (in one process or
+ * several sharing the store) the one the log committed last wins, whatever order their index
+ * writes arrive in. Entries of earlier versions (`<field>:<hash>:<subjectId>`, no revision)
+ * are still found, and are deleted by the subject's next change of that field.
  */
 @Injectable()
 export class BlindIndex implements OnModuleInit {
@@ -19,28 +25,30 @@ export class BlindIndex implements OnModuleInit {
   }
 
   /**
-   * Replaces a subject's entries for the fields in `replace` (their old entries go, whatever
-   * value they were for: no old value is decrypted to find them) and adds `add`, in one commit.
+   * Sets the subject's entry for each field in `values` (a hash, or null for a removed field)
+   * as of stream revision `revision`; a field whose entry already holds this or a later
+   * revision keeps it. Legacy entries of those fields go in the same commit.
    */
   async update(
     subjectId: string,
-    add: ReadonlyArray<{ field: LookupField; hash: string }>,
-    replace: ReadonlyArray<LookupField> = [],
+    values: Partial<Record<LookupField, string | null>>,
+    revision: number,
   ): Promise<void> {
-    const remove =
-      replace.length === 0
-        ? []
-        : (await this.reads.find(COLLECTION, { where: { subjectId }, limit: 1000 })).items.filter(
-            (item) => replace.includes(item.doc.field as LookupField),
-          );
-    if (add.length === 0 && remove.length === 0) return;
+    const fields = Object.keys(values) as LookupField[];
+    if (fields.length === 0) return;
+    const legacy = (
+      await this.reads.find(COLLECTION, { where: { subjectId }, limit: 1000 })
+    ).items.filter(
+      (item) => item.doc.revision === undefined && fields.includes(item.doc.field as LookupField),
+    );
     await this.reads.commit({
       writes: [
-        ...remove.map((item) => ({ collection: COLLECTION, id: item.id, doc: null })),
-        ...add.map(({ field, hash }) => ({
+        ...legacy.map((item) => ({ collection: COLLECTION, id: item.id, doc: null })),
+        ...fields.map((field) => ({
           collection: COLLECTION,
-          id: entryId(field, hash, subjectId),
-          doc: { field, hash, subjectId },
+          id: entryId(field, subjectId),
+          doc: { field, hash: values[field] ?? null, subjectId, revision },
+          guard: { field: 'revision', below: revision },
         })),
       ],
     });
@@ -60,14 +68,18 @@ export class BlindIndex implements OnModuleInit {
     });
   }
 
-  async find(field: LookupField, hash: string): Promise<string[]> {
-    const page = await this.reads.find(COLLECTION, { where: { hash }, limit: 1000 });
-    return page.items
-      .filter((item) => item.doc.field === field)
-      .map((item) => String(item.doc.subjectId));
+  /** Subjects whose entry for `field` holds one of `hashes` (ids in order of first match). */
+  async find(field: LookupField, hashes: readonly string[]): Promise<string[]> {
+    const found = new Set<string>();
+    for (const hash of new Set(hashes)) {
+      const page = await this.reads.find(COLLECTION, { where: { hash }, limit: 1000 });
+      for (const item of page.items)
+        if (item.doc.field === field) found.add(String(item.doc.subjectId));
+    }
+    return [...found];
   }
 }
 
-function entryId(field: string, hash: string, subjectId: string): string {
-  return `${field}:${hash}:${subjectId}`;
+function entryId(field: string, subjectId: string): string {
+  return `${field}:${subjectId}`;
 }

@@ -4,17 +4,21 @@ import {
   deriveKey,
   encryptField,
   fieldAad,
+  DEFAULT_PHONE_REGION,
   KeyDestroyedError,
+  legacyLookupForms,
   normalizeEmail,
   normalizePhone,
   SubjectKeys,
 } from '@custodian/crypto';
 import { gone, type LookupField } from '@custodian/domain';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { AccessReceipt, exportSubject } from './access-receipt';
 
 export const BLIND_INDEX_KEY = Symbol.for('custodian.BlindIndexKey');
+/** The region a phone number without a country code is read in (`CUSTODIAN_PHONE_REGION`). */
+export const PHONE_REGION = Symbol.for('custodian.PhoneRegion');
 
 /**
  * The one cipher module for personal values: each field encrypted under the subject's own
@@ -28,6 +32,7 @@ export class FieldVault {
   constructor(
     private readonly keys: SubjectKeys,
     @Inject(BLIND_INDEX_KEY) private readonly indexKey: Buffer,
+    @Optional() @Inject(PHONE_REGION) readonly phoneRegion: string = DEFAULT_PHONE_REGION,
   ) {}
 
   /** Encrypts values under the subject's key, creating the key on first use. */
@@ -122,8 +127,22 @@ export class FieldVault {
 
   /** The blind-index hash of a lookup value, or null when the value is not a plausible one. */
   lookupHash(field: LookupField, value: string): string | null {
-    const normalized = field === 'email' ? normalizeEmail(value) : normalizePhone(value);
+    const normalized =
+      field === 'email' ? normalizeEmail(value) : normalizePhone(value, this.phoneRegion);
     return normalized === null ? null : blindIndex(this.indexKey, field, normalized);
+  }
+
+  /**
+   * Every hash a lookup for this value must query: its current normal form's, and those of
+   * the forms earlier versions indexed (entries written before issue 12 were hashed from
+   * them and stay until the customer's profile changes). Empty when no form is plausible.
+   */
+  lookupHashes(field: LookupField, value: string): string[] {
+    const current = this.lookupHash(field, value);
+    const legacy = legacyLookupForms(field, value, this.phoneRegion).map((form) =>
+      blindIndex(this.indexKey, field, form),
+    );
+    return [...new Set(current === null ? legacy : [current, ...legacy])];
   }
 }
 

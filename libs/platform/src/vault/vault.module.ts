@@ -25,7 +25,7 @@ import { AccessRecorder } from './access-receipt';
 import { BlindIndex } from './blind-index';
 import { ErasureLedger, ErasureReconciler } from './erasure-reconciler';
 import { ErasureService } from './erasure.service';
-import { BLIND_INDEX_KEY, FieldVault } from './field-vault';
+import { BLIND_INDEX_KEY, FieldVault, PHONE_REGION } from './field-vault';
 import { RetentionSweeper } from './retention-sweeper';
 
 /** The master key (a Buffer): keys are derived from it for each use (key wrapping, export files). */
@@ -71,6 +71,11 @@ export function createKeyStore(config: CustodianConfig): KeyStore {
       provide: BLIND_INDEX_KEY,
       inject: [MASTER_KEY],
       useFactory: (master: Buffer) => deriveKey(master, KEY_PURPOSES.blindIndex),
+    },
+    {
+      provide: PHONE_REGION,
+      inject: [CUSTODIAN_CONFIG],
+      useFactory: (config: CustodianConfig) => config.phoneRegion,
     },
     FieldVault,
     AccessRecorder,

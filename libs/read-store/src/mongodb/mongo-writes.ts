@@ -27,17 +27,20 @@ export function bulkOperations(
   }
   const sequence = batch.checkpoint?.sequence;
   const byCollection = new Map<string, AnyBulkWriteOperation<StoredModel>[]>();
-  for (const { collection, id, doc } of last.values()) {
+  for (const { collection, id, doc, guard } of last.values()) {
     let op: AnyBulkWriteOperation<StoredModel>;
     if (doc === null) {
-      op = {
-        deleteOne: { filter: sequence === undefined ? { _id: id } : olderThan(id, sequence) },
-      };
-    } else if (sequence === undefined) {
+      const filter = sequence === undefined ? { _id: id } : olderThan(id, sequence);
+      op = { deleteOne: { filter: guard ? { ...filter, ...guardAllows(guard) } : filter } };
+    } else if (sequence === undefined && !guard) {
       op = { replaceOne: { filter: { _id: id }, replacement: { d: doc }, upsert: true } };
     } else {
       op = {
-        updateOne: { filter: { _id: id }, update: guardedReplace(id, doc, sequence), upsert: true },
+        updateOne: {
+          filter: { _id: id },
+          update: guardedReplace(id, doc, sequence, guard),
+          upsert: true,
+        },
       };
     }
     const ops = byCollection.get(collection) ?? [];
@@ -52,19 +55,40 @@ export function olderThan(id: string, sequence: number): Document {
   return { _id: id, $or: [{ _seq: { $lt: sequence } }, { _seq: { $exists: false } }] };
 }
 
+/** Matches a stored document whose guarded field is missing, not a number, or below the bound. */
+export function guardAllows(guard: { field: string; below: number }): Document {
+  return { [`d.${guard.field}`]: { $not: { $gte: guard.below } } };
+}
+
 /**
- * Keeps the stored document ($$ROOT) when its `_seq` is already >= `sequence`, else replaces it.
- * On an upsert the pipeline starts from `{ _id }`, whose missing `_seq` compares below any
- * number. `$literal` stops strings in the document being read as field paths or operators.
+ * Keeps the stored document ($$ROOT) when its `_seq` is already >= `sequence`, or when the
+ * write's guard field is already a number >= its bound; else replaces it. On an upsert the
+ * pipeline starts from `{ _id }`, whose missing `_seq` and fields keep nothing. `$literal`
+ * stops strings in the document being read as field paths or operators.
  */
-export function guardedReplace(id: string, doc: StoredModel['d'], sequence: number): Document[] {
+export function guardedReplace(
+  id: string,
+  doc: StoredModel['d'],
+  sequence?: number,
+  guard?: { field: string; below: number },
+): Document[] {
+  const keep: Document[] = [];
+  if (sequence !== undefined) keep.push({ $gte: ['$_seq', sequence] });
+  if (guard) {
+    const path = `$d.${guard.field}`;
+    keep.push({ $and: [{ $isNumber: path }, { $gte: [path, guard.below] }] });
+  }
   return [
     {
       $replaceWith: {
         $cond: [
-          { $gte: ['$_seq', sequence] },
+          keep.length === 1 ? keep[0] : { $or: keep },
           '$$ROOT',
-          { _id: { $literal: id }, d: { $literal: doc }, _seq: sequence },
+          {
+            _id: { $literal: id },
+            d: { $literal: doc },
+            ...(sequence === undefined ? {} : { _seq: sequence }),
+          },
         ],
       },
     },

@@ -48,6 +48,45 @@ describe('mongo-writes', () => {
     ]);
   });
 
+  it('guards a write by a number field of the stored document, alone or with the checkpoint', () => {
+    const guard = { field: 'revision', below: 7 };
+    const alone = bulkOperations({
+      writes: [
+        { collection: 'a', id: '1', doc: { revision: 7 }, guard },
+        { collection: 'a', id: '2', doc: null, guard },
+      ],
+    });
+    expect(alone.get('a')).toEqual([
+      {
+        updateOne: {
+          filter: { _id: '1' },
+          update: guardedReplace('1', { revision: 7 }, undefined, guard),
+          upsert: true,
+        },
+      },
+      { deleteOne: { filter: { _id: '2', 'd.revision': { $not: { $gte: 7 } } } } },
+    ]);
+    expect(guardedReplace('1', { revision: 7 }, undefined, guard)).toEqual([
+      {
+        $replaceWith: {
+          $cond: [
+            { $and: [{ $isNumber: '$d.revision' }, { $gte: ['$d.revision', 7] }] },
+            '$$ROOT',
+            { _id: { $literal: '1' }, d: { $literal: { revision: 7 } } },
+          ],
+        },
+      },
+    ]);
+    const both = guardedReplace('1', { revision: 7 }, 12, guard)[0].$replaceWith.$cond;
+    expect(both[0]).toEqual({
+      $or: [
+        { $gte: ['$_seq', 12] },
+        { $and: [{ $isNumber: '$d.revision' }, { $gte: ['$d.revision', 7] }] },
+      ],
+    });
+    expect(both[2]._seq).toBe(12);
+  });
+
   it('keeps the stored document when its sequence is not older, wrapping caller data in $literal', () => {
     expect(guardedReplace('$id', { s: '$x' }, 3)).toEqual([
       {

@@ -48,6 +48,8 @@ interface CollectionInfo {
   upsert: Database.Statement<[string, string]>;
   remove: Database.Statement<[string]>;
   get: Database.Statement<[string], { doc: string }>;
+  upsertGuarded(field: string): Database.Statement<[string, string, number]>;
+  removeGuarded(field: string): Database.Statement<[string, number]>;
 }
 
 /**
@@ -92,6 +94,9 @@ export class SqliteReadStore implements ReadStore {
     this.db.pragma('secure_delete = ON');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // Deleted rows are zeroed, not left in free space: some documents hold values derived from
+    // personal data (the blind index's keyed hashes), and erasure deletes them.
+    this.db.pragma('secure_delete = ON');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS _collections (name TEXT PRIMARY KEY, indexes TEXT NOT NULL);
@@ -116,7 +121,12 @@ export class SqliteReadStore implements ReadStore {
     this.commitTx = this.db.transaction((batch: WriteBatch) => {
       for (const write of batch.writes) {
         const info = this.collection(write.collection);
-        if (write.doc === null) info.remove.run(write.id);
+        if (write.guard) {
+          // One statement inside the write transaction: the check and the write cannot be split.
+          const { field, below } = write.guard;
+          if (write.doc === null) info.removeGuarded(field).run(write.id, below);
+          else info.upsertGuarded(field).run(write.id, JSON.stringify(write.doc), below);
+        } else if (write.doc === null) info.remove.run(write.id);
         else info.upsert.run(write.id, JSON.stringify(write.doc));
       }
       const checkpoint = batch.checkpoint;
@@ -334,8 +344,30 @@ export class SqliteReadStore implements ReadStore {
       { indexes: string } | undefined;
     if (!row) throw new UnknownCollectionError(name);
     const table = tableName(name);
+    const guarded = new Map<string, Database.Statement>();
+    const statement = (key: string, sql: () => string) => {
+      let found = guarded.get(key);
+      if (!found) guarded.set(key, (found = this.db.prepare(sql())));
+      return found;
+    };
+    // The stored document stays when its field is a number at or above the bound (json_type is
+    // NULL for a missing field, hence ifnull).
+    const stale = (field: string, doc: string) =>
+      `(ifnull(json_type(${doc}, '$.${field}'), 'missing') NOT IN ('integer', 'real') OR json_extract(${doc}, '$.${field}') < ?)`;
     const info: CollectionInfo = {
       table,
+      upsertGuarded: (field) =>
+        statement(
+          `upsert:${field}`,
+          () =>
+            `INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc
+             WHERE ${stale(field, `${table}.doc`)}`,
+        ) as Database.Statement<[string, string, number]>,
+      removeGuarded: (field) =>
+        statement(
+          `remove:${field}`,
+          () => `DELETE FROM ${table} WHERE id = ? AND ${stale(field, 'doc')}`,
+        ) as Database.Statement<[string, number]>,
       indexes: JSON.parse(row.indexes) as string[],
       upsert: this.db.prepare(
         `INSERT INTO ${table} (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,

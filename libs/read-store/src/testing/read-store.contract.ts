@@ -324,6 +324,68 @@ export function readStoreContract(adapter: string, open: () => Promise<ReadStore
       await store.dropCollection(other);
     });
 
+    it('applies a guarded write only while the stored field is missing, not a number, or below the bound', async () => {
+      const guarded = (id: string, doc: Record<string, unknown> | null, below: number) => ({
+        collection: name,
+        id,
+        doc: doc as never,
+        guard: { field: 'revision', below },
+      });
+      // Missing document: written.
+      await store.commit({ writes: [guarded('g', { revision: 5, v: 'five' }, 5)] });
+      expect(await store.get(name, 'g')).toEqual({ revision: 5, v: 'five' });
+      // Stored 5: a write carrying 3 or 5 is skipped, the rest of its batch still commits.
+      await store.commit({
+        writes: [guarded('g', { revision: 3, v: 'three' }, 3), put('other', { status: 'x' })],
+      });
+      await store.commit({ writes: [guarded('g', { revision: 5, v: 'again' }, 5)] });
+      expect(await store.get(name, 'g')).toEqual({ revision: 5, v: 'five' });
+      expect(await store.get(name, 'other')).toEqual({ status: 'x' });
+      // A guarded delete below the stored number is skipped too; a newer write applies.
+      await store.commit({ writes: [guarded('g', null, 4)] });
+      expect(await store.get(name, 'g')).toEqual({ revision: 5, v: 'five' });
+      await store.commit({ writes: [guarded('g', { revision: 9, v: 'nine' }, 9)] });
+      expect(await store.get(name, 'g')).toEqual({ revision: 9, v: 'nine' });
+      await store.commit({ writes: [guarded('g', null, 10)] });
+      expect(await store.get(name, 'g')).toBeNull();
+      // A field that is missing or not a number never blocks.
+      await store.commit({ writes: [put('s', { revision: 'high' }), put('m', { status: 'y' })] });
+      await store.commit({
+        writes: [guarded('s', { revision: 1 }, 1), guarded('m', { revision: 1 }, 1)],
+      });
+      expect(await store.get(name, 's')).toEqual({ revision: 1 });
+      expect(await store.get(name, 'm')).toEqual({ revision: 1 });
+    });
+
+    it('orders concurrent guarded writes by their number, whatever order they commit in', async () => {
+      const order = Array.from({ length: 12 }, (_, i) => i).sort(() => Math.random() - 0.5);
+      await Promise.all(
+        order.map((n) =>
+          store.commit({
+            writes: [
+              {
+                collection: name,
+                id: 'c',
+                doc: { revision: n },
+                guard: { field: 'revision', below: n },
+              },
+            ],
+          }),
+        ),
+      );
+      expect(await store.get(name, 'c')).toEqual({ revision: 11 });
+    });
+
+    it('refuses a guard without a field name or a finite bound', async () => {
+      for (const guard of [
+        { field: '$x', below: 1 },
+        { field: 'revision', below: Number.NaN },
+      ])
+        await expect(
+          store.commit({ writes: [{ collection: name, id: 'a', doc: {}, guard }] }),
+        ).rejects.toBeInstanceOf(InvalidReadStoreInputError);
+    });
+
     it('writes nothing, checkpoint included, when any write of a batch is invalid', async () => {
       const checkpointName = `cp-${randomUUID()}`;
       const error = await store
