@@ -29,6 +29,8 @@ async function startChild(dataDir: string): Promise<{ child: ChildProcess; port:
   writeFileSync(
     actorsFile,
     JSON.stringify({ actors: ACTORS.map((a) => ({ ...a, apiKey: testKey(a.id) })) }),
+    // Owner-only: start-up refuses an actors file group or others may read or write.
+    { mode: 0o600 },
   );
   const child = spawn(process.execPath, ['-r', REGISTER_TS, CHILD, dataDir, actorsFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
