@@ -1,5 +1,5 @@
 import { exportDecider, exportStream } from '@custodian/domain';
-import { CommandExecutor, type CommandMeta } from '@custodian/platform';
+import { ActorLimits, CommandExecutor, type CommandMeta } from '@custodian/platform';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { ExportGeneration } from './export-generation';
@@ -23,10 +23,13 @@ export class RequestExportHandler implements ICommandHandler<RequestExportComman
     private readonly commands: CommandExecutor,
     private readonly planner: ExportPlanner,
     private readonly generation: ExportGeneration,
+    private readonly limits: ActorLimits,
   ) {}
 
   async execute({ request: dto, meta }: RequestExportCommand): Promise<ExportView> {
     const { plan, preview } = await this.planner.counted(dto, meta.actor, meta.now);
+    // An actor at a suspend rule's threshold is refused before anything is generated.
+    await this.limits.admitReads(meta.actor, [], meta.now);
     const exportId = randomUUID();
     const outcome = await this.commands.execute(
       exportStream(exportId),

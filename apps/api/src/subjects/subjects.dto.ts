@@ -5,8 +5,9 @@ import {
   type ErasureReason,
 } from '@custodian/domain';
 import { SOURCE_SLUG } from '@custodian/policy';
-import { IsDefined, IsIn, IsObject, Matches } from 'class-validator';
+import { IsDefined, IsIn, IsObject, IsOptional, Matches } from 'class-validator';
 import { ClosedFormat } from '../shared/closed-format';
+import { OperationalText } from '../shared/operational-text';
 
 export class RegisterSubjectDto {
   /** Checked field by field against the catalogue (its keys are not fixed). */
@@ -31,6 +32,10 @@ export class ErasureRequestDto {
     ErasureChannel,
     'system'
   >;
+}
+
+export class ApproveErasureDto {
+  @IsOptional() @OperationalText(1000) note?: string;
 }
 
 export class DeclareFieldDto {
