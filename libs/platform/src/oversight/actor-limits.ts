@@ -150,11 +150,10 @@ export class ActorLimits {
     const cached = this.rulesCache;
     if (cached && cached.generation === generation && Date.now() - cached.at < RULES_CACHE_MS)
       return cached.rules;
-    const [last] = await readTypedStream<AnomalyRulesPublished>(
-      this.events,
-      ANOMALY_RULES_STREAM,
-      { direction: 'backwards', maxCount: 1 },
-    );
+    const [last] = await readTypedStream<AnomalyRulesPublished>(this.events, ANOMALY_RULES_STREAM, {
+      direction: 'backwards',
+      maxCount: 1,
+    });
     const rules: AnomalyRuleSet = last
       ? { version: last.data.version, rules: last.data.rules, workingHours: last.data.workingHours }
       : DEFAULT_ANOMALY_RULES;
