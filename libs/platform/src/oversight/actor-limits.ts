@@ -13,6 +13,7 @@ import {
 import {
   counterDocumentId,
   ruleWatches,
+  type ActorStatusDocument,
   type AnomalyCountersDocument,
 } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
@@ -79,10 +80,12 @@ export class ActorLimits {
     if (rules.length === 0) return;
     const at = now.getTime();
     const docs = await this.counters(actor.id, rules, at);
+    const lifted = await this.lifted(actor.id, rules, docs);
     // From here to the end: synchronous, so parallel reads see each other's reservations.
     const wanted = [...new Set(subjectIds)];
     const toReserve: Array<{ seen: Set<string>; fresh: string[] }> = [];
     for (const rule of rules) {
+      if (lifted.has(rule.ruleId)) continue;
       const doc = docs.get(rule.window);
       if (!ruleWatches(rule, rule.window, [...(doc?.roles ?? []), actor.role])) continue;
       if (rule.measure === 'distinctCustomers') {
@@ -126,10 +129,15 @@ export class ActorLimits {
     };
     const at = now.getTime();
     const docs = await this.counters(actor.id, [...rules, hourly], at);
+    const lifted = await this.lifted(actor.id, rules, docs);
     // Synchronous from here on (see admitReads).
     const reserve: Set<string>[] = [];
     for (const rule of rules) {
       const doc = docs.get(rule.window);
+      if (lifted.has(rule.ruleId)) {
+        reserve.push(this.seen('erasures', actor.id, rule.window, at, doc?.erased));
+        continue;
+      }
       if (!ruleWatches(rule, rule.window, [...(doc?.roles ?? []), actor.role])) continue;
       const seen = this.seen('erasures', actor.id, rule.window, at, doc?.erased);
       if (!seen.has(subjectId) && seen.size >= rule.threshold) refuse(actor, rule);
@@ -159,6 +167,33 @@ export class ActorLimits {
       : DEFAULT_ANOMALY_RULES;
     this.rulesCache = { rules, generation, at: Date.now() };
     return rules;
+  }
+
+  /**
+   * The rules whose suspension of this actor a DPO has since lifted in this window: a rule
+   * fires once a window, so a reinstated actor goes on as the rule left them. A rule that fired
+   * and was not lifted keeps refusing (the suspension may not be applied yet).
+   */
+  private async lifted(
+    actorId: string,
+    rules: readonly AnomalyRule[],
+    docs: Map<string, AnomalyCountersDocument>,
+  ): Promise<Set<string>> {
+    const fired = rules.flatMap((rule) => {
+      const firing = docs.get(rule.window)?.firings.find((f) => f.ruleId === rule.ruleId);
+      return firing ? [{ ruleId: rule.ruleId, at: firing.detectedAt }] : [];
+    });
+    if (fired.length === 0) return new Set();
+    const own = this.writes.lastPosition('actor');
+    if (own) await this.projections.catchUp('actor_status', { position: own });
+    const status = (await this.reads.get(
+      await this.projections.collection('actor_status'),
+      actorId,
+    )) as ActorStatusDocument | null;
+    const reinstatedAt = status && !status.suspended ? status.reinstatedAt : null;
+    return new Set(
+      fired.filter((f) => reinstatedAt !== null && reinstatedAt >= f.at).map((f) => f.ruleId),
+    );
   }
 
   /** The actor's counters in the current window of each rule's window length, as projected. */
