@@ -75,6 +75,8 @@ export class SqliteReadStore implements ReadStore {
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // Deleted documents (blind-index entries at erasure) are zeroed, not left in free pages.
+    this.db.pragma('secure_delete = ON');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS _collections (name TEXT PRIMARY KEY, indexes TEXT NOT NULL);
