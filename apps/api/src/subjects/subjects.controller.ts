@@ -148,7 +148,11 @@ export class SubjectsController {
     @Req() request: FastifyRequest,
   ) {
     return this.commands.execute(
-      new ApproveErasureCommand(subjectId, body.note ?? '', commandMeta(this.clock, request, actor)),
+      new ApproveErasureCommand(
+        subjectId,
+        body.note ?? '',
+        commandMeta(this.clock, request, actor),
+      ),
     );
   }
 

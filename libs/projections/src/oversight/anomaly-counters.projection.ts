@@ -294,8 +294,7 @@ export function countEvent(
 /** Whether a rule watches this actor's window: its window, a role they acted in, not fired yet. */
 export function ruleWatches(rule: AnomalyRule, window: string, roles: readonly string[]): boolean {
   return (
-    rule.window === window &&
-    (rule.roles.length === 0 || rule.roles.some((r) => roles.includes(r)))
+    rule.window === window && (rule.roles.length === 0 || rule.roles.some((r) => roles.includes(r)))
   );
 }
 
