@@ -42,6 +42,7 @@ const ROUTES: readonly Route[] = [
   ['PATCH', '/v1/subjects/:subjectId/profile', 'subjects.update'],
   ['GET', '/v1/subjects', 'subjects.lookup'],
   ['POST', '/v1/subjects/:subjectId/erasure', 'subjects.erase'],
+  ['POST', '/v1/subjects/:subjectId/erasure/approve', 'subjects.erasure-approve'],
   ['GET', '/v1/subjects/:subjectId/erasure', 'subjects.erasure-receipt'],
   ['GET', '/v1/subjects/:subjectId/dsar', 'subjects.dsar'],
   ['POST', '/v1/field-catalogue', 'catalogue.manage'],

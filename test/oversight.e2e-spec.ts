@@ -353,13 +353,15 @@ describe('anomaly counters, containment and incidents (HTTP, embedded stores)', 
     expect(before.length).toBeGreaterThan(0);
     expect(live).toEqual(before);
 
-    const rebuilt = {
-      ...anomalyCountersProjection(new RuleHistory((a, b) => events.comparePositions(a, b))),
-      version: 2,
-    };
+    const definition = anomalyCountersProjection(
+      new RuleHistory((a, b) => events.comparePositions(a, b)),
+    );
+    const rebuilt = { ...definition, version: definition.version + 1 };
     await runner.replace(rebuilt);
     await waitFor(
-      async () => runner.status().find((s) => s.name === 'anomaly_counters')?.activeVersion === 2,
+      async () =>
+        runner.status().find((s) => s.name === 'anomaly_counters')?.activeVersion ===
+        rebuilt.version,
       10_000,
     );
     expect(await firings()).toEqual(live);

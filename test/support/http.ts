@@ -73,6 +73,8 @@ export interface EventStreamClient {
   body: unknown;
   /** Server-sent events received so far. */
   events: Array<{ event: string; id?: string; data: unknown }>;
+  /** Settles when the server has ended the stream (or it was closed here). */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -91,10 +93,11 @@ export async function openEventStream(
       status: response.status,
       body: text ? JSON.parse(text) : null,
       events,
+      ended: Promise.resolve(),
       close: () => {},
     };
   }
-  void (async () => {
+  const ended = (async () => {
     const decoder = new TextDecoder();
     let buffer = '';
     for await (const chunk of response.body!) {
@@ -117,5 +120,5 @@ export async function openEventStream(
       }
     }
   })().catch(() => undefined);
-  return { status: response.status, body: null, events, close: () => controller.abort() };
+  return { status: response.status, body: null, events, ended, close: () => controller.abort() };
 }

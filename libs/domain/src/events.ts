@@ -6,6 +6,7 @@
 import type { ConsentEvent } from './consent/consent.events';
 import type { AccessEvent } from './oversight/access.events';
 import type { ActorEvent } from './oversight/actor.decider';
+import type { ErasureApprovalEvent } from './oversight/erasure-approval.decider';
 import type { ExportEvent } from './oversight/export.decider';
 import type { IncidentEvent } from './oversight/incident.decider';
 import type { PurposeEvent } from './purposes/purpose.events';
@@ -21,6 +22,7 @@ export type DomainEventOfCatalogue =
   | AccessEvent
   | ActorEvent
   | ExportEvent
+  | ErasureApprovalEvent
   | IncidentEvent;
 
 /** One codec per type; the mapped type makes a missing or misspelt type a compile error. */
@@ -56,6 +58,8 @@ export const domainEventCodecs: {
   ExportCompleted: eventCodec('ExportCompleted'),
   ExportFailed: eventCodec('ExportFailed'),
   ExportDownloaded: eventCodec('ExportDownloaded'),
+  ErasureHeld: eventCodec('ErasureHeld'),
+  ErasureApproved: eventCodec('ErasureApproved'),
   IncidentOpened: eventCodec('IncidentOpened'),
   IncidentNoteAdded: eventCodec('IncidentNoteAdded'),
   IncidentNotificationSent: eventCodec('IncidentNotificationSent'),

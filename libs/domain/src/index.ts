@@ -19,5 +19,6 @@ export * from './subjects/retention';
 export * from './oversight/access.events';
 export * from './oversight/actor.decider';
 export * from './oversight/export.decider';
+export * from './oversight/erasure-approval.decider';
 export * from './oversight/incident.decider';
 export * from './events';

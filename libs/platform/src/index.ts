@@ -26,6 +26,7 @@ export * from './vault/retention-sweeper';
 export * from './commands/write-tracker';
 export * from './auth/jwt-verifier';
 export * from './oversight/suspension-registry';
+export * from './oversight/actor-limits';
 export * from './oversight/anomaly-detector';
 export * from './oversight/anomaly-stream';
 export * from './oversight/oversight.module';

@@ -1,6 +1,9 @@
 import type { Role } from './roles';
 
-/** What the anomaly counters count, per actor, role and time window. */
+/**
+ * What the anomaly counters count, per actor and time window, across every role the actor
+ * acted in (one person with two roles is counted once).
+ */
 export const MEASURES = [
   /** Different customers whose fields were read. */
   'distinctCustomers',
@@ -19,6 +22,11 @@ export const MEASURES = [
   'withoutConsent',
   /** Reads outside the working hours, in the policy's time zone. */
   'outOfHours',
+  /**
+   * Customers erased (crypto-shredded) at the actor's request. Erasures the retention rules
+   * make (actor `system-retention`) are not counted: no person asked for them.
+   */
+  'erasures',
 ] as const;
 export type Measure = (typeof MEASURES)[number];
 
@@ -45,7 +53,10 @@ export interface AnomalyRule {
   threshold: number;
   /** `suspend` also suspends the actor until a DPO reinstates them. */
   action: 'alert' | 'suspend';
-  /** The roles it watches; empty for every role. */
+  /**
+   * The roles it watches; empty for every role. A rule watches an actor who acted in one of
+   * these roles in the window, and counts everything the actor did in it, in any role.
+   */
   roles: Role[];
 }
 
@@ -104,6 +115,15 @@ export const DEFAULT_ANOMALY_RULES: AnomalyRuleSet = {
       threshold: 100,
       action: 'alert',
       roles: ['sales', 'marketing', 'support', 'analyst'],
+    },
+    {
+      ruleId: 'bulk-erasure',
+      description: 'a person erases many customers in ten minutes',
+      measure: 'erasures',
+      window: 'PT10M',
+      threshold: 20,
+      action: 'alert',
+      roles: [],
     },
     {
       ruleId: 'mass-export',

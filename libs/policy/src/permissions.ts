@@ -34,6 +34,8 @@ export const PERMISSIONS = {
   /** Record an erasure request (crypto-shredding). */
   'subjects.erase': ['admin', 'dpo', 'support', 'service'],
   'subjects.erasure-receipt': ['admin', 'dpo', 'support'],
+  /** The second pair of eyes on an erasure past the hourly limit (never the requester's own). */
+  'subjects.erasure-approve': ['dpo'],
   /** Everything held about a customer, for access and portability requests. */
   'subjects.dsar': ['admin', 'dpo'],
   /** The audited read of a customer for a declared purpose (the role policy narrows further). */

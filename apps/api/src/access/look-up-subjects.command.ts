@@ -1,5 +1,5 @@
 import { effectiveStatus, type LookupField } from '@custodian/domain';
-import { ProjectionReader, type CommandMeta } from '@custodian/platform';
+import { ActorLimits, ProjectionReader, type CommandMeta } from '@custodian/platform';
 import type { Role } from '@custodian/policy';
 import type { CustomerViewsDocument } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
@@ -36,6 +36,7 @@ export class LookUpSubjectsHandler implements ICommandHandler<LookUpSubjectsComm
     private readonly queries: QueryBus,
     private readonly projections: ProjectionReader,
     @Inject(READ_STORE) private readonly reads: ReadStore,
+    private readonly limits: ActorLimits,
   ) {}
 
   async execute({ field, value, purposeId, meta }: LookUpSubjectsCommand) {
@@ -55,6 +56,8 @@ export class LookUpSubjectsHandler implements ICommandHandler<LookUpSubjectsComm
           : new ForbiddenException(body);
     }
     const subjectIds = await this.queries.execute(new SubjectsByLookupQuery(field, value));
+    // Each customer found is a read: none is served past a suspend rule's threshold.
+    await this.limits.admitReads(meta.actor, subjectIds, meta.now);
     // A lookup finds people whatever their consent; for a purpose that rests on consent, the
     // record says when the customer found had none, for the anomaly counters.
     const lacking = new Set<string>();

@@ -1,5 +1,6 @@
 import { gone, grantedPurposeFlags, notFound, effectiveStatus } from '@custodian/domain';
 import {
+  ActorLimits,
   ErasureLedger,
   FieldVault,
   type CommandMeta,
@@ -45,6 +46,7 @@ export class ViewSubjectHandler implements ICommandHandler<ViewSubjectCommand> {
     private readonly queries: QueryBus,
     private readonly vault: FieldVault,
     private readonly erasures: ErasureLedger,
+    private readonly limits: ActorLimits,
   ) {}
 
   async execute({ subjectId, purposeId, meta }: ViewSubjectCommand): Promise<CustomerViewAnswer> {
@@ -101,6 +103,8 @@ export class ViewSubjectHandler implements ICommandHandler<ViewSubjectCommand> {
     const shownRules = { ...rules, fields: masks, otherFields: 'hidden' as Mask };
     const flags = grantedPurposeFlags(card.consents, all, meta.now);
     const shown = viewMasks(shownRules, Object.keys(card.fields), flags);
+    // A read that would take the actor past a suspend rule's threshold is not served.
+    await this.limits.admitReads(meta.actor, [subjectId], meta.now);
     const receipt = await this.access.auditRead(
       {
         type: 'FieldsAccessed',

@@ -3,10 +3,13 @@ import {
   AnomalyStream,
   badParam,
   CLOCK,
+  CurrentActor,
   Lifecycle,
   ProjectionReader,
   RequirePermission,
+  SuspensionRegistry,
   type Clock,
+  type RequestActor,
 } from '@custodian/platform';
 import type {
   ActorStatusDocument,
@@ -32,6 +35,7 @@ export class OversightDashboardController {
     private readonly projections: ProjectionReader,
     private readonly lifecycle: Lifecycle,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly suspensions: SuspensionRegistry,
   ) {}
 
   /** Anomalies per UTC day and per rule in [from, to] (default: the last 30 days), the suspended actors, the latest ones. */
@@ -118,11 +122,15 @@ export class OversightDashboardController {
   /**
    * New anomalies as server-sent events (`event: anomaly`, the id is the log position, so a
    * client that reconnects with Last-Event-ID misses nothing); a heartbeat every 15 seconds.
-   * Every client is served from one shared subscription to the log.
+   * Every client is served from one shared subscription to the log. The stream ends the
+   * moment its actor is suspended (within the guard's refresh when suspended elsewhere).
    */
   @Sse('anomalies/stream')
   @RequirePermission('dashboard.read')
-  stream(@Headers('last-event-id') lastEventId?: string): Observable<MessageEvent> {
+  stream(
+    @CurrentActor() actor: RequestActor,
+    @Headers('last-event-id') lastEventId?: string,
+  ): Observable<MessageEvent> {
     if (lastEventId !== undefined && !POSITION.test(lastEventId))
       throw badParam('Last-Event-ID', 'must be the id of an event this stream sent');
     return new Observable<MessageEvent>((subscriber) => {
@@ -130,6 +138,11 @@ export class OversightDashboardController {
       // A stopping app ends its streams, so the connection closes instead of holding the stop.
       const end = () => subscriber.complete();
       this.lifecycle.stopping.addEventListener('abort', end, { once: true });
+      // A suspended actor hears nothing more: the stream ends and the connection closes.
+      const unwatch = this.suspensions.watch(actor.id, () => {
+        controller.abort();
+        subscriber.complete();
+      });
       void (async () => {
         // Without Last-Event-ID: from now on.
         for await (const event of this.anomalyStream.follow(lastEventId, controller.signal)) {
@@ -148,6 +161,7 @@ export class OversightDashboardController {
       );
       return () => {
         clearInterval(heartbeat);
+        unwatch();
         this.lifecycle.stopping.removeEventListener('abort', end);
         controller.abort();
       };

@@ -1,5 +1,5 @@
 import { exportDecider, exportStream } from '@custodian/domain';
-import { CommandExecutor, type CommandMeta } from '@custodian/platform';
+import { ActorLimits, CommandExecutor, type CommandMeta } from '@custodian/platform';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { ExportFiles, selectionSha256 } from './export-files';
@@ -30,10 +30,13 @@ export class RequestExportHandler implements ICommandHandler<RequestExportComman
     private readonly planner: ExportPlanner,
     private readonly generation: ExportGeneration,
     private readonly files: ExportFiles,
+    private readonly limits: ActorLimits,
   ) {}
 
   async execute({ request: dto, meta }: RequestExportCommand): Promise<ExportView> {
     const { plan, preview, subjectIds } = await this.planner.counted(dto, meta.actor, meta.now);
+    // An actor at a suspend rule's threshold is refused before anything is generated.
+    await this.limits.admitReads(meta.actor, [], meta.now);
     const exportId = randomUUID();
     await this.files.writePinned(exportId, subjectIds);
     const outcome = await this.commands

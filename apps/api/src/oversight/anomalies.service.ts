@@ -14,6 +14,7 @@ import {
 } from '@custodian/policy';
 import {
   COUNTED_EVENT_TYPES,
+  countedOf,
   countEvent,
   counterDocumentIds,
   RuleHistory,
@@ -104,7 +105,7 @@ export class AnomaliesService {
           anomalyId: f.anomalyId,
           ruleId: f.ruleId,
           actorId: doc.actorId,
-          role: doc.role,
+          role: f.role,
           measure: f.measure,
           window: doc.window,
           windowStart: doc.windowStart,
@@ -122,8 +123,8 @@ export class AnomaliesService {
       after = page[page.length - 1].position;
       for (const event of page) {
         if (!COUNTED.has(event.type)) continue;
-        const at = String(event.data.at);
-        if (at < from || at >= to) continue;
+        const at = countedOf(event)?.at;
+        if (at === undefined || at < from || at >= to) continue;
         examined++;
         for (const id of counterDocumentIds(event, windows)) {
           open.set(id, countEvent(open.get(id) ?? null, event, id, rules.at(event.position)));

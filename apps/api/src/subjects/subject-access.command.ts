@@ -1,5 +1,5 @@
 import { gone, SUBJECT_ACCESS_PURPOSE } from '@custodian/domain';
-import { AccessRecorder, FieldVault, type CommandMeta } from '@custodian/platform';
+import { AccessRecorder, ActorLimits, FieldVault, type CommandMeta } from '@custodian/platform';
 import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
 import { AccessLogQuery } from '../access/access-log.query';
 import { RolePolicyQuery } from '../access/role-policy.query';
@@ -29,12 +29,14 @@ export class SubjectAccessHandler implements ICommandHandler<SubjectAccessComman
     private readonly recorder: AccessRecorder,
     private readonly vault: FieldVault,
     private readonly queries: QueryBus,
+    private readonly limits: ActorLimits,
   ) {}
 
   async execute({ subjectId, meta }: SubjectAccessCommand) {
     const { state } = await this.subjects.current(subjectId);
     if (state.erased) throw gone(subjectId);
     const policy = await this.queries.execute(new RolePolicyQuery());
+    await this.limits.admitReads(meta.actor, [subjectId], meta.now);
     const receipt = await this.recorder.record(
       {
         type: 'FieldsAccessed',

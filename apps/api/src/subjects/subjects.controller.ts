@@ -27,7 +27,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LookUpSubjectsCommand } from '../access/look-up-subjects.command';
 import { IdempotencyKey } from '../shared/idempotency-key';
 import { commandMeta } from '../shared/request-meta';
+import { ApproveErasureCommand } from './approve-erasure.command';
 import {
+  ApproveErasureDto,
   DeclareFieldDto,
   ErasureRequestDto,
   RegisterSubjectDto,
@@ -140,6 +142,25 @@ export class SubjectsController {
   ) {
     return this.commands.execute(
       new EraseSubjectCommand(subjectId, body, commandMeta(this.clock, request, actor)),
+    );
+  }
+
+  /** The second person on an erasure held past the hourly limit (never its requester). */
+  @Post('subjects/:subjectId/erasure/approve')
+  @HttpCode(200)
+  @RequirePermission('subjects.erasure-approve')
+  async approveErasure(
+    @SubjectIdParam() subjectId: string,
+    @Body() body: ApproveErasureDto,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.commands.execute(
+      new ApproveErasureCommand(
+        subjectId,
+        body.note ?? '',
+        commandMeta(this.clock, request, actor),
+      ),
     );
   }
 

@@ -63,6 +63,10 @@ export class ErasureRequestDto {
   >;
 }
 
+export class ApproveErasureDto {
+  @IsOptional() @OperationalText(1000) note?: string;
+}
+
 export class DeclareFieldDto {
   @Matches(/^[a-z][A-Za-z0-9]{1,39}$/, {
     message: 'name must be 2-40 letters or digits in camelCase',

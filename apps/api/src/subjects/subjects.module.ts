@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApproveErasureHandler } from './approve-erasure.command';
 import { DeclareFieldHandler } from './declare-field.command';
 import { EraseSubjectHandler } from './erase-subject.command';
 import { FieldCatalogueHandler } from './field-catalogue.query';
@@ -17,6 +18,7 @@ import { UpdateProfileHandler } from './update-profile.command';
     RegisterSubjectHandler,
     UpdateProfileHandler,
     EraseSubjectHandler,
+    ApproveErasureHandler,
     DeclareFieldHandler,
     FieldCatalogueHandler,
     SubjectsByLookupHandler,

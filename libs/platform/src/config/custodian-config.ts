@@ -15,6 +15,11 @@ export interface CustodianConfig {
   dataDir: string;
   /** How long a completed export may be downloaded (its file is deleted after). */
   exportTtlHours: number;
+  /**
+   * Erasures one actor may make in an hour (UTC-aligned) before each further one waits for a
+   * second person, a DPO other than the requester. Retention sweeps are exempt.
+   */
+  erasureApprovalAbove: number;
   actorsFile: string;
   /** True when no CUSTODIAN_ACTORS_FILE was given: embedded mode may then create the file. */
   actorsFileIsDefault: boolean;
@@ -161,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const retentionSweepMs = integer('CUSTODIAN_RETENTION_SWEEP_MS', 60_000, 0, 86_400_000);
   const shutdownTimeoutMs = integer('CUSTODIAN_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   const exportTtlHours = integer('CUSTODIAN_EXPORT_TTL_HOURS', 24, 1, 720);
+  const erasureApprovalAbove = integer('CUSTODIAN_ERASURE_APPROVAL_ABOVE', 50, 0, 10_000);
   const logFile = text('CUSTODIAN_LOG_FILE');
   const phoneRegion = (text('CUSTODIAN_PHONE_REGION') ?? DEFAULT_PHONE_REGION).toUpperCase();
   if (!isSupportedPhoneRegion(phoneRegion)) {
@@ -185,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     host,
     dataDir,
     exportTtlHours,
+    erasureApprovalAbove,
     actorsFile,
     actorsFileIsDefault: text('CUSTODIAN_ACTORS_FILE') === undefined,
     jwt: jwtIssuer

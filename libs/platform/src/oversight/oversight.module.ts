@@ -8,18 +8,20 @@ import {
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { Lifecycle } from '../lifecycle/lifecycle';
+import { ActorLimits } from './actor-limits';
 import { AnomalyDetector } from './anomaly-detector';
 import { AnomalyStream } from './anomaly-stream';
 import { SuspensionRegistry } from './suspension-registry';
 
 /**
- * Containment: the suspended actors every request is checked against, the anomaly detector,
- * which runs where the projections run, and the live stream of anomalies.
+ * Containment: the suspended actors every request is checked against, the limits checked
+ * before reads and erasures, the anomaly detector, which runs where the projections run, and
+ * the live stream of anomalies.
  */
 @Global()
 @Module({
-  providers: [SuspensionRegistry, AnomalyDetector, AnomalyStream],
-  exports: [SuspensionRegistry, AnomalyDetector, AnomalyStream],
+  providers: [SuspensionRegistry, AnomalyDetector, AnomalyStream, ActorLimits],
+  exports: [SuspensionRegistry, AnomalyDetector, AnomalyStream, ActorLimits],
 })
 export class OversightModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(

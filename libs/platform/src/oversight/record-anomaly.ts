@@ -44,7 +44,7 @@ export async function recordAnomaly(
     ruleSetVersion: firing.ruleSetVersion,
     description: firing.description,
     actorId: counters.actorId,
-    role: counters.role,
+    role: firing.role,
     measure: firing.measure,
     window: counters.window,
     windowStart: counters.windowStart,

@@ -15,11 +15,14 @@ export interface Suspension {
  * Which actors are suspended, held in memory so the guard can refuse them on every request
  * without a read. Changes made in this process take effect at once; those made by another
  * process (the projector's anomaly detector, another API) within a refresh, half a second.
+ * Whatever an actor holds open (a server-sent-events stream) can `watch` for their suspension
+ * and end, with the same promptness.
  */
 @Injectable()
 export class SuspensionRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SuspensionRegistry.name);
   private suspended = new Map<string, Suspension>();
+  private readonly watchers = new Map<string, Set<() => void>>();
   private changes = 0;
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
@@ -45,6 +48,20 @@ export class SuspensionRegistry implements OnModuleInit, OnModuleDestroy {
     return this.suspended.get(actorId);
   }
 
+  /**
+   * Calls `onSuspended` when this actor is suspended (at once for a suspension made in this
+   * process, within a refresh for one made elsewhere); returns the function that stops watching.
+   */
+  watch(actorId: string, onSuspended: () => void): () => void {
+    let set = this.watchers.get(actorId);
+    if (!set) this.watchers.set(actorId, (set = new Set()));
+    set.add(onSuspended);
+    return () => {
+      set.delete(onSuspended);
+      if (set.size === 0 && this.watchers.get(actorId) === set) this.watchers.delete(actorId);
+    };
+  }
+
   /** A suspension or reinstatement this process has just appended. */
   note(actorId: string, suspension: Suspension | null): void {
     this.changes++;
@@ -52,6 +69,17 @@ export class SuspensionRegistry implements OnModuleInit, OnModuleDestroy {
     if (suspension) next.set(actorId, suspension);
     else next.delete(actorId);
     this.suspended = next;
+    if (suspension) this.notify(actorId);
+  }
+
+  private notify(actorId: string): void {
+    for (const onSuspended of [...(this.watchers.get(actorId) ?? [])]) {
+      try {
+        onSuspended();
+      } catch (error) {
+        this.logger.warn(`a suspension watcher failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   /** Reloads the suspended actors from the actor_status projection. */
@@ -75,6 +103,9 @@ export class SuspensionRegistry implements OnModuleInit, OnModuleDestroy {
       next.set(status.actorId, { since: status.suspendedAt ?? '', reason: status.reason ?? '' });
     }
     // A change noted while this was loading is newer than what was read.
-    if (changes === this.changes) this.suspended = next;
+    if (changes !== this.changes) return;
+    const before = this.suspended;
+    this.suspended = next;
+    for (const actorId of next.keys()) if (!before.has(actorId)) this.notify(actorId);
   }
 }

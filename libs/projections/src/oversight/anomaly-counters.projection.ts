@@ -4,6 +4,7 @@ import {
   type ExportCompleted,
   type FieldsAccessed,
   type JsonObject,
+  type SubjectErased,
 } from '@custodian/domain';
 import { deterministicEventId, type RecordedEvent } from '@custodian/event-store';
 import {
@@ -32,13 +33,16 @@ export interface Firing extends JsonObject {
   value: number;
   action: 'alert' | 'suspend';
   detectedAt: string;
-  /** The event that crossed the threshold. */
+  /** The event that crossed the threshold, and the role its actor acted in. */
   eventId: string;
+  role: string;
 }
 
+/** One actor's counters in one window, across every role they acted in. */
 export interface AnomalyCountersDocument extends JsonObject {
   actorId: string;
-  role: string;
+  /** The roles the actor acted in during the window (a rule watching any of them applies). */
+  roles: string[];
   window: string;
   windowStart: string;
   windowEnd: string;
@@ -53,12 +57,21 @@ export interface AnomalyCountersDocument extends JsonObject {
   refused: number;
   withoutConsent: number;
   outOfHours: number;
+  /** Customers erased at the actor's request (retention erasures are not counted). */
+  erasures: number;
+  /** Which customers (up to `DISTINCT_CAP`), so a limiter can add its own without counting twice. */
+  erased: string[];
   firings: Firing[];
   lastEventAt: string;
 }
 
 /** The event types that move anomaly counters. */
-export const COUNTED_EVENT_TYPES = ['FieldsAccessed', 'AccessDenied', 'ExportCompleted'] as const;
+export const COUNTED_EVENT_TYPES = [
+  'FieldsAccessed',
+  'AccessDenied',
+  'ExportCompleted',
+  'SubjectErased',
+] as const;
 
 /**
  * The rule sets in the order they were published, each in force for the events after it in
@@ -110,30 +123,40 @@ export class RuleHistory {
   }
 }
 
-/** Deterministic: the same rule, actor, role and window always give the same anomaly id. */
-export function anomalyId(
-  ruleId: string,
-  actorId: string,
-  role: string,
-  window: string,
-  start: string,
-) {
-  return deterministicEventId(`anomaly|${ruleId}|${actorId}|${role}|${window}|${start}`, 0);
+/** Deterministic: the same rule, actor and window always give the same anomaly id. */
+export function anomalyId(ruleId: string, actorId: string, window: string, start: string) {
+  return deterministicEventId(`anomaly|${ruleId}|${actorId}|${window}|${start}`, 0);
 }
 
-interface Counted {
+/** Who did what a counted event records, in which role, and when. */
+export interface Counted {
   actorId: string;
   role: string;
   at: string;
 }
 
-function countedOf(event: RecordedEvent): Counted | null {
+/** The actor, role and time of a counted event; null for one that counts for nobody. */
+export function countedOf(event: RecordedEvent): Counted | null {
+  if (event.type === 'SubjectErased') {
+    const data = event.data as unknown as SubjectErased['data'];
+    const actor = event.metadata.actor as { id?: unknown; role?: unknown } | undefined;
+    // Erasures the retention rules make are the system's, not a person's: not counted.
+    if (data.reason === 'retention' || !actor || actor.role === 'system') return null;
+    if (typeof actor.id !== 'string' || typeof actor.role !== 'string') return null;
+    if (typeof data.erasedAt !== 'string') return null;
+    return { actorId: actor.id, role: actor.role, at: data.erasedAt };
+  }
   const data = event.data as unknown as
     FieldsAccessed['data'] | AccessDenied['data'] | ExportCompleted['data'];
   if (typeof data.actorId !== 'string' || typeof data.at !== 'string') return null;
   if (event.type === 'ExportCompleted' && (data as ExportCompleted['data']).mode !== 'real')
     return null;
   return { actorId: data.actorId, role: data.role, at: data.at };
+}
+
+/** The id of an actor's counters in one window. */
+export function counterDocumentId(actorId: string, window: WindowName, at: number): string {
+  return `${window}|${windowStart(at, window)}|${actorId}`;
 }
 
 export function counterDocumentIds(
@@ -143,7 +166,7 @@ export function counterDocumentIds(
   const counted = countedOf(event);
   if (!counted) return [];
   const at = Date.parse(counted.at);
-  return windows.map((w) => `${w}|${windowStart(at, w)}|${counted.role}|${counted.actorId}`);
+  return windows.map((w) => counterDocumentId(counted.actorId, w, at));
 }
 
 // Each event updates four windows; whether it fell outside working hours is worked out once.
@@ -164,24 +187,19 @@ const caps = new WeakMap<AnomalyRuleSet, Map<string, number>>();
 
 /**
  * How many distinct customers are worth remembering in a window: the highest threshold of the
- * distinct-customer rules that watch this role and window (rules fire once a window, so past
- * that the list only costs). None watching: nothing is remembered and the count stays 0.
+ * distinct-customer rules on this window (rules fire once a window, so past that the list only
+ * costs). None watching: nothing is remembered and the count stays 0.
  */
-export function distinctCap(rules: AnomalyRuleSet, window: string, role: string): number {
-  let byKey = caps.get(rules);
-  if (!byKey) caps.set(rules, (byKey = new Map()));
-  const key = `${window}|${role}`;
-  let cap = byKey.get(key);
+export function distinctCap(rules: AnomalyRuleSet, window: string): number {
+  let byWindow = caps.get(rules);
+  if (!byWindow) caps.set(rules, (byWindow = new Map()));
+  let cap = byWindow.get(window);
   if (cap === undefined) {
     cap = 0;
     for (const rule of rules.rules)
-      if (
-        rule.measure === 'distinctCustomers' &&
-        rule.window === window &&
-        (rule.roles.length === 0 || (rule.roles as string[]).includes(role))
-      )
+      if (rule.measure === 'distinctCustomers' && rule.window === window)
         cap = Math.max(cap, Math.min(rule.threshold, DISTINCT_CAP));
-    byKey.set(key, cap);
+    byWindow.set(window, cap);
   }
   return cap;
 }
@@ -202,7 +220,7 @@ export function countEvent(
   const start = Number(startMs);
   const current: AnomalyCountersDocument = doc ?? {
     actorId: counted.actorId,
-    role: counted.role,
+    roles: [],
     window,
     windowStart: new Date(start).toISOString(),
     windowEnd: new Date(start + WINDOWS[window]).toISOString(),
@@ -215,14 +233,17 @@ export function countEvent(
     refused: 0,
     withoutConsent: 0,
     outOfHours: 0,
+    erasures: 0,
+    erased: [],
     firings: [],
     lastEventAt: counted.at,
   };
+  if (!current.roles.includes(counted.role)) current.roles.push(counted.role);
   if (event.type === 'FieldsAccessed') {
     const data = event.data as unknown as FieldsAccessed['data'];
     current.reads += 1;
     current.fieldsRead += data.fields.filter((f) => f.mask !== 'hidden').length;
-    if (current.subjects.length < distinctCap(rules, window, current.role)) {
+    if (current.subjects.length < distinctCap(rules, window)) {
       let set = seen.get(current);
       if (!set) seen.set(current, (set = new Set(current.subjects)));
       if (!set.has(data.subjectId)) {
@@ -240,6 +261,13 @@ export function countEvent(
   } else if (event.type === 'ExportCompleted') {
     current.exports += 1;
     current.rowsExported += (event.data as unknown as ExportCompleted['data']).count;
+  } else if (event.type === 'SubjectErased') {
+    const { subjectId } = event.data as unknown as SubjectErased['data'];
+    // A customer is erased once; a repeated record (a replay) is not counted twice.
+    if (!current.erased.includes(subjectId)) {
+      current.erasures += 1;
+      if (current.erased.length < DISTINCT_CAP) current.erased.push(subjectId);
+    }
   }
   if (counted.at > current.lastEventAt) current.lastEventAt = counted.at;
   for (const rule of rules.rules) {
@@ -247,7 +275,7 @@ export function countEvent(
     const value = current[rule.measure as Measure];
     if (value < rule.threshold) continue;
     current.firings.push({
-      anomalyId: anomalyId(rule.ruleId, current.actorId, current.role, window, current.windowStart),
+      anomalyId: anomalyId(rule.ruleId, current.actorId, window, current.windowStart),
       ruleId: rule.ruleId,
       ruleSetVersion: rules.version,
       description: rule.description,
@@ -257,31 +285,38 @@ export function countEvent(
       action: rule.action,
       detectedAt: counted.at,
       eventId: event.id,
+      role: counted.role,
     });
   }
   return current;
 }
 
+/** Whether a rule watches this actor's window: its window, a role they acted in, not fired yet. */
+export function ruleWatches(rule: AnomalyRule, window: string, roles: readonly string[]): boolean {
+  return (
+    rule.window === window && (rule.roles.length === 0 || rule.roles.some((r) => roles.includes(r)))
+  );
+}
+
 function applies(rule: AnomalyRule, doc: AnomalyCountersDocument): boolean {
   return (
-    rule.window === doc.window &&
-    (rule.roles.length === 0 || (rule.roles as string[]).includes(doc.role)) &&
-    !doc.firings.some((f) => f.ruleId === rule.ruleId)
+    ruleWatches(rule, doc.window, doc.roles) && !doc.firings.some((f) => f.ruleId === rule.ruleId)
   );
 }
 
 /**
- * Per actor, role and window (one minute, ten minutes, an hour, a day): customers read,
- * fields read, exports and rows exported, refused reads, reads without consent and reads
- * outside working hours; and which rules each window crossed. The anomaly detector turns
- * those crossings into `AnomalyDetected` events.
+ * Per actor and window (one minute, ten minutes, an hour, a day), across every role the actor
+ * acted in: customers read, fields read, exports and rows exported, refused reads, reads
+ * without consent, reads outside working hours and customers erased; and which rules each
+ * window crossed. The anomaly detector turns those crossings into `AnomalyDetected` events.
+ * Version 2 counts per actor (version 1 counted per actor and role, which two roles split).
  */
 export function anomalyCountersProjection(
   history: RuleHistory,
 ): ProjectionDefinition<AnomalyCountersDocument> {
   return {
     name: 'anomaly_counters',
-    version: 1,
+    version: 2,
     eventTypes: [...COUNTED_EVENT_TYPES, 'AnomalyRulesPublished'],
     indexes: ['actorId', 'windowStart', 'window'],
     documentIds: (event) => {

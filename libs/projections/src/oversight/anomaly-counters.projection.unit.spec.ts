@@ -92,7 +92,7 @@ describe('anomaly counters', () => {
     expect([...docs.values()].find((d) => d.window === 'P1D')!.subjects).toEqual([]);
   });
 
-  it('gives the same anomaly id for the same rule, actor, role and window, and another for the next window', () => {
+  it('gives the same anomaly id for the same rule, actor and window, and another for the next window', () => {
     const history = new RuleHistory(compare, [], ruleSet(0, [rule({ threshold: 1 })]));
     const first = project([read('a', '2026-03-02T10:00:00.000Z')], history);
     const again = project([read('b', '2026-03-02T10:05:00.000Z')], history);
@@ -107,7 +107,67 @@ describe('anomaly counters', () => {
     const history = new RuleHistory(compare, [], ruleSet(0, [rule({ threshold: 1 })]));
     const docs = project([read('a', '2026-03-02T10:00:00.000Z', 'svc', 'service')], history);
     expect([...docs.values()].flatMap((d) => d.firings)).toEqual([]);
-    expect(distinctCap(ruleSet(0, [rule()]), 'PT10M', 'service')).toBe(0);
+    // Windows no distinct-customer rule is on remember nobody.
+    expect(distinctCap(ruleSet(0, [rule()]), 'P1D')).toBe(0);
+  });
+
+  it('counts an actor once across roles: a rule watching either role sees the reads of both', () => {
+    const history = new RuleHistory(
+      compare,
+      [],
+      ruleSet(0, [rule({ threshold: 4, roles: ['sales', 'support'] })]),
+    );
+    const docs = project(
+      [
+        read('a', '2026-03-02T10:00:00.000Z', 'both-1', 'sales'),
+        read('b', '2026-03-02T10:01:00.000Z', 'both-1', 'sales'),
+        read('c', '2026-03-02T10:02:00.000Z', 'both-1', 'support'),
+        read('d', '2026-03-02T10:03:00.000Z', 'both-1', 'support'),
+      ],
+      history,
+    );
+    const window = [...docs.values()].find((d) => d.window === 'PT10M')!;
+    expect(window).toMatchObject({ actorId: 'both-1', roles: ['sales', 'support'] });
+    expect(window.distinctCustomers).toBe(4);
+    expect(window.firings).toEqual([
+      expect.objectContaining({ ruleId: 'bulk', value: 4, role: 'support' }),
+    ]);
+  });
+
+  it('counts erasures a person asked for, once per customer, and not those of the retention rules', () => {
+    const history = new RuleHistory(
+      compare,
+      [],
+      ruleSet(0, [rule({ ruleId: 'bulk-erasure', measure: 'erasures', threshold: 2, roles: [] })]),
+    );
+    const erased = (subjectId: string, actor: { id: string; role: string }, reason = 'request') => {
+      const e = event('SubjectErased', {
+        subjectId,
+        keyId: `k-${subjectId}`,
+        reason,
+        requestedVia: reason === 'retention' ? 'system' : 'email',
+        erasedAt: '2026-03-02T10:00:00.000Z',
+      });
+      return { ...e, metadata: { actor } };
+    };
+    const support = { id: 'support-1', role: 'support' };
+    const retention = { id: 'system-retention', role: 'system' };
+    const docs = project(
+      [
+        erased('a', support),
+        erased('a', support),
+        erased('b', retention, 'retention'),
+        erased('c', retention, 'retention'),
+        erased('d', support),
+      ],
+      history,
+    );
+    const windows = [...docs.values()].filter((d) => d.window === 'PT10M');
+    expect(windows).toHaveLength(1);
+    expect(windows[0]).toMatchObject({ actorId: 'support-1', erasures: 2, erased: ['a', 'd'] });
+    expect(windows[0].firings).toEqual([
+      expect.objectContaining({ ruleId: 'bulk-erasure', value: 2 }),
+    ]);
   });
 
   it('judges each event by the rules published before it in the log', () => {
@@ -166,12 +226,15 @@ describe('anomaly counters', () => {
     expect(day('2026-03-07')).toMatchObject({ reads: 1, outOfHours: 1 });
   });
 
-  it('keeps one document per actor, role and window length', () => {
+  it('keeps one document per actor and window length, whatever the role', () => {
     expect(counterDocumentIds(read('a', '2026-03-02T10:00:00.000Z'))).toEqual([
-      `PT1M|${Date.parse('2026-03-02T10:00:00.000Z')}|sales|sales-1`,
-      `PT10M|${Date.parse('2026-03-02T10:00:00.000Z')}|sales|sales-1`,
-      `PT1H|${Date.parse('2026-03-02T10:00:00.000Z')}|sales|sales-1`,
-      `P1D|${Date.parse('2026-03-02T00:00:00.000Z')}|sales|sales-1`,
+      `PT1M|${Date.parse('2026-03-02T10:00:00.000Z')}|sales-1`,
+      `PT10M|${Date.parse('2026-03-02T10:00:00.000Z')}|sales-1`,
+      `PT1H|${Date.parse('2026-03-02T10:00:00.000Z')}|sales-1`,
+      `P1D|${Date.parse('2026-03-02T00:00:00.000Z')}|sales-1`,
     ]);
+    expect(counterDocumentIds(read('a', '2026-03-02T10:00:00.000Z', 'sales-1', 'support'))).toEqual(
+      counterDocumentIds(read('a', '2026-03-02T10:00:00.000Z')),
+    );
   });
 });
