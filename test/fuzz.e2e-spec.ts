@@ -301,9 +301,10 @@ function pathsIn(value: unknown, prefix: Path = [], out: Path[] = []): Path[] {
 /** A copy of `value` with the value at `path` replaced (or removed, for `undefined`). */
 function replaceAt(value: unknown, path: Path, replacement: unknown): unknown {
   if (path.length === 0) return replacement;
-  const copy: Record<string | number, unknown> = Array.isArray(value)
-    ? [...value]
-    : { ...(value as object) };
+  const copy = (Array.isArray(value) ? [...value] : { ...(value as object) }) as Record<
+    string | number,
+    unknown
+  >;
   const [head, ...rest] = path;
   if (rest.length === 0 && replacement === undefined) delete copy[head];
   else copy[head] = replaceAt(copy[head], rest, replacement);
