@@ -4,3 +4,4 @@ export * from './manual-clock';
 export * from './http';
 export * from './fixtures';
 export * from './scenario';
+export * from './routes';

@@ -1,6 +1,8 @@
 import {
+  DEFAULT_BODY_LIMITS,
   HttpDrain,
   Lifecycle,
+  limitRequestBodies,
   requestId,
   traceRequests,
   type CustodianConfig,
@@ -18,16 +20,19 @@ export async function createApi(
   // Connections still open when the server closes are closed, not waited for: a kept-alive
   // connection would otherwise hold the stop for its whole keep-alive timeout.
   const adapter = new FastifyAdapter({
-    bodyLimit: 2 * 1024 * 1024,
+    bodyLimit: DEFAULT_BODY_LIMITS.bodyLimit,
     genReqId: requestId,
     forceCloseConnections: true,
   });
   // First of the request hooks, before the request logger: route pattern and X-Request-Id.
   traceRequests(adapter.getInstance());
+  // JSON nested too deep or holding prototype keys is a 400; a body over the limit is drained, then 413.
+  limitRequestBodies(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options),
     adapter,
-    { bufferLogs: true, abortOnError: false },
+    // Nest's own JSON and form parsers are not registered: JSON goes through `limitRequestBodies`.
+    { bufferLogs: true, abortOnError: false, bodyParser: false },
   );
   app.useLogger(app.get(Logger));
   // Stopping goes through `stopApp` (bounded, requests drained first), not Nest's own hooks.

@@ -9,6 +9,7 @@ export * from './logging/logging.module';
 export * from './logging/request-tracing';
 export * from './http/validation';
 export * from './http/params';
+export * from './http/request-bodies';
 export * from './commands/command-executor';
 export * from './auth/actors-file';
 export * from './auth/actor-registry';

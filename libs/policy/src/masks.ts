@@ -4,7 +4,7 @@ export type Mask = 'full' | 'partial' | 'hidden';
 /**
  * Partial views that keep a value recognisable to the person it is shown to, and useless to
  * anyone else: a phone as `+7 *** ***-45-67`, an email as `i***@example.com`, a name as
- * `Ivan P.`, a birth date as its year, anything else as its first character.
+ * `Ivan P.` (a one-word name as `M***`), a birth date as its year, anything else as its first character.
  */
 export function maskValue(field: string, value: string, mask: Mask): string | null {
   if (mask === 'hidden') return null;
@@ -42,6 +42,7 @@ function maskEmail(value: string): string {
 
 function maskName(value: string): string {
   const parts = value.trim().split(/\s+/);
-  if (parts.length === 1) return parts[0];
+  // One word may be the whole name the person is known by: show no more of it than of a surname.
+  if (parts.length === 1) return `${[...parts[0]][0] ?? ''}***`;
   return `${parts[0]} ${[...parts[parts.length - 1]][0]}.`;
 }

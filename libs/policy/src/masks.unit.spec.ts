@@ -7,6 +7,8 @@ describe('masks', () => {
     ['email', 'ivan@example.com', 'i***@example.com'],
     ['name', 'Ivan Petrov', 'Ivan P.'],
     ['name', 'Anna Maria Smirnova', 'Anna S.'],
+    ['name', 'Madonna', 'M***'],
+    ['name', '  Madonna  ', 'M***'],
     ['birthDate', '1990-04-01', '1990'],
     ['address', 'Lenina 1, Moscow', 'L***'],
   ])('shows %s %s partially as %s', (field, value, masked) => {

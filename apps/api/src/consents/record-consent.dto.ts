@@ -1,5 +1,4 @@
 import {
-  ISO_TIMESTAMP_PATTERN,
   CONSENT_CHANNELS,
   CONSENT_METHODS,
   type ConsentChannel,
@@ -18,6 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ClosedFormat } from '../shared/closed-format';
+import { IsoTimestamp } from '../shared/iso-timestamp';
 
 export class ConsentEvidenceDto {
   @IsIn(CONSENT_CHANNELS) channel!: ConsentChannel;
@@ -67,8 +67,6 @@ export class RecordConsentDto {
   @Type(() => ConsentEvidenceDto)
   evidence!: ConsentEvidenceDto;
   @IsOptional()
-  @Matches(ISO_TIMESTAMP_PATTERN, {
-    message: 'expiresAt must be an ISO-8601 timestamp with a time zone',
-  })
+  @IsoTimestamp()
   expiresAt?: string;
 }

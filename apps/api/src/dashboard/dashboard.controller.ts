@@ -1,3 +1,4 @@
+import { isIsoDay } from '@custodian/domain';
 import {
   badParam,
   CLOCK,
@@ -11,8 +12,6 @@ import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { AllPurposesQuery } from '../purposes/all-purposes.query';
 import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Aggregates for dashboards: counts only, never a customer's values or ids. */
 @Controller('v1/dashboard')
@@ -94,8 +93,10 @@ export class DashboardController {
     @Query('from') from?: string,
     @Query('to') to?: string,
   ) {
-    if (from !== undefined && !DAY.test(from)) throw badParam('from', 'must be a day, YYYY-MM-DD');
-    if (to !== undefined && !DAY.test(to)) throw badParam('to', 'must be a day, YYYY-MM-DD');
+    if (from !== undefined && !isIsoDay(from))
+      throw badParam('from', 'must be a real calendar day, YYYY-MM-DD');
+    if (to !== undefined && !isIsoDay(to))
+      throw badParam('to', 'must be a real calendar day, YYYY-MM-DD');
     if (purposeId !== undefined && !/^[a-z0-9][a-z0-9-]{1,63}$/.test(purposeId))
       throw badParam('purposeId', 'is not a purpose id');
     const collection = await this.projections.collection('consent_daily');

@@ -1,4 +1,4 @@
-import { incidentDeadlines, type JsonObject } from '@custodian/domain';
+import { incidentDeadlines, isIsoDay, type JsonObject } from '@custodian/domain';
 import {
   AnomalyStream,
   badParam,
@@ -21,7 +21,6 @@ import { findAllDocs, READ_STORE, type ReadStore, type WhereValue } from '@custo
 import { Controller, Get, Headers, Inject, Query, Sse, type MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const POSITION = /^[0-9]{1,20}(\/[0-9]{1,20})?$/;
 const HEARTBEAT_MS = 15_000;
 const DEFAULT_DAYS = 30;
@@ -178,8 +177,10 @@ function days(
   to: string | undefined,
   now: Date,
 ): { gte: string; lte: string } {
-  if (from !== undefined && !DAY.test(from)) throw badParam('from', 'must be a day, YYYY-MM-DD');
-  if (to !== undefined && !DAY.test(to)) throw badParam('to', 'must be a day, YYYY-MM-DD');
+  if (from !== undefined && !isIsoDay(from))
+    throw badParam('from', 'must be a real calendar day, YYYY-MM-DD');
+  if (to !== undefined && !isIsoDay(to))
+    throw badParam('to', 'must be a real calendar day, YYYY-MM-DD');
   const today = now.toISOString().slice(0, 10);
   const start =
     from ?? new Date(now.getTime() - (DEFAULT_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);

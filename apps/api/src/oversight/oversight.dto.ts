@@ -1,10 +1,4 @@
-import {
-  ISO_TIMESTAMP_PATTERN,
-  JURISDICTIONS,
-  OBLIGATIONS,
-  type Jurisdiction,
-  type Obligation,
-} from '@custodian/domain';
+import { JURISDICTIONS, OBLIGATIONS, type Jurisdiction, type Obligation } from '@custodian/domain';
 import {
   MEASURES,
   ROLES,
@@ -30,6 +24,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsoTimestamp } from '../shared/iso-timestamp';
 import { OperationalText } from '../shared/operational-text';
 
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -80,12 +75,10 @@ export class AnomalyRulesDto {
 /** A candidate rule set, run over past events without side effects. */
 export class EvaluateRulesDto extends AnomalyRulesDto {
   @IsOptional()
-  @Matches(ISO_TIMESTAMP_PATTERN, {
-    message: 'from must be an ISO-8601 timestamp with a time zone',
-  })
+  @IsoTimestamp()
   from?: string;
   @IsOptional()
-  @Matches(ISO_TIMESTAMP_PATTERN, { message: 'to must be an ISO-8601 timestamp with a time zone' })
+  @IsoTimestamp()
   to?: string;
 }
 
@@ -103,12 +96,10 @@ export class OpenIncidentDto {
   @Matches(ACTOR_ID_PATTERN, { each: true, message: 'each actorId must be an actor id' })
   actorIds?: string[];
   @IsOptional()
-  @Matches(ISO_TIMESTAMP_PATTERN, {
-    message: 'from must be an ISO-8601 timestamp with a time zone',
-  })
+  @IsoTimestamp()
   from?: string;
   @IsOptional()
-  @Matches(ISO_TIMESTAMP_PATTERN, { message: 'to must be an ISO-8601 timestamp with a time zone' })
+  @IsoTimestamp()
   to?: string;
   @IsOptional()
   @IsArray()
@@ -117,9 +108,7 @@ export class OpenIncidentDto {
   jurisdictions?: Jurisdiction[];
   /** When the operator learnt of it (default: now); the legal deadlines count from here. */
   @IsOptional()
-  @Matches(ISO_TIMESTAMP_PATTERN, {
-    message: 'detectedAt must be an ISO-8601 timestamp with a time zone',
-  })
+  @IsoTimestamp()
   detectedAt?: string;
 }
 

@@ -64,7 +64,8 @@ export function checkProfile(
   const problems: FieldProblem[] = [];
   for (const [name, value] of Object.entries(profile)) {
     const field = `profile.${name}`;
-    if (!(name in catalogue)) {
+    // Own names only: `constructor` or `toString` are in every object, not in the catalogue.
+    if (!Object.hasOwn(catalogue, name)) {
       problems.push({ field, problem: 'is not a field of the catalogue' });
       continue;
     }

@@ -11,6 +11,7 @@ import { InvalidEventStoreInputError, WrongExpectedRevisionError } from '@custod
 import { InvalidReadStoreInputError } from '@custodian/read-store';
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { BodyRefusedError } from './request-bodies';
 
 const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -79,6 +80,14 @@ export class HttpErrorFilter implements ExceptionFilter {
         error: 'Bad Request',
         message: exception.message,
         details: [{ field: exception.field, problem: exception.message }],
+      };
+    }
+    if (exception instanceof BodyRefusedError) {
+      return {
+        statusCode: exception.statusCode,
+        error: STATUS_CODES[exception.statusCode] ?? 'Error',
+        message: exception.message,
+        details: [{ field: exception.field, problem: exception.problem }],
       };
     }
     if (exception instanceof HttpException) {
