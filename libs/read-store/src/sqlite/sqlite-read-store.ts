@@ -97,8 +97,6 @@ export class SqliteReadStore implements ReadStore {
     // personal data (the blind index's keyed hashes), and erasure deletes them.
     this.db.pragma('secure_delete = ON');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    // Deleted rows (an erased customer's blind-index HMACs) are overwritten, not left in free pages.
-    this.db.pragma('secure_delete = ON');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS _collections (name TEXT PRIMARY KEY, indexes TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS _checkpoints (
