@@ -9,6 +9,7 @@ import {
   startTestApp,
   type JsonResponse,
   type TestApp,
+  registeredRoutes,
 } from '@test/support';
 import type { FastifyInstance } from 'fastify';
 
@@ -116,28 +117,6 @@ function fill(path: string): string {
  * content type and no body at all would be refused by Fastify's parser before the guard runs.)
  */
 const bodyFor = (method: string) => (method === 'POST' || method === 'PATCH' ? {} : undefined);
-
-/**
- * Every route Fastify registered, as method + full path, read from `printRoutes({ commonPrefix:
- * false })`. Fastify 5 has no public route list, and an `onRoute` hook would have to be added
- * before Nest registers the routes; the printed tree is complete, and each parsed route is
- * confirmed with `hasRoute` below so a change in the print format cannot silently drop routes.
- */
-function registeredRoutes(fastify: FastifyInstance): Array<{ method: string; path: string }> {
-  const routes: Array<{ method: string; path: string }> = [];
-  const parents: string[] = [];
-  for (const line of fastify.printRoutes({ commonPrefix: false }).split('\n')) {
-    if (!line.trim()) continue;
-    const match = /^((?:│ {3}| {4})*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line.trimEnd());
-    if (!match) throw new Error(`cannot read the printRoutes line ${JSON.stringify(line)}`);
-    const depth = match[1].length / 4;
-    parents.length = depth;
-    const path = (depth > 0 ? parents[depth - 1] : '') + match[2];
-    parents.push(path);
-    for (const method of match[3]?.split(', ') ?? []) routes.push({ method, path });
-  }
-  return routes;
-}
 
 const ACTORS = ROLES.map((role) => ({ id: `${role}-1`, roles: [role] }));
 const BAD_TOKEN = 'not-a-key-of-anyone-0123456789abcdef';

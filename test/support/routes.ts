@@ -5,7 +5,6 @@ import type { FastifyInstance } from 'fastify';
  * false })`. Fastify 5 has no public route list, and an `onRoute` hook would have to be added
  * before Nest registers the routes; the printed tree is complete, and each parsed route is
  * confirmed with `hasRoute`, so a change in the print format cannot silently drop routes.
- * (The same reading as test/authorization-matrix.e2e-spec.ts.)
  */
 export function registeredRoutes(
   fastify: FastifyInstance,
