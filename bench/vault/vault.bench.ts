@@ -172,14 +172,18 @@ async function registrations(
   };
 }
 
+/** Customers with a history are numbered far from the registration load's. */
+let historyCustomers = 5_000_000;
+
 /** Registers a customer over HTTP, then gives them `events` events in all (profile updates). */
 async function customerWithHistory(
   server: ApiServer,
   dataDir: string,
   events: number,
 ): Promise<string> {
+  // A number of its own: no other customer holds its email or phone (a duplicate is a 409).
   const { subjectId } = (await call(server, 'POST', '/v1/subjects', crm, {
-    profile: profile(0),
+    profile: profile(historyCustomers++),
     source: 'bench',
   })) as { subjectId: string };
   // The history is appended straight to the store file (another process may write it too):
