@@ -9,7 +9,8 @@
  *   a. `POST /v1/exports` by support-1 (name, email, phone) -> 202 awaiting_approval, approved by
  *      dpo-1, polled until `completed`: time from approval to completed, rows/s, and the peak
  *      RSS / heapUsed of the process while the file is generated;
- *   b. the NDJSON download by support-1: time, size, SHA-256 checked against `x-content-sha256`;
+ *   b. the NDJSON download by support-1: time, size, SHA-256 checked against `x-content-sha256`
+ *      and the size against Content-Length;
  *   c. a sandbox export (mode "sandbox", by service-1, no approval needed).
  *
  *   npm run bench:exports                          # 100,000 customers, 3 runs (~8 minutes)
@@ -540,6 +541,8 @@ interface Download {
   rows: number;
   sha256: string;
   header: string | null;
+  /** Content-Length as answered (the download's size is computed before the body is sent). */
+  length: string | null;
   firstRow: Record<string, unknown>;
 }
 
@@ -571,6 +574,7 @@ async function download(api: Api, actorId: string, exportId: string): Promise<Do
     rows,
     sha256: hash.digest('hex'),
     header: response.headers.get('x-content-sha256'),
+    length: response.headers.get('content-length'),
     firstRow: JSON.parse(head.slice(0, head.indexOf('\n'))) as Record<string, unknown>,
   };
 }
@@ -648,9 +652,10 @@ async function runOnce(api: Api, params: Params, profileFile: string | null): Pr
     const problems: string[] = [];
     if (file.rows !== params.customers) problems.push(`${file.rows} lines`);
     if (file.sha256 !== file.header) problems.push('SHA-256 differs from x-content-sha256');
-    if (file.sha256 !== result.files.ndjson.sha256)
-      problems.push('SHA-256 differs from the result');
-    if (file.bytes !== result.files.ndjson.bytes) problems.push('size differs from the result');
+    if (String(file.bytes) !== file.length) problems.push('size differs from Content-Length');
+    // The result's digest is of the file as stored (rows sealed under each customer's key).
+    if (file.sha256 === result.files.ndjson.sha256)
+      problems.push("the result's SHA-256 is the plaintext's (it should be of the sealed rows)");
     const keys = Object.keys(file.firstRow).sort().join(',');
     if (keys !== ['subjectId', ...EXPORT_FIELDS].sort().join(','))
       problems.push(`first row has ${keys}`);
