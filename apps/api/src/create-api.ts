@@ -1,4 +1,5 @@
 import {
+  CustodianMetrics,
   HttpDrain,
   Lifecycle,
   requestId,
@@ -24,8 +25,11 @@ export async function createApi(
   });
   // First of the request hooks, before the request logger: route pattern and X-Request-Id.
   traceRequests(adapter.getInstance());
+  // Request durations by route pattern and status, for GET /metrics.
+  const metrics = options?.metrics ?? new CustodianMetrics();
+  metrics.observeHttp(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, options),
+    AppModule.forRoot(config, { ...options, metrics }),
     adapter,
     { bufferLogs: true, abortOnError: false },
   );
