@@ -10,6 +10,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module';
+import { setUpApiDocs } from './openapi';
 
 /** Builds the API application (not yet listening); used by `main.ts` and the end-to-end tests. */
 export async function createApi(
@@ -34,6 +35,8 @@ export async function createApi(
     { bufferLogs: true, abortOnError: false },
   );
   app.useLogger(app.get(Logger));
+  // GET /docs (Swagger UI, served from local assets) and GET /docs/json, from the routes and DTOs.
+  setUpApiDocs(app);
   // Stopping goes through `stopApp` (bounded, requests drained first), not Nest's own hooks.
   app.get(Lifecycle).http = new HttpDrain(app.getHttpAdapter().getInstance());
   return app;
