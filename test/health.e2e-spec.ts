@@ -1,25 +1,54 @@
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import { ProjectionRunner } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
-import { request, startTestApp, type TestApp } from '@test/support';
+import { stopApp } from '@custodian/platform';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { request, startTestApp, waitFor, type TestApp } from '@test/support';
+import { ProjectorModule } from '../apps/projector/src/projector.module';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-describe('GET /health (real app, embedded stores)', () => {
+describe('GET /health (liveness) and GET /health/ready (readiness), real app, embedded stores', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
   });
   afterAll(async () => t.close());
 
-  it('answers 200 with store status and projection lag', async () => {
-    const { status, body } = await request(`${t.baseUrl}/health`);
+  it('/health answers 200 from the process alone, even while a store is down', async () => {
+    const reads = t.app.get<ReadStore>(READ_STORE);
+    const events = t.app.get<EventStore>(EVENT_STORE);
+    const readPing = jest.spyOn(reads, 'ping').mockRejectedValue(new Error('disk gone'));
+    const eventPing = jest.spyOn(events, 'ping').mockRejectedValue(new Error('disk gone'));
+    try {
+      const { status, body } = await request(`${t.baseUrl}/health`);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({
+        status: 'ok',
+        info: { process: { status: 'up', pid: process.pid, uptimeSeconds: expect.any(Number) } },
+      });
+      expect(readPing).not.toHaveBeenCalled();
+      expect(eventPing).not.toHaveBeenCalled();
+    } finally {
+      readPing.mockRestore();
+      eventPing.mockRestore();
+    }
+  });
+
+  it('/health/ready answers 200 with store status, lag and the bounds when caught up', async () => {
+    const { status, body } = await request(`${t.baseUrl}/health/ready`);
     expect(status).toBe(200);
     expect(body.status).toBe('ok');
     expect(body.details.eventStore).toEqual({ status: 'up', adapter: 'sqlite' });
     expect(body.details.readStore).toEqual({ status: 'up', adapter: 'sqlite' });
-    expect(body.details.projections.status).toBe('up');
+    expect(body.details.projections).toMatchObject({
+      status: 'up',
+      runsHere: true,
+      bounds: { maxLagEvents: 10_000, maxLagMs: 10_000 },
+    });
+    expect(body.details.projections.behind).toBeUndefined();
     const projections = body.details.projections.projections;
     expect(projections.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining([
@@ -37,11 +66,12 @@ describe('GET /health (real app, embedded stores)', () => {
     expect(existsSync(join(t.dataDir, 'read.sqlite'))).toBe(true);
   });
 
-  it('reports projection progress after events are appended', async () => {
+  it('/health/ready reports projection progress after events are appended, and stays 200', async () => {
     const events = t.app.get<EventStore>(EVENT_STORE);
     const result = await events.append('test-health', [{ type: 'HealthProbed', data: {} }]);
     await t.app.get(ProjectionRunner).waitFor(result.position);
-    const { body } = await request(`${t.baseUrl}/health`);
+    const { status, body } = await request(`${t.baseUrl}/health/ready`);
+    expect(status).toBe(200);
     expect(body.details.projections.projections).toContainEqual(
       expect.objectContaining({ name: 'event_counts', position: result.position, eventsBehind: 0 }),
     );
@@ -53,10 +83,10 @@ describe('GET /health (real app, embedded stores)', () => {
     expect(counts).toMatchObject({ count: 1, category: 'test' });
   });
 
-  it('answers 503 naming the store when a store is unreachable', async () => {
+  it('/health/ready answers 503 naming the store when a store is unreachable', async () => {
     const reads = t.app.get<ReadStore>(READ_STORE);
     const ping = jest.spyOn(reads, 'ping').mockRejectedValue(new Error('disk gone'));
-    const { status, body } = await request(`${t.baseUrl}/health`);
+    const { status, body } = await request(`${t.baseUrl}/health/ready`);
     ping.mockRestore();
     expect(status).toBe(503);
     expect(body.status).toBe('error');
@@ -75,14 +105,14 @@ describe('GET /health (real app, embedded stores)', () => {
   });
 });
 
-describe('GET /health when the projector runs in another process', () => {
+describe('GET /health/ready when the projector runs in another process', () => {
   it('answers 200 and reports lag from stored checkpoints before any projector has run', async () => {
     const t = await startTestApp({ CUSTODIAN_PROJECTOR: 'off' });
     try {
       await t.app
         .get<EventStore>(EVENT_STORE)
         .append('test-remote', [{ type: 'Probed', data: {} }]);
-      const { status, body } = await request(`${t.baseUrl}/health`);
+      const { status, body } = await request(`${t.baseUrl}/health/ready`);
       expect(status).toBe(200);
       expect(body.details.projections).toMatchObject({ status: 'up', runsHere: false });
       expect(body.details.projections.projections).toContainEqual({
@@ -91,6 +121,77 @@ describe('GET /health when the projector runs in another process', () => {
         secondsBehind: expect.any(Number),
       });
     } finally {
+      await t.close();
+    }
+  });
+
+  it('answers 503 once writes leave the projections more events behind than the bound', async () => {
+    const t = await startTestApp({
+      CUSTODIAN_PROJECTOR: 'off',
+      CUSTODIAN_READY_MAX_LAG_EVENTS: '2',
+    });
+    try {
+      expect((await request(`${t.baseUrl}/health/ready`)).status).toBe(200);
+      const events = t.app.get<EventStore>(EVENT_STORE);
+      for (let i = 0; i < 3; i++) await events.append('test-held', [{ type: 'Probed', data: {} }]);
+      const { status, body } = await request(`${t.baseUrl}/health/ready`);
+      expect(status).toBe(503);
+      expect(body.status).toBe('error');
+      expect(body.details.projections).toMatchObject({
+        status: 'down',
+        runsHere: false,
+        bounds: { maxLagEvents: 2, maxLagMs: 10_000 },
+      });
+      const names = body.details.projections.projections.map((p: { name: string }) => p.name);
+      expect(body.details.projections.behind).toEqual(names);
+      expect(body.details.projections.projections).toContainEqual({
+        name: 'event_counts',
+        eventsBehind: 3,
+        secondsBehind: expect.any(Number),
+      });
+      // Liveness is not readiness: the process still answers.
+      expect((await request(`${t.baseUrl}/health`)).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('answers 503 while the oldest unapplied event is older than the bound, 200 once a projector catches up', async () => {
+    const t = await startTestApp({ CUSTODIAN_PROJECTOR: 'off', CUSTODIAN_READY_MAX_LAG_MS: '300' });
+    let projector: INestApplicationContext | undefined;
+    try {
+      const { position } = await t.app
+        .get<EventStore>(EVENT_STORE)
+        .append('test-stale', [{ type: 'Probed', data: {} }]);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const stale = await request(`${t.baseUrl}/health/ready`);
+      expect(stale.status).toBe(503);
+      expect(stale.body.details.projections.bounds).toEqual({
+        maxLagEvents: 10_000,
+        maxLagMs: 300,
+      });
+      const eventCounts = stale.body.details.projections.projections.find(
+        (p: { name: string }) => p.name === 'event_counts',
+      );
+      expect(eventCounts.eventsBehind).toBe(1);
+      expect(eventCounts.secondsBehind).toBeGreaterThan(0.3);
+
+      // The projector starts (as apps/projector does, on the same files) and catches up.
+      projector = await NestFactory.createApplicationContext(
+        ProjectorModule.forRoot({ ...t.config, projector: 'in-process' }),
+        { logger: false },
+      );
+      await projector.init();
+      await projector.get(ProjectionRunner).waitFor(position, { timeoutMs: 20_000 });
+      await waitFor(
+        async () => (await request(`${t.baseUrl}/health/ready`)).status === 200,
+        20_000,
+      );
+      const { body } = await request(`${t.baseUrl}/health/ready`);
+      for (const projection of body.details.projections.projections)
+        expect(projection).toMatchObject({ eventsBehind: 0, secondsBehind: 0 });
+    } finally {
+      if (projector) await stopApp(projector, { timeoutMs: 10_000 });
       await t.close();
     }
   });

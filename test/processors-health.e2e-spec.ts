@@ -13,9 +13,9 @@ interface ProcessorReport {
 }
 
 const processorsIn = async (t: TestApp): Promise<ProcessorReport[]> =>
-  (await request(`${t.baseUrl}/health`)).body.details.projections.processors;
+  (await request(`${t.baseUrl}/health/ready`)).body.details.projections.processors;
 
-describe('GET /health reports processors next to projections', () => {
+describe('GET /health/ready reports processors next to projections', () => {
   it('where the projections run: the anomaly detector, its position, retries, dead letters and lag', async () => {
     const t = await startTestApp();
     try {
@@ -28,7 +28,7 @@ describe('GET /health reports processors next to projections', () => {
       }, 20_000).catch(() => {
         throw new Error('the anomaly detector did not store a checkpoint at the probe in 20 s');
       });
-      const { status, body } = await request(`${t.baseUrl}/health`);
+      const { status, body } = await request(`${t.baseUrl}/health/ready`);
       expect(status).toBe(200);
       expect(body.details.projections.processors).toHaveLength(2);
       expect(body.details.projections.processors).toEqual(
@@ -63,7 +63,7 @@ describe('GET /health reports processors next to projections', () => {
       await t.app
         .get<EventStore>(EVENT_STORE)
         .append('test-remote', [{ type: 'Probed', data: {} }]);
-      const { status, body } = await request(`${t.baseUrl}/health`);
+      const { status, body } = await request(`${t.baseUrl}/health/ready`);
       expect(status).toBe(200);
       expect(body.details.projections.runsHere).toBe(false);
       const behind = (name: string) => ({

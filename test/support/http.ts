@@ -13,8 +13,14 @@ export async function request(url: string, init: RequestInit = {}): Promise<Json
   return {
     status: response.status,
     headers: response.headers,
-    body: text ? JSON.parse(text) : null,
+    body: text ? parseBody(text, response.headers.get('content-type')) : null,
   };
+}
+
+/** JSON bodies parsed; a body of another type (Prometheus text, HTML) is kept as text. */
+function parseBody(text: string, contentType: string | null): unknown {
+  if (contentType !== null && !/json/i.test(contentType)) return text;
+  return JSON.parse(text);
 }
 
 /** A caller of the API with one actor's key, optionally acting in a named role. */

@@ -8,6 +8,8 @@ import {
   HttpErrorFilter,
   LifecycleModule,
   LoggingModule,
+  CustodianMetrics,
+  MetricsModule,
   OversightModule,
   ProjectionsModule,
   StorageModule,
@@ -24,9 +26,13 @@ import { OversightApiModule } from './oversight/oversight.module';
 import { PurposesModule } from './purposes/purposes.module';
 import { SubjectsModule } from './subjects/subjects.module';
 
-/** What a caller may replace when building the app: the clock, for tests that move time. */
+/**
+ * What a caller may replace when building the app: the clock, for tests that move time; the
+ * metrics registry the HTTP hook records into (one is made if none is given).
+ */
 export interface AppOptions {
   clock?: Clock;
+  metrics?: CustodianMetrics;
 }
 
 @Module({})
@@ -44,6 +50,7 @@ export class AppModule {
         OversightModule,
         AuthModule,
         HealthModule,
+        MetricsModule.forRoot(options.metrics ?? new CustodianMetrics()),
         // Commands and queries travel on its buses; reactions never do (its EventBus and sagas
         // are in memory, not durable): they follow the log.
         CqrsModule.forRoot(),

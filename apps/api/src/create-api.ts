@@ -1,5 +1,6 @@
 import {
   DEFAULT_BODY_LIMITS,
+  CustodianMetrics,
   HttpDrain,
   Lifecycle,
   limitRequestBodies,
@@ -11,6 +12,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module';
+import { setUpApiDocs } from './openapi';
 
 /** Builds the API application (not yet listening); used by `main.ts` and the end-to-end tests. */
 export async function createApi(
@@ -28,13 +30,18 @@ export async function createApi(
   traceRequests(adapter.getInstance());
   // JSON nested too deep or holding prototype keys is a 400; a body over the limit is drained, then 413.
   limitRequestBodies(adapter.getInstance());
+  // Request durations by route pattern and status, for GET /metrics.
+  const metrics = options?.metrics ?? new CustodianMetrics();
+  metrics.observeHttp(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, options),
+    AppModule.forRoot(config, { ...options, metrics }),
     adapter,
     // Nest's own JSON and form parsers are not registered: JSON goes through `limitRequestBodies`.
     { bufferLogs: true, abortOnError: false, bodyParser: false },
   );
   app.useLogger(app.get(Logger));
+  // GET /docs (Swagger UI, served from local assets) and GET /docs/json, from the routes and DTOs.
+  setUpApiDocs(app);
   // Stopping goes through `stopApp` (bounded, requests drained first), not Nest's own hooks.
   app.get(Lifecycle).http = new HttpDrain(app.getHttpAdapter().getInstance());
   return app;

@@ -35,3 +35,5 @@ export * from './lifecycle/lifecycle';
 export * from './lifecycle/http-drain';
 export * from './lifecycle/stop-app';
 export * from './backup/data-dir-backup';
+export * from './metrics/custodian-metrics';
+export * from './metrics/metrics.module';

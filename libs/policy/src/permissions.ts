@@ -68,6 +68,8 @@ export const PERMISSIONS = {
   'incidents.read': ['admin', 'dpo'],
   /** Aggregates only, never personal values. */
   'dashboard.read': ['admin', 'dpo', 'analyst', 'dashboard'],
+  /** `GET /metrics` (Prometheus): counts and durations, no ids; for the monitoring key. */
+  'metrics.read': ['admin', 'dashboard'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

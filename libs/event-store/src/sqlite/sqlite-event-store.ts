@@ -64,6 +64,7 @@ export class SqliteEventStore implements EventStore {
   private readonly recent = new RecentEvents(RECENT_MAX);
   private closed = false;
   private readonly counters = { transactions: 0, appends: 0 };
+  private readonly commitListeners: Array<(group: { appends: number }) => void> = [];
   /** Events the current write transaction inserted, kept only if it commits. */
   private justWritten: JustWritten[] = [];
 
@@ -157,6 +158,11 @@ export class SqliteEventStore implements EventStore {
     return { ...this.counters };
   }
 
+  /** Tells `listener` the size of each committed group (appends in one transaction), for metrics. */
+  observeCommits(listener: (group: { appends: number }) => void): void {
+    this.commitListeners.push(listener);
+  }
+
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     validateStreamName(stream);
     const maxCount = validateMaxCount(options.maxCount, Number.MAX_SAFE_INTEGER);
@@ -245,6 +251,7 @@ export class SqliteEventStore implements EventStore {
       this.recent.remember(this.justWritten);
       this.counters.transactions++;
       this.counters.appends += batch.length;
+      for (const listener of this.commitListeners) listener({ appends: batch.length });
       return outcomes;
     } finally {
       this.justWritten = [];

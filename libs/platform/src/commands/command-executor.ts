@@ -19,9 +19,10 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '@custodian/event-store';
-import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { Inject, Injectable, Optional, UnprocessableEntityException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { WriteTracker } from './write-tracker';
+import { CustodianMetrics } from '../metrics/custodian-metrics';
 
 /** Who asked, the request that carried it and what caused it, for every event's metadata. */
 export interface CommandMeta {
@@ -111,6 +112,7 @@ export class CommandExecutor {
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     private readonly writes: WriteTracker,
+    @Optional() private readonly metrics?: CustodianMetrics,
   ) {}
 
   async execute<C, S, E extends DomainEvent, Ctx>(
@@ -232,7 +234,14 @@ export class CommandExecutor {
     events: NewEvent[],
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult> {
-    const result = await this.events.append(stream, events, { expectedRevision });
+    let result: AppendResult;
+    try {
+      result = await this.events.append(stream, events, { expectedRevision });
+    } catch (error) {
+      this.metrics?.countAppend(stream, events.length, error);
+      throw error;
+    }
+    this.metrics?.countAppend(stream, events.length);
     this.writes.recordAppend(stream, result.position);
     return result;
   }

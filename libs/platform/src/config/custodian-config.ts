@@ -50,6 +50,8 @@ export interface CustodianConfig {
   retentionSweepMs: number;
   /** How long a stop may take in all, in ms, before the process exits naming what was left. */
   shutdownTimeoutMs: number;
+  /** `/health/ready` answers 503 while any projection is further behind the log than this. */
+  readiness: { maxLagEvents: number; maxLagMs: number };
   logLevel: LogLevel;
   /** Write logs to this file instead of standard output. */
   logFile: string | undefined;
@@ -167,6 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const shutdownTimeoutMs = integer('CUSTODIAN_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   const exportTtlHours = integer('CUSTODIAN_EXPORT_TTL_HOURS', 24, 1, 720);
   const erasureApprovalAbove = integer('CUSTODIAN_ERASURE_APPROVAL_ABOVE', 50, 0, 10_000);
+  const readyMaxLagEvents = integer('CUSTODIAN_READY_MAX_LAG_EVENTS', 10_000, 1, 1_000_000);
+  const readyMaxLagMs = integer('CUSTODIAN_READY_MAX_LAG_MS', 10_000, 1, 86_400_000);
   const logFile = text('CUSTODIAN_LOG_FILE');
   const phoneRegion = (text('CUSTODIAN_PHONE_REGION') ?? DEFAULT_PHONE_REGION).toUpperCase();
   if (!isSupportedPhoneRegion(phoneRegion)) {
@@ -217,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     projectionLingerMs,
     retentionSweepMs,
     shutdownTimeoutMs,
+    readiness: { maxLagEvents: readyMaxLagEvents, maxLagMs: readyMaxLagMs },
     logLevel,
     logFile: logFile === undefined ? undefined : resolve(logFile),
     phoneRegion,

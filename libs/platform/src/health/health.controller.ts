@@ -1,5 +1,5 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, type HealthIndicatorFunction } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/auth.decorators';
 import { StoresHealthIndicator } from './stores.health';
@@ -12,16 +12,34 @@ export class HealthController {
     private readonly stores: StoresHealthIndicator,
   ) {}
 
-  /** Liveness and readiness: 200 when the stores answer and no projection has failed, else 503. */
+  /**
+   * Liveness: the process is up and its event loop answers. Touches no store, so a store that
+   * is down takes the service out of rotation (readiness) without getting it restarted.
+   */
   @Get()
   @HealthCheck()
-  async check(@Res({ passthrough: true }) reply: FastifyReply) {
+  live(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.report(reply, [() => this.stores.process()]);
+  }
+
+  /**
+   * Readiness: 200 when both stores answer and every projection is running and within the lag
+   * bounds (`CUSTODIAN_READY_MAX_LAG_EVENTS`, `CUSTODIAN_READY_MAX_LAG_MS`), else 503; the body
+   * carries each projection's and processor's lag either way.
+   */
+  @Get('ready')
+  @HealthCheck()
+  ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.report(reply, [
+      () => this.stores.eventStore(),
+      () => this.stores.readStore(),
+      () => this.stores.projections(),
+    ]);
+  }
+
+  private async report(reply: FastifyReply, checks: HealthIndicatorFunction[]) {
     try {
-      return await this.health.check([
-        () => this.stores.eventStore(),
-        () => this.stores.readStore(),
-        () => this.stores.projections(),
-      ]);
+      return await this.health.check(checks);
     } catch (error) {
       // Terminus reports "down" as a 503 exception; its body is the report, kept whole.
       if (!(error instanceof ServiceUnavailableException)) throw error;

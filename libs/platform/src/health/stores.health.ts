@@ -6,7 +6,10 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 
-/** Readiness: both stores answer, and no projection has failed; processors are reported. */
+/**
+ * Liveness (the process answers) and readiness: both stores answer, no projection has failed
+ * and none is further behind the log than the configured bounds; processors are reported.
+ */
 @Injectable()
 export class StoresHealthIndicator {
   constructor(
@@ -16,6 +19,13 @@ export class StoresHealthIndicator {
     private readonly runner: ProjectionRunner,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
   ) {}
+
+  /** No I/O: answering at all is the check. */
+  process() {
+    return this.health
+      .check('process')
+      .up({ pid: process.pid, uptimeSeconds: Math.round(process.uptime()) });
+  }
 
   async eventStore() {
     const indicator = this.health.check('eventStore');
@@ -38,10 +48,14 @@ export class StoresHealthIndicator {
   }
 
   /**
-   * Each projection's and processor's state and lag. A failed projection makes the service
-   * unready (its reads would be stale); a processor retrying or holding dead letters is
-   * reported (state, retries, error, deadLetters) without that: the reads are not wrong, and
-   * taking the service out would not help the effect along.
+   * Each projection's and processor's state and lag. A failed projection, or one further
+   * behind the log than `readiness.maxLagEvents` events or whose oldest unapplied event has
+   * waited longer than `readiness.maxLagMs`, makes the service unready (its reads would be
+   * stale). Lag comes from the stored checkpoints, so where `apps/projector` runs them this
+   * also catches a projector that died or stalls: the first write after it stops ages until
+   * the bound is crossed. A processor retrying or holding dead letters is reported (state,
+   * retries, error, deadLetters) without that: the reads are not wrong, and taking the service
+   * out would not help the effect along.
    */
   async projections() {
     const indicator = this.health.check('projections');
@@ -61,9 +75,22 @@ export class StoresHealthIndicator {
             .processorStatus()
             .map((s) => ({ ...s, ...processorLag.find((l) => l.checkpoint === s.checkpoint) }))
         : processorLag;
-      const failed = status.filter((s) => s.state === 'failed');
-      const details = { runsHere, projections, processors };
-      return failed.length > 0 ? indicator.down(details) : indicator.up(details);
+      const { maxLagEvents, maxLagMs } = this.config.readiness;
+      const failed = status.filter((s) => s.state === 'failed').map((s) => s.name);
+      const behind = lag
+        .filter((l) => l.eventsBehind > maxLagEvents || l.secondsBehind * 1000 > maxLagMs)
+        .map((l) => l.name);
+      const details = {
+        runsHere,
+        bounds: { maxLagEvents, maxLagMs },
+        projections,
+        processors,
+        ...(failed.length > 0 ? { failed } : {}),
+        ...(behind.length > 0 ? { behind } : {}),
+      };
+      return failed.length > 0 || behind.length > 0
+        ? indicator.down(details)
+        : indicator.up(details);
     } catch (error) {
       return indicator.down({ message: describe(error) });
     }
