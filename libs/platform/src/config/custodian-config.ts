@@ -138,12 +138,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   }
 
   const esdb = text('EVENTSTORE_CONNECTION_STRING');
-  if (
-    esdb !== undefined &&
-    !/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//.test(esdb)
-  ) {
+  // Only the schemes @eventstore/db-client 6 parses (its parseConnectionString): kurrentdb://
+  // and kdb:// belong to the newer KurrentDB client and would fail at the first connection.
+  if (esdb !== undefined && !/^esdb(\+discover)?:\/\//.test(esdb.trim())) {
     problems.push(
-      'EVENTSTORE_CONNECTION_STRING: must start with esdb://, esdb+discover://, kurrentdb:// or kdb://',
+      'EVENTSTORE_CONNECTION_STRING: must start with esdb:// or esdb+discover:// (the schemes @eventstore/db-client 6 accepts)',
     );
   }
   const mongo = text('MONGODB_URI');

@@ -65,6 +65,25 @@ describe('loadConfig', () => {
     expect((error as Error).message).not.toMatch(/hunter2|c2VjcmV0/);
   });
 
+  it('accepts only the EventStoreDB schemes the client parses (not kurrentdb:// or kdb://)', () => {
+    const problemsFor = (connectionString: string) => {
+      try {
+        loadConfig({ EVENTSTORE_CONNECTION_STRING: connectionString });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems.filter((p) =>
+          p.startsWith('EVENTSTORE_CONNECTION_STRING'),
+        );
+      }
+    };
+    for (const ok of ['esdb://localhost:2113?tls=false', 'esdb+discover://cluster.example:2113'])
+      expect(problemsFor(ok)).toEqual([]);
+    for (const bad of ['kurrentdb://localhost:2113', 'kdb://localhost:2113', 'kdb+discover://x'])
+      expect(problemsFor(bad)).toEqual([
+        'EVENTSTORE_CONNECTION_STRING: must start with esdb:// or esdb+discover:// (the schemes @eventstore/db-client 6 accepts)',
+      ]);
+  });
+
   it('accepts a well-formed master key', () => {
     const key = Buffer.alloc(32, 7).toString('base64');
     expect(loadConfig({ CUSTODIAN_MASTER_KEY: key }).masterKey).toBe(key);
