@@ -81,6 +81,28 @@ describe('fingerprints keyed by the customer (HTTP, embedded stores)', () => {
     expect(replay.status).toBe(410);
   });
 
+  it('refuses an Idempotency-Key holding an email or a phone (its digest would outlive an erasure), writing nothing', async () => {
+    for (const key of ['signup-ivan@example.com', 'retry-+79161234567', 'call-916 123 45 67']) {
+      const refused = await scenario.expectNothingWritten(
+        () =>
+          as['service-1'].post(
+            '/v1/subjects',
+            { profile: { name: 'Pavel Orlov' }, source: 'shop' },
+            { 'idempotency-key': key },
+          ),
+        400,
+      );
+      expect(refused.details).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
+      expect(JSON.stringify(refused)).not.toContain('ivan@example.com');
+    }
+    const ok = await as['service-1'].post(
+      '/v1/subjects',
+      { profile: { name: 'Pavel Orlov' }, source: 'shop' },
+      { 'idempotency-key': '3f0c2a9e-7b1d-4c55-9a0e-2d6f8b1c4e77' },
+    );
+    expect(ok.status).toBe(201);
+  });
+
   it("keeps a consent proof's digest only keyed by the customer's key, checkable until erasure", async () => {
     const subjectId = (
       await as['service-1'].post('/v1/subjects', {

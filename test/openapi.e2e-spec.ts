@@ -126,8 +126,10 @@ describe('GET /docs/json and GET /docs (OpenAPI 3 from the routes and DTOs)', ()
     });
   });
 
-  const browserIt = existsSync(CHROMIUM) ? it : it.skip;
-  if (!existsSync(CHROMIUM))
+  // CI installs chromium (.ci/run), so there the check always runs: a missing browser fails it.
+  // Only a developer's machine without chromium skips it, and says so.
+  const browserIt = existsSync(CHROMIUM) || process.env.CI ? it : it.skip;
+  if (!existsSync(CHROMIUM) && !process.env.CI)
     console.warn(
       `Skipped: the Swagger UI screenshot: ${CHROMIUM} is absent (apt-get install chromium)`,
     );

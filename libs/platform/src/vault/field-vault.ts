@@ -29,6 +29,9 @@ export const PHONE_REGION = Symbol.for('custodian.PhoneRegion');
  */
 @Injectable()
 export class FieldVault {
+  /** Data keys a download has loaded, for as long as its receipt lives. */
+  private readonly downloadKeys = new WeakMap<AccessReceipt, Map<string, Buffer | null>>();
+
   constructor(
     private readonly keys: SubjectKeys,
     @Inject(BLIND_INDEX_KEY) private readonly indexKey: Buffer,
@@ -88,7 +91,10 @@ export class FieldVault {
     label: string,
   ): Promise<Array<string | null>> {
     AccessReceipt.prototype.check.call(receipt, exportSubject(exportId));
-    const keys = new Map<string, Buffer | null>();
+    // One download reads the file twice (its digest, then the body): the keys it has loaded are
+    // kept with its receipt, so each customer's key is read and unwrapped once per download.
+    let keys = this.downloadKeys.get(receipt);
+    if (!keys) this.downloadKeys.set(receipt, (keys = new Map<string, Buffer | null>()));
     for (const { subjectId } of rows)
       if (!keys.has(subjectId))
         keys.set(subjectId, (await this.keys.existingDataKey(subjectId))?.dek ?? null);
