@@ -1,7 +1,7 @@
 import { CONSENT_CHANNELS, CONSENT_METHODS, ERASURE_REASONS } from '@custodian/domain';
 import { PERMISSIONS } from '@custodian/policy';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { startTestApp, type TestApp } from '@test/support';
+import { registeredRoutes, startTestApp, type TestApp } from '@test/support';
 import type { FastifyInstance } from 'fastify';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,23 +13,6 @@ import { chromium } from 'playwright-core';
  * body schemas (enums included), the error shape and each route's permission; GET /docs is the
  * Swagger UI, rendered by a real headless Chromium from local assets.
  */
-
-/** Every route Fastify registered, as method + path (same reading as the authorization matrix). */
-function registeredRoutes(fastify: FastifyInstance): Array<{ method: string; path: string }> {
-  const routes: Array<{ method: string; path: string }> = [];
-  const parents: string[] = [];
-  for (const line of fastify.printRoutes({ commonPrefix: false }).split('\n')) {
-    if (!line.trim()) continue;
-    const match = /^((?:│ {3}| {4})*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line.trimEnd());
-    if (!match) throw new Error(`cannot read the printRoutes line ${JSON.stringify(line)}`);
-    const depth = match[1].length / 4;
-    parents.length = depth;
-    const path = (depth > 0 ? parents[depth - 1] : '') + match[2];
-    parents.push(path);
-    for (const method of match[3]?.split(', ') ?? []) routes.push({ method, path });
-  }
-  return routes;
-}
 
 type Operation = {
   operationId: string;
