@@ -1,19 +1,17 @@
 import {
   canonicalJson,
   CLOCK,
-  CurrentActor,
+  actorOf,
   FieldVault,
   RequirePermission,
   SubjectIdParam,
   UuidParam,
   type Clock,
-  type RequestActor,
 } from '@custodian/platform';
 import {
   Body,
   Controller,
   Get,
-  Headers,
   HttpCode,
   Inject,
   Param,
@@ -24,7 +22,7 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { IdempotencyKey } from '../shared/idempotency-key';
+import { idempotencyKeyOf } from '../shared/idempotency-key';
 import { commandMeta } from '../shared/request-meta';
 import { parseGateRequest } from './consent-gate.dto';
 import { ConsentsService } from './consents.service';
@@ -45,13 +43,15 @@ export class ConsentsController {
   async record(
     @SubjectIdParam() subjectId: string,
     @Body() body: RecordConsentDto,
-    @Headers('sec-gpc') gpcHeader: string | undefined,
-    @IdempotencyKey() idempotencyKey: string | undefined,
-    @CurrentActor() actor: RequestActor,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const gpc = gpcHeader?.trim() === '1';
+    // The hottest write: header, key and actor come from the request, not from custom
+    // parameter decorators, each of which Nest runs through the global pipes (see `actorOf`).
+    const idempotencyKey = idempotencyKeyOf(request);
+    const actor = actorOf(request);
+    const gpcHeader = request.headers['sec-gpc'];
+    const gpc = typeof gpcHeader === 'string' && gpcHeader.trim() === '1';
     const meta = commandMeta(this.clock, request, actor, {
       key: idempotencyKey,
       // Keyed by the customer's data key: shredded with it (no digest of the body outlives them).

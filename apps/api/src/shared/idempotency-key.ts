@@ -12,14 +12,18 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
  * the customer's erasure: it is refused instead.
  */
 export const IdempotencyKey = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): string | undefined => {
-    const value = ctx.switchToHttp().getRequest<FastifyRequest>().headers['idempotency-key'];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || !KEY.test(value)) {
-      throw badParam('Idempotency-Key', 'must be 1-255 visible ASCII characters');
-    }
-    if (looksPersonal(value))
-      throw badParam('Idempotency-Key', 'must not hold personal data (an email or a phone number)');
-    return value;
-  },
+  (_data: unknown, ctx: ExecutionContext): string | undefined =>
+    idempotencyKeyOf(ctx.switchToHttp().getRequest<FastifyRequest>()),
 );
+
+/** The same, read from the request by a handler that takes `@Req()` (see `actorOf`). */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const value = request.headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !KEY.test(value)) {
+    throw badParam('Idempotency-Key', 'must be 1-255 visible ASCII characters');
+  }
+  if (looksPersonal(value))
+    throw badParam('Idempotency-Key', 'must not hold personal data (an email or a phone number)');
+  return value;
+}

@@ -14,7 +14,15 @@ export const RequirePermission = (permission: Permission) =>
 
 /** The authenticated caller, set by the ActorGuard. */
 export const CurrentActor = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): RequestActor => {
-    return ctx.switchToHttp().getRequest<{ actor: RequestActor }>().actor;
-  },
+  (_data: unknown, ctx: ExecutionContext): RequestActor => actorOf(ctx.switchToHttp().getRequest()),
 );
+
+/**
+ * The authenticated caller of a request the ActorGuard let through. The hottest routes read it
+ * from `@Req()` with this instead of `@CurrentActor()`: Nest runs every custom-decorator
+ * parameter through the global pipes (a chain of promises per parameter, each one paid again in
+ * the promise hooks that request-scoped logging turns on).
+ */
+export function actorOf(request: object): RequestActor {
+  return (request as { actor: RequestActor }).actor;
+}

@@ -11,10 +11,12 @@ export class HttpDrain {
   private idle: (() => void) | undefined;
 
   constructor(fastify: FastifyInstance) {
-    fastify.addHook('onRequest', async (_request, reply) => {
+    // A callback hook, not an async one: it runs on every request, and each promise is also
+    // paid in the promise hooks that request-scoped logging turns on.
+    fastify.addHook('onRequest', (_request, reply, next) => {
       if (this.closing) {
         reply.header('connection', 'close');
-        await reply
+        void reply
           .code(503)
           .send({ statusCode: 503, error: 'Service Unavailable', message: 'shutting down' });
         return;
@@ -22,6 +24,7 @@ export class HttpDrain {
       this.inFlight++;
       // 'close' fires once per response, whether it finished or the client went away.
       reply.raw.once('close', () => this.done());
+      next();
     });
   }
 
