@@ -2,7 +2,7 @@
  * How far the API's projections are behind the log when a timed window ends, and how long they
  * take to catch up after it. The log head is read by the bench on its own read-only connection
  * to `events.sqlite` the moment the window ends; where each projection stands comes from the
- * API's `/health`, polled until every projection has applied that head.
+ * API's `/health/ready` (200 or 503, lag in both), polled until every projection has applied that head.
  *
  *   const end = windowEnd(dataDir);            // right after the load returns
  *   ...                                       // CPU samples, profile stop
@@ -29,7 +29,7 @@ export interface ProjectionBehind {
 
 export interface CatchUp {
   head: number;
-  /** Every projection, furthest behind first, as the first /health after the window saw them. */
+  /** Every projection, furthest behind first, as the first /health/ready after the window saw them. */
   behind: ProjectionBehind[];
   /**
    * `memory`: from the position each projection has applied in the API's process (projector
@@ -37,9 +37,9 @@ export interface CatchUp {
    * checkpoint that only moved may be stored up to 250 ms late).
    */
   source: 'memory' | 'checkpoint';
-  /** ms from the window's end to the first /health answer (the API's thread is busy then). */
+  /** ms from the window's end to the first /health/ready answer (the API's thread is busy then). */
   firstAnswerMs: number;
-  /** ms from the window's end to the first /health answer with every projection at the head. */
+  /** ms from the window's end to the first /health/ready answer with every projection at the head. */
   catchUpMs: number;
   polls: number;
 }
@@ -72,7 +72,7 @@ interface HealthProjection {
 async function healthProjections(
   server: ApiServer,
 ): Promise<{ runsHere: boolean; projections: HealthProjection[] }> {
-  const response = await fetch(`${server.baseUrl}/health`, {
+  const response = await fetch(`${server.baseUrl}/health/ready`, {
     signal: AbortSignal.timeout(30_000),
   });
   const body = (await response.json()) as {
@@ -80,12 +80,14 @@ async function healthProjections(
   };
   const details = body.details?.projections;
   if (!details?.projections)
-    throw new BenchFailure(`/health has no projection lag: ${JSON.stringify(body).slice(0, 500)}`);
+    throw new BenchFailure(
+      `/health/ready has no projection lag: ${JSON.stringify(body).slice(0, 500)}`,
+    );
   return { runsHere: details.runsHere === true, projections: details.projections };
 }
 
 /**
- * Polls /health every `pollMs` until every projection has applied the window's head; throws
+ * Polls /health/ready every `pollMs` until every projection has applied the window's head; throws
  * after `timeoutMs`. The catch-up time is therefore known to within `pollMs` plus one answer.
  */
 export async function projectionCatchUp(
@@ -153,7 +155,7 @@ export function describeCatchUp(c: CatchUp): string {
     .join(', ');
   return (
     `projections at the window's end (log head ${formatInt(c.head)}; ${c.source === 'memory' ? 'in-memory positions' : 'stored checkpoints'} ` +
-    `in the first /health, answered ${formatMs(c.firstAnswerMs, 0)} after it): ` +
+    `in the first /health/ready, answered ${formatMs(c.firstAnswerMs, 0)} after it): ` +
     (lagging.length === 0
       ? `none behind (all ${c.behind.length} at the head)`
       : `${lagging.length} of ${c.behind.length} behind, events behind: ${top}${lagging.length > 3 ? ', ...' : ''}; ` +

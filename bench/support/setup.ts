@@ -52,13 +52,13 @@ export async function activatePurpose(
 }
 
 /**
- * Waits until every projection has caught up (per /health), so what is timed next does not
+ * Waits until every projection has caught up (per /health/ready, which carries the lag whether it answers 200 or 503), so what is timed next does not
  * share the CPU with it; returns the ms waited.
  */
 export async function settleProjections(server: ApiServer): Promise<number> {
   const started = Date.now();
   for (;;) {
-    const response = await fetch(`${server.baseUrl}/health`, {
+    const response = await fetch(`${server.baseUrl}/health/ready`, {
       signal: AbortSignal.timeout(15_000),
     });
     const body = (await response.json()) as unknown;
@@ -67,7 +67,7 @@ export async function settleProjections(server: ApiServer): Promise<number> {
     };
     const projections = health.details?.projections?.projections;
     if (!projections)
-      throw new BenchFailure(`/health has no projection lag: ${JSON.stringify(body)}`);
+      throw new BenchFailure(`/health/ready has no projection lag: ${JSON.stringify(body)}`);
     if (projections.every((p) => p.eventsBehind === 0)) return Date.now() - started;
     if (Date.now() - started > 120_000)
       throw new BenchFailure('projections did not catch up within 2 minutes');
