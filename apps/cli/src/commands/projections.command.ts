@@ -25,6 +25,12 @@ import { Progress } from '../progress';
 export class RebuildProjectionCommand extends CommandRunner {
   async run([name]: string[], options: { force?: boolean }): Promise<void> {
     const config = cliConfig();
+    // Checked before this process opens the stores itself.
+    if (isEmbedded(config)) assertDataDirNotInUse(config.dataDir);
+    else if (!options.force)
+      throw new CliError(
+        'with EventStoreDB and MongoDB the CLI cannot see whether a projector runs: stop every projector (and the APIs running projections), then run this again with --force',
+      );
     await withStores(config, async ({ events, reads }) => {
       const definitions = projectionDefinitions(
         await currentPolicy(events, systemClock),
@@ -34,11 +40,6 @@ export class RebuildProjectionCommand extends CommandRunner {
       if (!definition)
         throw new UsageError(
           `no projection named "${name}"; known: ${definitions.map((d) => d.name).join(', ')}`,
-        );
-      if (isEmbedded(config)) assertDataDirNotInUse(config.dataDir);
-      else if (!options.force)
-        throw new CliError(
-          'with EventStoreDB and MongoDB the CLI cannot see whether a projector runs: stop every projector (and the APIs running projections), then run this again with --force',
         );
       const before = await readCatalogEntry(reads, name);
       const total = await events.countEventsAfter(undefined, 100_000_000);
