@@ -1,70 +1,70 @@
-import {
-  backupDataDir,
-  BackupError,
-  ConfigError,
-  DataDirInUseError,
-  loadConfig,
-  restoreDataDir,
-} from '@custodian/platform';
-import { resolve } from 'node:path';
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { CommandFactory, CommandRunnerService } from 'nest-commander';
+import { CliModule } from './cli.module';
+import { describeError, exitCodeFor } from './cli-errors';
 
-const USAGE = `usage:
-  npm run backup -- <new directory>               copy the embedded stores while the app runs
-  npm run restore -- <backup directory> [--only keys]
-                                                  write a backup's stores into the data directory
-                                                  (the API and the projector must be stopped)`;
-
-/**
- * The admin CLI for the embedded stores (`CUSTODIAN_DATA_DIR`). A plain entry point, built
- * with the apps: two commands with one argument each need no CLI framework.
- */
-async function main(argv: string[]): Promise<number> {
-  const [command, directory, ...rest] = argv;
-  const only = rest[0] === '--only' ? rest[1] : undefined;
-  if (
-    !directory ||
-    (command !== 'backup' && command !== 'restore') ||
-    (rest.length > 0 && (command !== 'restore' || only !== 'keys' || rest.length !== 2))
-  ) {
-    console.error(USAGE);
-    return 2;
-  }
-  const config = loadConfig();
-  if (config.eventStore.kind !== 'sqlite' || config.readStore.kind !== 'sqlite') {
-    console.error(
-      'backup and restore cover the embedded stores only; with EventStoreDB and MongoDB use their own backup tools (README, "Backup and restore")',
-    );
-    return 2;
-  }
-  const target = resolve(directory);
-  if (command === 'backup') {
-    const manifest = backupDataDir(config.dataDir, target);
-    console.log(JSON.stringify({ backup: target, ...manifest }, null, 2));
-    console.log(
-      'The master key is not in the backup: keep it (CUSTODIAN_MASTER_KEY or master.key) apart from it.',
-    );
-    return 0;
-  }
-  const report = await restoreDataDir(target, config.dataDir, {
-    only: only === 'keys' ? 'keys' : undefined,
-  });
-  console.log(JSON.stringify({ restoredInto: config.dataDir, ...report }, null, 2));
-  if (!report.currentLogFound && !only)
-    console.warn(
-      'There was no current event log to carry erasures from: erasures recorded after this backup are not known. Re-apply them (README, "Backup and restore") before serving.',
-    );
-  console.log('Start the app: it re-applies every erasure in the log before it serves.');
-  return 0;
+/** What the CLI needs of commander's Command (nest-commander brings its own copy). */
+interface CommanderCommand {
+  readonly commands: readonly CommanderCommand[];
+  name(name: string): unknown;
+  exitOverride(handler: (error: { exitCode: number }) => void): unknown;
+  allowExcessArguments(allow: boolean): unknown;
+  showHelpAfterError(message: string): unknown;
 }
 
-main(process.argv.slice(2)).then(
+/**
+ * The admin CLI (`npx custodian <command>`, `npm run cli -- <command>`): nest-commander
+ * commands, each one provider in `commands/` listed in `cli.module.ts`. Exit codes: 0 done,
+ * 1 failed (the reason on standard error), 2 bad arguments (with a pointer to the usage).
+ */
+async function main(): Promise<number> {
+  let code = 0;
+  const app = await CommandFactory.createWithoutRunning(CliModule, {
+    logger: false,
+    cliName: 'custodian',
+    serviceErrorHandler: (error) => {
+      if (error instanceof ExitRequest) {
+        code = error.code;
+        return;
+      }
+      console.error(describeError(error));
+      code = exitCodeFor(error);
+    },
+  });
+  try {
+    // Commander's parse errors (unknown command or option, a missing or extra argument) exit 2
+    // on every level: nest-commander builds subcommands that would not inherit the setting.
+    const root = (app.get(CommandRunnerService) as unknown as { commander: CommanderCommand })
+      .commander;
+    const configure = (command: CommanderCommand): void => {
+      command.exitOverride((error) => {
+        // Help asked for (--help) is exit 0; help shown for a missing command is a usage error.
+        throw new ExitRequest(error.exitCode === 0 ? 0 : 2);
+      });
+      command.allowExcessArguments(false);
+      command.showHelpAfterError('(run with --help for usage)');
+      command.commands.forEach(configure);
+    };
+    root.name('custodian');
+    configure(root);
+    await CommandFactory.runApplication(app);
+  } finally {
+    await app.close();
+  }
+  return code;
+}
+
+class ExitRequest extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known =
-      error instanceof ConfigError ||
-      error instanceof BackupError ||
-      error instanceof DataDirInUseError;
-    console.error(known ? (error as Error).message : error);
-    process.exit(1);
+    console.error(describeError(error));
+    process.exit(exitCodeFor(error));
   },
 );

@@ -15,6 +15,13 @@ export interface WrappedKeyRecord {
   createdAt: string;
 }
 
+/** A key's new wrapping, applied only while the stored one is still `expected`. */
+export interface WrappingChange {
+  subjectId: string;
+  expected: string;
+  next: string;
+}
+
 /** What is left of a destroyed key: which key it was and when — no key material. */
 export interface KeyTombstone {
   keyId: string;
@@ -49,6 +56,22 @@ export interface KeyStore {
   erasuresAppliedThrough(): Promise<string | null>;
   /** Records that position (null forgets it: the next reconciliation reads the whole log). */
   setErasuresAppliedThrough(position: string | null): Promise<void>;
+  /**
+   * Up to `limit` stored keys whose subject id sorts after `after` (null: from the first), in
+   * subject-id order: for re-wrapping every key under a new master key, page by page.
+   */
+  listKeys(after: string | null, limit: number): Promise<WrappedKeyRecord[]>;
+  /** How many keys are stored (destroyed ones are not). */
+  countKeys(): Promise<number>;
+  /**
+   * Replaces each key's wrapping if it is still `expected` (compare and set), all in one write;
+   * false for a key destroyed or re-wrapped meanwhile. Never brings a destroyed key back.
+   */
+  replaceWrapped(changes: readonly WrappingChange[]): Promise<boolean[]>;
+  /** A named value kept with the keys (the master-key rotation marker, wrapped derived keys). */
+  getSetting(name: string): Promise<string | null>;
+  /** Sets it; null removes it. */
+  setSetting(name: string, value: string | null): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

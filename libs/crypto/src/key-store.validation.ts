@@ -1,5 +1,5 @@
 import { InvalidCryptoInputError } from './crypto.errors';
-import type { WrappedKeyRecord } from './key-store.port';
+import type { WrappedKeyRecord, WrappingChange } from './key-store.port';
 
 export const MAX_SUBJECT_ID_LENGTH = 128;
 /**
@@ -88,4 +88,50 @@ export function validatePosition(position: unknown): string | null {
     );
   }
   return position;
+}
+
+/** Setting names are fixed identifiers chosen by the code, never input. */
+export function validateSettingName(name: unknown): string {
+  if (typeof name !== 'string' || !/^[a-z][a-z0-9_]{0,63}$/.test(name)) {
+    throw new InvalidCryptoInputError('name', 'must be a lowercase identifier');
+  }
+  return name;
+}
+
+/** Setting values are JSON or wrapped keys the code wrote: printable text, bounded. */
+export function validateSettingValue(value: unknown): string | null {
+  if (value === null) return null;
+  if (typeof value !== 'string' || value.length > 16_384 || CONTROL.test(value)) {
+    throw new InvalidCryptoInputError(
+      'value',
+      'must be null or at most 16384 characters without control characters',
+    );
+  }
+  return value;
+}
+
+export function validateWrappedKey(wrappedKey: unknown, field = 'wrappedKey'): string {
+  if (typeof wrappedKey !== 'string' || !WRAPPED_KEY_PATTERN.test(wrappedKey)) {
+    throw new InvalidCryptoInputError(field, 'must be 1 to 1024 base64url characters or "."');
+  }
+  return wrappedKey;
+}
+
+export function validateChanges(changes: unknown): WrappingChange[] {
+  if (!Array.isArray(changes) || changes.length > 10_000) {
+    throw new InvalidCryptoInputError('changes', 'must be a list of at most 10000 changes');
+  }
+  return changes.map((change: WrappingChange) => {
+    validateSubjectId(change?.subjectId);
+    validateWrappedKey(change.expected, 'expected');
+    validateWrappedKey(change.next, 'next');
+    return { subjectId: change.subjectId, expected: change.expected, next: change.next };
+  });
+}
+
+export function validatePage(after: unknown, limit: unknown): void {
+  if (after !== null) validateSubjectId(after);
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    throw new InvalidCryptoInputError('limit', 'must be an integer from 1 to 10000');
+  }
 }

@@ -87,6 +87,19 @@ function createKeyFile(file: string): LoadedMasterKey {
   return { key, generated: true, file };
 }
 
+/** Reads a master key file (base64 of 32 bytes, as `master.key` holds it), e.g. the next key. */
+export function readMasterKeyFile(file: string): Buffer {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new MasterKeyError(
+      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  return parseKey(text, `the master key file ${file}`);
+}
+
 function readKeyFile(file: string): Buffer {
   return parseKey(readFileSync(file, 'utf8'), `the master key file ${file}`);
 }

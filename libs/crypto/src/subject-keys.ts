@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { InvalidCryptoInputError } from './crypto.errors';
+import { DecryptionError, InvalidCryptoInputError } from './crypto.errors';
 import { keyWrapAad, unwrapKey, wrapKey } from './envelope';
 import type { KeyStore, KeyTombstone, WrappedKeyRecord } from './key-store.port';
 import { validateSubjectId } from './key-store.validation';
+import { otherKek, readRotationMarker, wrappingKek, type RotationMarker } from './master-rotation';
 
 export interface SubjectKeysOptions {
   keyStore: KeyStore;
@@ -30,6 +31,8 @@ interface CacheEntry {
 }
 
 const DEK_BYTES = 32;
+/** How long a read of the rotation marker is trusted before a new key is wrapped. */
+const MARKER_TTL_MS = 1000;
 
 /** Gets, creates and destroys subjects' data keys, keeping unwrapped ones briefly in memory. */
 export class SubjectKeys {
@@ -45,6 +48,8 @@ export class SubjectKeys {
    * read: the key may have been destroyed while the load was in flight.
    */
   private generation = 0;
+  /** The master-key rotation marker as last read, and when (see `master-rotation.ts`). */
+  private marker: { value: RotationMarker | null; readAt: number } | null = null;
 
   constructor(options: SubjectKeysOptions) {
     if (!Buffer.isBuffer(options.kek) || options.kek.length !== 32) {
@@ -72,7 +77,7 @@ export class SubjectKeys {
     if (cached) return cached;
     const started = this.startLoad();
     const stored = await this.keyStore.get(subjectId);
-    const key = stored ? this.unwrap(stored) : await this.create(subjectId);
+    const key = stored ? await this.unwrap(stored) : await this.create(subjectId);
     this.remember(subjectId, key, started);
     return key;
   }
@@ -85,7 +90,7 @@ export class SubjectKeys {
     const started = this.startLoad();
     const stored = await this.keyStore.get(subjectId);
     if (!stored) return null;
-    const key = this.unwrap(stored);
+    const key = await this.unwrap(stored);
     this.remember(subjectId, key, started);
     return key;
   }
@@ -116,19 +121,39 @@ export class SubjectKeys {
   private async create(subjectId: string): Promise<DataKey> {
     const dek = randomBytes(DEK_BYTES);
     const keyId = randomUUID();
+    // While the master key is rotated, new keys go straight under the new KEK.
+    const kek = wrappingKek(await this.rotationMarker(false), this.kek);
     const stored = await this.keyStore.putIfAbsent({
       subjectId,
       keyId,
-      wrappedKey: wrapKey(this.kek, dek, keyWrapAad(subjectId, keyId)),
+      wrappedKey: wrapKey(kek, dek, keyWrapAad(subjectId, keyId)),
       createdAt: this.now().toISOString(),
     });
     // First writer wins: a concurrent creator may have stored its key before ours.
-    return stored.keyId === keyId ? { keyId, dek } : this.unwrap(stored);
+    return stored.keyId === keyId ? { keyId, dek } : await this.unwrap(stored);
   }
 
-  private unwrap(record: WrappedKeyRecord): DataKey {
+  /**
+   * Under this process's KEK, or, while the master key is rotated, under the other one (the
+   * marker holds it wrapped under this one): the app keeps reading keys already re-wrapped.
+   */
+  private async unwrap(record: WrappedKeyRecord): Promise<DataKey> {
     const aad = keyWrapAad(record.subjectId, record.keyId);
-    return { keyId: record.keyId, dek: unwrapKey(this.kek, record.wrappedKey, aad) };
+    try {
+      return { keyId: record.keyId, dek: unwrapKey(this.kek, record.wrappedKey, aad) };
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+      const other = otherKek(await this.rotationMarker(true), this.kek);
+      if (!other) throw error;
+      return { keyId: record.keyId, dek: unwrapKey(other, record.wrappedKey, aad) };
+    }
+  }
+
+  private async rotationMarker(fresh: boolean): Promise<RotationMarker | null> {
+    const now = Date.now();
+    if (!fresh && this.marker && now - this.marker.readAt < MARKER_TTL_MS) return this.marker.value;
+    this.marker = { value: await readRotationMarker(this.keyStore), readAt: now };
+    return this.marker.value;
   }
 
   private cached(subjectId: string): DataKey | null {

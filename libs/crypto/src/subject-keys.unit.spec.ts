@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { KeyDestroyedError, InvalidCryptoInputError } from './crypto.errors';
 import { decryptField, encryptField, fieldAad, keyWrapAad, unwrapKey } from './envelope';
-import type { KeyStore, KeyTombstone, WrappedKeyRecord } from './key-store.port';
+import type { KeyStore, KeyTombstone, WrappedKeyRecord, WrappingChange } from './key-store.port';
 import { SubjectKeys } from './subject-keys';
 
 /** An in-memory KeyStore that counts calls, to observe the cache. */
@@ -43,6 +43,31 @@ class MemoryKeyStore implements KeyStore {
   }
   async setErasuresAppliedThrough(position: string | null): Promise<void> {
     this.appliedThrough = position;
+  }
+  readonly settings = new Map<string, string>();
+  async listKeys(after: string | null, limit: number): Promise<WrappedKeyRecord[]> {
+    return [...this.keys.values()]
+      .filter((k) => after === null || k.subjectId > after)
+      .sort((a, b) => (a.subjectId < b.subjectId ? -1 : 1))
+      .slice(0, limit);
+  }
+  async countKeys(): Promise<number> {
+    return this.keys.size;
+  }
+  async replaceWrapped(changes: readonly WrappingChange[]): Promise<boolean[]> {
+    return changes.map(({ subjectId, expected, next }) => {
+      const key = this.keys.get(subjectId);
+      if (!key || key.wrappedKey !== expected) return false;
+      this.keys.set(subjectId, { ...key, wrappedKey: next });
+      return true;
+    });
+  }
+  async getSetting(name: string): Promise<string | null> {
+    return this.settings.get(name) ?? null;
+  }
+  async setSetting(name: string, value: string | null): Promise<void> {
+    if (value === null) this.settings.delete(name);
+    else this.settings.set(name, value);
   }
   async ping(): Promise<void> {}
   async close(): Promise<void> {}

@@ -125,8 +125,13 @@ export class ProjectionRunner {
   /**
    * Swaps in another definition of a running projection (a new version is rebuilt into a
    * fresh collection while the current one keeps serving, and takes over once caught up).
+   * `rebuild` rebuilds it that way even when the version is the same (`custodian projections
+   * rebuild`).
    */
-  async replace(definition: ProjectionDefinition<JsonObject>): Promise<void> {
+  async replace(
+    definition: ProjectionDefinition<JsonObject>,
+    options: { rebuild?: boolean } = {},
+  ): Promise<void> {
     validateDefinition(definition);
     const index = this.workers.findIndex((w) => w.name === definition.name);
     if (index < 0) throw new Error(`no projection named "${definition.name}"`);
@@ -136,6 +141,7 @@ export class ProjectionRunner {
       this.reads,
       this.settings,
       this.feed,
+      options.rebuild ?? false,
     );
     if (this.started) await this.workers[index].stop();
     this.workers = this.workers.map((w, i) => (i === index ? replacement : w));

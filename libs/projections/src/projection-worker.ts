@@ -24,6 +24,8 @@ export class ProjectionWorker extends LogFollower {
     reads: ReadStore,
     settings: FollowerSettings,
     feed: SharedFeed | null = null,
+    /** Build afresh into a new collection even if the catalog's build is of this version. */
+    private readonly forceRebuild = false,
   ) {
     super(definition.name, events, reads, settings, feed);
     const types = definition.eventTypes === 'all' ? null : new Set(definition.eventTypes);
@@ -33,13 +35,14 @@ export class ProjectionWorker extends LogFollower {
   async start(): Promise<void> {
     const { name, version } = this.definition;
     const entry = await readCatalogEntry(this.reads, name);
-    if (entry?.active.version === version) {
+    if (!this.forceRebuild && entry?.active.version === version) {
       this.active = this.target = entry.active;
-    } else if (entry?.pending?.version === version) {
+    } else if (!this.forceRebuild && entry?.pending?.version === version) {
       this.active = entry.active;
       this.target = entry.pending;
     } else {
-      // A first build, or the definition changed: build from the start into a new collection.
+      // A first build, the definition changed, or a rebuild was asked for: build from the start
+      // into a new collection.
       if (entry?.pending) await this.reads.dropCollection(entry.pending.collection);
       this.target = {
         version,

@@ -1,10 +1,14 @@
 import { Collection, Db, MongoClient, MongoClientOptions } from 'mongodb';
 import { KeyDestroyedError } from '../crypto.errors';
-import type { KeyStore, KeyTombstone, WrappedKeyRecord } from '../key-store.port';
+import type { KeyStore, KeyTombstone, WrappedKeyRecord, WrappingChange } from '../key-store.port';
 import {
   validateDate,
+  validatePage,
   validatePosition,
   validateRecord,
+  validateSettingName,
+  validateSettingValue,
+  validateChanges,
   validateSubjectId,
 } from '../key-store.validation';
 
@@ -177,6 +181,52 @@ export class MongoKeyStore implements KeyStore {
     const value = validatePosition(position);
     if (value === null) await this.settings.deleteOne({ _id: ERASURES_APPLIED });
     else await this.settings.replaceOne({ _id: ERASURES_APPLIED }, { value }, { upsert: true });
+  }
+
+  async listKeys(after: string | null, limit: number): Promise<WrappedKeyRecord[]> {
+    validatePage(after, limit);
+    const rows = await this.keys
+      .find(after === null ? {} : { _id: { $gt: after } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+    return rows.map((row) => ({
+      subjectId: row._id,
+      keyId: row.keyId,
+      wrappedKey: row.wrappedKey,
+      createdAt: row.createdAt,
+    }));
+  }
+
+  async countKeys(): Promise<number> {
+    return this.keys.countDocuments({});
+  }
+
+  async replaceWrapped(changes: readonly WrappingChange[]): Promise<boolean[]> {
+    const valid = validateChanges(changes);
+    // One round trip per change: the driver's bulk result does not say which ones matched.
+    return Promise.all(
+      valid.map(
+        async (c) =>
+          (
+            await this.keys.updateOne(
+              { _id: c.subjectId, wrappedKey: c.expected },
+              { $set: { wrappedKey: c.next } },
+            )
+          ).modifiedCount > 0,
+      ),
+    );
+  }
+
+  async getSetting(name: string): Promise<string | null> {
+    return (await this.settings.findOne({ _id: validateSettingName(name) }))?.value ?? null;
+  }
+
+  async setSetting(name: string, value: string | null): Promise<void> {
+    validateSettingName(name);
+    const checked = validateSettingValue(value);
+    if (checked === null) await this.settings.deleteOne({ _id: name });
+    else await this.settings.replaceOne({ _id: name }, { value: checked }, { upsert: true });
   }
 
   async ping(): Promise<void> {

@@ -2,11 +2,15 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeyDestroyedError } from '../crypto.errors';
-import type { KeyStore, KeyTombstone, WrappedKeyRecord } from '../key-store.port';
+import type { KeyStore, KeyTombstone, WrappedKeyRecord, WrappingChange } from '../key-store.port';
 import {
   validateDate,
+  validatePage,
   validatePosition,
   validateRecord,
+  validateSettingName,
+  validateSettingValue,
+  validateChanges,
   validateSubjectId,
 } from '../key-store.validation';
 
@@ -190,6 +194,58 @@ export class SqliteKeyStore implements KeyStore {
       this.db
         .prepare('INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)')
         .run(ERASURES_APPLIED, value);
+  }
+
+  async listKeys(after: string | null, limit: number): Promise<WrappedKeyRecord[]> {
+    validatePage(after, limit);
+    const rows = this.db
+      .prepare<[string, number], KeyRow & { subject_id: string }>(
+        'SELECT subject_id, key_id, wrapped_key, created_at FROM keys WHERE subject_id > ? ORDER BY subject_id LIMIT ?',
+      )
+      .all(after ?? '', limit);
+    return rows.map((row) => toRecord(row.subject_id, row));
+  }
+
+  async countKeys(): Promise<number> {
+    return this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM keys').get()!.n;
+  }
+
+  async replaceWrapped(changes: readonly WrappingChange[]): Promise<boolean[]> {
+    const valid = validateChanges(changes);
+    const update = this.db.prepare<[string, string, string]>(
+      'UPDATE keys SET wrapped_key = ? WHERE subject_id = ? AND wrapped_key = ?',
+    );
+    const done = this.db
+      .transaction(() => valid.map((c) => update.run(c.next, c.subjectId, c.expected).changes > 0))
+      .immediate();
+    // The old wrappings must not linger in the WAL either (secure_delete zeroes the pages).
+    if (done.some(Boolean)) this.scrubPending = true;
+    return done;
+  }
+
+  async getSetting(name: string): Promise<string | null> {
+    const row = this.db
+      .prepare<[string], { value: string }>('SELECT value FROM settings WHERE name = ?')
+      .get(validateSettingName(name));
+    return row?.value ?? null;
+  }
+
+  async setSetting(name: string, value: string | null): Promise<void> {
+    validateSettingName(name);
+    const checked = validateSettingValue(value);
+    if (checked === null) this.db.prepare('DELETE FROM settings WHERE name = ?').run(name);
+    else
+      this.db
+        .prepare('INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)')
+        .run(name, checked);
+    this.scrubPending = true;
+  }
+
+  /** Copies the WAL into the main file and truncates it now (after a rotation, say). */
+  async compact(): Promise<boolean> {
+    this.scrubPending = true;
+    this.scrub();
+    return !this.scrubPending;
   }
 
   async ping(): Promise<void> {

@@ -166,6 +166,62 @@ export function keyStoreContract(adapter: string, open: () => Promise<KeyStoreFi
       }
     });
 
+    it('lists keys in subject-id order page by page, and counts them', async () => {
+      const prefix = `page-${randomUUID()}-`;
+      const ids = ['c', 'a', 'e', 'b', 'd'].map((x) => `${prefix}${x}`);
+      const before = await store.countKeys();
+      for (const id of ids) await store.putIfAbsent(record(id));
+      expect(await store.countKeys()).toBe(before + 5);
+      const seen: string[] = [];
+      let after: string | null = prefix;
+      for (;;) {
+        const page: WrappedKeyRecord[] = await store.listKeys(after, 2);
+        const ours = page.filter((k) => k.subjectId.startsWith(prefix));
+        seen.push(...ours.map((k) => k.subjectId));
+        if (ours.length < 2) break;
+        after = page[page.length - 1].subjectId;
+      }
+      expect(seen).toEqual([...ids].sort());
+      await expect(store.listKeys(null, 0)).rejects.toThrow(InvalidCryptoInputError);
+    });
+
+    it('replaces a wrapping only while it is the expected one, and never revives a destroyed key', async () => {
+      const id = subject();
+      const key = record(id);
+      await store.putIfAbsent(key);
+      const other = subject();
+      const otherKey = record(other);
+      await store.putIfAbsent(otherKey);
+      const next = record(id, 1).wrappedKey;
+      expect(
+        await store.replaceWrapped([
+          { subjectId: id, expected: 'v1.stale', next },
+          { subjectId: other, expected: otherKey.wrappedKey, next },
+        ]),
+      ).toEqual([false, true]);
+      expect((await store.get(id))!.wrappedKey).toBe(key.wrappedKey);
+      expect((await store.get(other))!.wrappedKey).toBe(next);
+      expect(
+        await store.replaceWrapped([{ subjectId: id, expected: key.wrappedKey, next }]),
+      ).toEqual([true]);
+      expect(await store.get(id)).toEqual({ ...key, wrappedKey: next });
+      await store.destroy(id, at);
+      expect(
+        await store.replaceWrapped([{ subjectId: id, expected: next, next: key.wrappedKey }]),
+      ).toEqual([false]);
+      expect(await store.get(id)).toBeNull();
+    });
+
+    it('keeps named settings and removes them on null', async () => {
+      const name = `test_${randomUUID().replace(/-/g, '')}`.slice(0, 60);
+      expect(await store.getSetting(name)).toBeNull();
+      await store.setSetting(name, '{"a":1}');
+      expect(await store.getSetting(name)).toBe('{"a":1}');
+      await store.setSetting(name, null);
+      expect(await store.getSetting(name)).toBeNull();
+      await expect(store.setSetting('Bad Name', 'x')).rejects.toThrow(InvalidCryptoInputError);
+    });
+
     it('answers ping while open', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

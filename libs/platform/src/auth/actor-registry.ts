@@ -13,16 +13,27 @@ export interface RequestActor {
  * person, and a token's subject finds no key actor.
  */
 export class ActorRegistry {
-  private readonly byKeyHash = new Map<string, Actor & { kind: 'key' }>();
-  private readonly people = new Map<string, Actor & { kind: 'person' }>();
-  private readonly all: readonly Actor[];
+  private byKeyHash = new Map<string, Actor & { kind: 'key' }>();
+  private people = new Map<string, Actor & { kind: 'person' }>();
+  private all: readonly Actor[] = [];
 
+  /** Disabled actors are left out: their keys and tokens find no one. */
   constructor(actors: readonly Actor[]) {
-    this.all = actors;
-    for (const actor of actors) {
-      if (actor.kind === 'key') this.byKeyHash.set(actor.apiKeySha256, actor);
-      else this.people.set(actor.id, actor);
+    this.replace(actors);
+  }
+
+  /** Swaps in a new reading of the actors file (the running app follows its edits). */
+  replace(actors: readonly Actor[]): void {
+    const enabled = actors.filter((actor) => !actor.disabled);
+    const byKeyHash = new Map<string, Actor & { kind: 'key' }>();
+    const people = new Map<string, Actor & { kind: 'person' }>();
+    for (const actor of enabled) {
+      if (actor.kind === 'key') byKeyHash.set(actor.apiKeySha256, actor);
+      else people.set(actor.id, actor);
     }
+    this.byKeyHash = byKeyHash;
+    this.people = people;
+    this.all = enabled;
   }
 
   byApiKey(apiKey: string): Actor | undefined {

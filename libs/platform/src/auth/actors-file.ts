@@ -17,7 +17,7 @@ import { dirname } from 'node:path';
  * with its API key only; a `person` signs in with a JWT whose `sub` is their id, never with a
  * key. A token can therefore never become a key actor, nor a key a person.
  */
-export type Actor =
+export type Actor = (
   | {
       kind: 'key';
       id: string;
@@ -25,7 +25,11 @@ export type Actor =
       /** SHA-256 (hex) of the actor's API key; the key itself is never kept in memory. */
       apiKeySha256: string;
     }
-  | { kind: 'person'; id: string; roles: Role[] };
+  | { kind: 'person'; id: string; roles: Role[] }
+) & {
+  /** `"disabled": true` in the file: kept for the record, but signs in no more. */
+  disabled?: true;
+};
 
 /** The actors file is missing, unreadable or malformed; the app cannot start. */
 export class ActorsFileError extends Error {
@@ -58,7 +62,10 @@ export function parseActorsFile(text: string, path: string): Actor[] {
   const seenKeys = new Set<string>();
   return list.map((entry: unknown, i) => {
     const where = `${path}: actors[${i}]`;
-    const { id, roles, apiKey, apiKeySha256, kind } = (entry ?? {}) as Record<string, unknown>;
+    const { id, roles, apiKey, apiKeySha256, kind, disabled } = (entry ?? {}) as Record<
+      string,
+      unknown
+    >;
     if (typeof id !== 'string' || !ACTOR_ID.test(id))
       throw new ActorsFileError(`${where}.id must be 1-64 letters, digits, ".", "_" or "-"`);
     if (seenIds.has(id)) throw new ActorsFileError(`${where}.id "${id}" appears twice`);
@@ -67,6 +74,9 @@ export function parseActorsFile(text: string, path: string): Actor[] {
       throw new ActorsFileError(`${where}.roles must be a non-empty list of known roles`);
     }
     const unique = [...new Set(roles)] as Role[];
+    if (disabled !== undefined && typeof disabled !== 'boolean')
+      throw new ActorsFileError(`${where}.disabled must be true or false`);
+    const off = disabled === true ? { disabled: true as const } : {};
     if (kind !== undefined && kind !== 'key' && kind !== 'person')
       throw new ActorsFileError(`${where}.kind must be "key" (the default) or "person"`);
     if (kind === 'person') {
@@ -75,7 +85,7 @@ export function parseActorsFile(text: string, path: string): Actor[] {
         throw new ActorsFileError(
           `${where} is a person (signs in with a JWT) and may not have an API key`,
         );
-      return { kind: 'person', id, roles: unique };
+      return { kind: 'person', id, roles: unique, ...off };
     }
     let hash: string;
     if (typeof apiKey === 'string' && apiKey.length >= 24) hash = sha256Hex(apiKey);
@@ -88,7 +98,7 @@ export function parseActorsFile(text: string, path: string): Actor[] {
     if (seenKeys.has(hash))
       throw new ActorsFileError(`${where} shares its API key with another actor`);
     seenKeys.add(hash);
-    return { kind: 'key', id, roles: unique, apiKeySha256: hash };
+    return { kind: 'key', id, roles: unique, apiKeySha256: hash, ...off };
   });
 }
 

@@ -4,6 +4,7 @@ import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { ActorRegistry } from './actor-registry';
 import { ensureEmbeddedActorsFile, loadActors } from './actors-file';
+import { ActorsFileWatcher } from './actors-file-watcher';
 import { ActorGuard, JWT_VERIFIER } from './actor.guard';
 import { JwtVerifier } from './jwt-verifier';
 
@@ -32,6 +33,7 @@ import { JwtVerifier } from './jwt-verifier';
       useFactory: (config: CustodianConfig) => (config.jwt ? JwtVerifier.create(config.jwt) : null),
     },
     { provide: APP_GUARD, useClass: ActorGuard },
+    ActorsFileWatcher,
   ],
   exports: [ActorRegistry],
 })

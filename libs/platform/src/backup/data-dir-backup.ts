@@ -146,6 +146,11 @@ export function readManifest(source: string): BackupManifest {
   return manifest;
 }
 
+/** Throws DataDirInUseError while any process (the API, the projector) has an embedded store open. */
+export function assertDataDirNotInUse(dataDir: string): void {
+  for (const name of BACKED_UP_STORES) refuseIfOpen(join(dataDir, name));
+}
+
 /**
  * A process that has the database open (the API, the projector) holds a lock SQLite can see: an
  * exclusive lock cannot be taken. The OS drops it when the process dies, so a crash leaves none.

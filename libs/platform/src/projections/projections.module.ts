@@ -82,7 +82,8 @@ export async function anomalyRuleHistory(events: EventStore): Promise<RuleHistor
   );
 }
 
-async function currentPolicy(events: EventStore, clock: Clock): Promise<RolePolicy> {
+/** The role policy in force now (the customer views follow it). */
+export async function currentPolicy(events: EventStore, clock: Clock): Promise<RolePolicy> {
   return policyAt(
     await readTypedStream<RolePolicyPublished>(events, ROLE_POLICY_STREAM),
     clock.now(),

@@ -4,6 +4,7 @@ import {
   KEY_STORE,
   loadMasterKey,
   MongoKeyStore,
+  resolveBlindIndexKey,
   SqliteKeyStore,
   SubjectKeys,
   type KeyStore,
@@ -68,9 +69,11 @@ export function createKeyStore(config: CustodianConfig): KeyStore {
         new SubjectKeys({ keyStore, kek: deriveKey(master, KEY_PURPOSES.keyWrap) }),
     },
     {
+      // Derived from the master key, or, once the master key was rotated, kept wrapped in the
+      // key store (the index's HMACs must outlive the key): `master-rotation.ts`.
       provide: BLIND_INDEX_KEY,
-      inject: [MASTER_KEY],
-      useFactory: (master: Buffer) => deriveKey(master, KEY_PURPOSES.blindIndex),
+      inject: [KEY_STORE, MASTER_KEY],
+      useFactory: (keyStore: KeyStore, master: Buffer) => resolveBlindIndexKey(keyStore, master),
     },
     {
       provide: PHONE_REGION,
