@@ -6,6 +6,7 @@ import type { AuditReadDocument, ExportDocument } from '@custodian/projections';
 import { READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AccessLogQueryDto, AuditReadsQueryDto, ExportsQueryDto } from './audit.dto';
+import { auditReadsWhere, timeRange } from './audit-where';
 
 export const AUDIT_INDEX = 'audit_reads';
 const SAMPLE = 10;
@@ -16,15 +17,6 @@ export interface AuditPage {
   entries: AuditEntry[];
   /** Pass as `cursor` for the next page; null when there is none. */
   nextCursor: string | null;
-}
-
-/** A time range from the query, checked: `from` inclusive, `to` exclusive. */
-function timeRange(from?: string, to?: string): { gte?: string; lt?: string } | null {
-  const gte = from ? new Date(from).toISOString() : undefined;
-  const lt = to ? new Date(to).toISOString() : undefined;
-  if (gte && lt && gte >= lt) throw badParam('to', 'must be after from');
-  if (!gte && !lt) return null;
-  return { ...(gte ? { gte } : {}), ...(lt ? { lt } : {}) };
 }
 
 const pageLimit = (limit?: string) => (limit === undefined ? 100 : Number(limit));
@@ -44,18 +36,7 @@ export class AuditService {
 
   /** Reads in log order. Every filter narrows; the cursor continues after the last entry given. */
   async list(filter: AuditReadsQueryDto & AccessLogQueryDto): Promise<AuditPage> {
-    const where: Record<string, WhereValue> = {};
-    if (filter.actorId !== undefined) where.actorId = filter.actorId;
-    if (filter.role !== undefined) where.role = filter.role;
-    if (filter.purposeId !== undefined) where.purposeId = filter.purposeId;
-    if (filter.outcome !== undefined) where.outcome = filter.outcome;
-    if (filter.via !== undefined) where.via = filter.via;
-    if (filter.subjectId !== undefined) where.subjectId = filter.subjectId.toLowerCase();
-    if (filter.affectedBy !== undefined) where.receiptId = filter.affectedBy.toLowerCase();
-    const at = timeRange(filter.from, filter.to);
-    if (at) where.at = at;
-    // Only reads carry these fields; with none of them, ask for reads (not the folded state).
-    if (Object.keys(where).length === 0) where.kind = 'read';
+    const where = auditReadsWhere(filter);
     const collection = await this.index();
     const page = await this.reads.find(collection, {
       where,
