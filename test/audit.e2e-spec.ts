@@ -1,6 +1,7 @@
 import { accessStream, type AccessEvent } from '@custodian/domain';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@custodian/event-store';
 import { CommandExecutor } from '@custodian/platform';
+import { auditReadsProjection, ProjectionRunner, untyped } from '@custodian/projections';
 import {
   consentBody,
   purposeBody,
@@ -631,6 +632,31 @@ describe('audit queries, justifications and re-judging (HTTP, embedded stores)',
       const [, , regranted] = await reads({ subjectId: subject[0], via: 'view' });
       expect(regranted.invalidation).toBeNull();
     });
+
+    it('is a projection: rebuilt from the log, it gives the same entries and justifications', async () => {
+      const everything = async () => {
+        const all: Entry[] = [];
+        let cursor: string | null = null;
+        do {
+          const params = new URLSearchParams({ limit: '1000', ...(cursor ? { cursor } : {}) });
+          const { body } = await as.dpo.get(`/v1/audit/reads?${params}`);
+          all.push(...(body.entries as Entry[]));
+          cursor = body.nextCursor;
+        } while (cursor);
+        return all;
+      };
+      const before = await everything();
+      expect(before.length).toBeGreaterThan(3000);
+      const runner = t.app.get(ProjectionRunner);
+      const collection = runner.collectionFor('audit_reads');
+      await runner.replace(untyped({ ...auditReadsProjection, version: 2 }));
+      await waitFor(async () => {
+        const status = runner.status().find((s) => s.name === 'audit_reads');
+        return status?.activeVersion === 2 && status.state === 'live';
+      }, 30_000);
+      expect(runner.collectionFor('audit_reads')).not.toBe(collection);
+      expect(await everything()).toEqual(before);
+    }, 60_000);
 
     it('lists exports with status, requester, approver, purpose, counts and times', async () => {
       const { body, status } = await as.dpo.get(
