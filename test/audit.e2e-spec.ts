@@ -633,6 +633,44 @@ describe('audit queries, justifications and re-judging (HTTP, embedded stores)',
       expect(regranted.invalidation).toBeNull();
     });
 
+    it('opens an incident from an invalidation: the actors, the customer and the window of the reads that relied on it', async () => {
+      const opened = await as.dpo.post('/v1/incidents', {
+        title: 'Reads under a forged consent',
+        receiptId: receipts.first,
+      });
+      expect(opened.status).toBe(201);
+      const affected = await reads({ affectedBy: receipts.first });
+      expect(opened.body).toMatchObject({
+        source: { kind: 'receipt-invalidation', receiptId: receipts.first },
+        actorIds: ['marketing-1'],
+        affected: { count: 1, subjectIds: [subject[0]] },
+        window: { from: affected[0].at },
+      });
+      // marketing-1 read another customer in that window too: not affected by this receipt.
+      expect(opened.body.window.to > affected.at(-1)!.at).toBe(true);
+      expect(
+        (await as.dpo.get(`/v1/incidents/${opened.body.incidentId}`)).body.affected.subjectIds,
+      ).toEqual([subject[0]]);
+      const before = await scenario.head();
+      const notInvalidated = await as.dpo.post('/v1/incidents', {
+        title: 'Other receipt',
+        receiptId: receipts.other,
+      });
+      expect(notInvalidated.status).toBe(404);
+      const mixed = await as.dpo.post('/v1/incidents', {
+        title: 'Mixed sources',
+        receiptId: receipts.first,
+        from: '2026-01-01T00:00:00Z',
+      });
+      expect(mixed.status).toBe(400);
+      expect(mixed.body.details[0].field).toBe('receiptId');
+      expect(
+        (await as.dpo.post('/v1/incidents', { title: 'Bad receipt', receiptId: 'x' })).body
+          .details[0].field,
+      ).toBe('receiptId');
+      expect(await scenario.head()).toBe(before);
+    });
+
     it('is a projection: rebuilt from the log, it gives the same entries and justifications', async () => {
       const everything = async () => {
         const all: Entry[] = [];

@@ -13,6 +13,15 @@ const SAMPLE = 10;
 
 export type AuditEntry = Omit<AuditReadDocument, 'kind'>;
 
+export interface InvalidationReach {
+  invalidation: ReturnType<typeof invalidationView>;
+  actorIds: string[];
+  subjectIds: string[];
+  /** The first and last read or export that relied on the receipt (null: none did). */
+  first: string | null;
+  last: string | null;
+}
+
 export interface AuditPage {
   entries: AuditEntry[];
   /** Pass as `cursor` for the next page; null when there is none. */
@@ -77,6 +86,35 @@ export class AuditService {
     if (!event) throw notFound('receiptId', `receipt ${receiptId} has not been invalidated`);
     await this.projections.catchUp(AUDIT_INDEX, { position: event.position });
     return invalidationView(event, await this.relyingOn(receiptId));
+  }
+
+  /** Who read which customers, and when, resting on an invalidated receipt. */
+  async reach(receiptId: string): Promise<InvalidationReach> {
+    const invalidation = await this.invalidation(receiptId);
+    const collection = await this.index();
+    const actorIds = new Set<string>();
+    const subjectIds = new Set<string>();
+    let first: string | null = null;
+    let last: string | null = null;
+    let cursor: string | undefined;
+    do {
+      const page = await this.reads.find(collection, { where: { receiptId }, limit: 1000, cursor });
+      for (const { doc } of page.items) {
+        const read = doc as AuditReadDocument;
+        actorIds.add(read.actorId);
+        subjectIds.add(read.subjectId);
+        if (first === null || read.at < first) first = read.at;
+        if (last === null || read.at > last) last = read.at;
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return {
+      invalidation,
+      actorIds: [...actorIds].sort(),
+      subjectIds: [...subjectIds].sort(),
+      first,
+      last,
+    };
   }
 
   /** Every export with status, requester, approver, purpose, counts and times, by request time. */
