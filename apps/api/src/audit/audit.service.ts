@@ -1,6 +1,6 @@
 import { notFound, receiptStream, type ConsentReceiptInvalidated } from '@custodian/domain';
 import { EVENT_STORE, readTypedStream, type EventStore } from '@custodian/event-store';
-import { badParam, ProjectionReader } from '@custodian/platform';
+import { ProjectionReader } from '@custodian/platform';
 import type { Mask, Role, RoleRules } from '@custodian/policy';
 import type { AuditReadDocument, ExportDocument } from '@custodian/projections';
 import { READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
