@@ -113,7 +113,7 @@ describe('purpose-bound, audited reads of customers (HTTP, embedded stores)', ()
     const entries = (await log()).slice(before);
     expect(entries).toEqual([
       expect.objectContaining({
-        outcome: 'granted',
+        outcome: 'read',
         actorId: 'sales-1',
         role: 'sales',
         purposeId: 'crm-care',
@@ -124,7 +124,7 @@ describe('purpose-bound, audited reads of customers (HTTP, embedded stores)', ()
         ]),
       }),
       expect.objectContaining({
-        outcome: 'denied',
+        outcome: 'refused',
         actorId: 'analyst-1',
         role: 'analyst',
         purposeId: 'newsletter',
@@ -192,7 +192,7 @@ describe('purpose-bound, audited reads of customers (HTTP, embedded stores)', ()
     const found = await as.support.get('/v1/subjects?email=ivan@example.com&purpose=crm-care');
     expect(found.body.subjects).toEqual([{ subjectId }]);
     expect((await log()).at(-1)).toMatchObject({
-      outcome: 'granted',
+      outcome: 'read',
       via: 'lookup',
       actorId: 'support-1',
       purposeId: 'crm-care',

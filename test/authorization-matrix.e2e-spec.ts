@@ -82,6 +82,13 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/incidents/:incidentId/notes', 'incidents.manage'],
   ['POST', '/v1/incidents/:incidentId/notifications', 'incidents.manage'],
   ['POST', '/v1/incidents/:incidentId/close', 'incidents.manage'],
+  // audit.controller.ts
+  ['GET', '/v1/audit/reads', 'audit.read'],
+  ['GET', '/v1/audit/reads/:eventId', 'audit.read'],
+  ['GET', '/v1/exports', 'audit.read'],
+  ['POST', '/v1/consent-receipts/:receiptId/invalidation', 'receipts.invalidate'],
+  ['GET', '/v1/consent-receipts/:receiptId/invalidation', 'audit.read'],
+  ['POST', '/v1/policy/roles/evaluate', 'policy.evaluate'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];
@@ -101,6 +108,7 @@ const PARAM_VALUES: Record<string, () => string> = {
   receiptId: newSubjectId,
   purposeId: () => 'newsletter',
   incidentId: newSubjectId,
+  eventId: newSubjectId,
   exportId: newSubjectId,
   actorId: () => 'someone-else',
 };

@@ -163,7 +163,7 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
     expect(log).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          outcome: 'exported',
+          outcome: 'read',
           exportId,
           actorId: 'marketing-1',
           via: 'export',
@@ -171,7 +171,7 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
       ]),
     );
     const outside = (await as.dpo.get(`/v1/subjects/${ids[4]}/access-log`)).body.entries;
-    expect(outside.filter((e: { outcome: string }) => e.outcome === 'exported')).toEqual([]);
+    expect(outside.filter((e: { via: string }) => e.via === 'export')).toEqual([]);
 
     // Only the requester downloads; a DPO sees the record, others are told it does not exist.
     expect((await download('service-1', exportId)).status).toBe(404);
@@ -277,7 +277,12 @@ describe('exports: lawful basis, masking, four-eyes approval, sealed files, sand
     expect(
       log.filter((e: { exportId?: string }) => e.exportId === requested.body.exportId),
     ).toEqual([
-      expect.objectContaining({ outcome: 'exported', mode: 'sandbox', actorId: 'service-1' }),
+      expect.objectContaining({
+        outcome: 'read',
+        via: 'export',
+        mode: 'sandbox',
+        actorId: 'service-1',
+      }),
     ]);
   });
 

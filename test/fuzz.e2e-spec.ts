@@ -284,6 +284,12 @@ function templates(anomalyRules: unknown, rolePolicy: unknown): Record<string, u
       reference: 'RKN-1',
     },
     'POST /v1/incidents/:incidentId/close': { remediation: 'Keys rotated' },
+    'POST /v1/consent-receipts/:receiptId/invalidation': { reason: 'The signed proof was forged' },
+    'POST /v1/policy/roles/evaluate': {
+      policy: rolePolicy,
+      from: '2026-01-01T00:00:00Z',
+      to: '2026-02-01T00:00:00Z',
+    },
   };
 }
 
@@ -384,6 +390,7 @@ const PARAM_VALUES: Record<string, fc.Arbitrary<string>> = {
   receiptId: fc.oneof(fc.uuid(), nastyString),
   exportId: fc.oneof(fc.uuid(), nastyString),
   incidentId: fc.oneof(fc.uuid(), nastyString),
+  eventId: fc.oneof(fc.uuid(), nastyString),
   purposeId: fc.oneof(fc.constantFrom(PURPOSE, 'no-such-purpose'), nastyString),
   // Never the fuzzer itself: suspending it would turn every later request into a 403.
   actorId: fc
@@ -405,6 +412,13 @@ const QUERY_KEYS = [
   'format',
   'actorId',
   'ruleId',
+  'role',
+  'outcome',
+  'via',
+  'subjectId',
+  'affectedBy',
+  'requesterId',
+  'approverId',
 ];
 const query = fc
   .array(

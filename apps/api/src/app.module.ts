@@ -19,6 +19,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccessModule } from './access/access.module';
+import { AuditModule } from './audit/audit.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { ExportsModule } from './exports/exports.module';
@@ -61,6 +62,7 @@ export class AppModule {
         AccessModule,
         OversightApiModule,
         ExportsModule,
+        AuditModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -70,6 +70,12 @@ export const PERMISSIONS = {
   'dashboard.read': ['admin', 'dpo', 'analyst', 'dashboard'],
   /** `GET /metrics` (Prometheus): counts and durations, no ids; for the monitoring key. */
   'metrics.read': ['admin', 'dashboard'],
+  /** Audit queries: reads and refusals across customers, justifications, the exports list. */
+  'audit.read': ['admin', 'dpo'],
+  /** Record that a consent receipt is unsound (the reads that relied on it become affected). */
+  'receipts.invalidate': ['dpo'],
+  /** Replay past reads under a candidate role policy (no side effects). */
+  'policy.evaluate': ['admin', 'dpo'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -19,4 +19,5 @@ export * from './oversight/actor-status.projection';
 export * from './oversight/actor-reads.projection';
 export * from './oversight/exports.projection';
 export * from './oversight/incidents.projection';
+export * from './audit/audit-reads.projection';
 export * from './log-fan-out';

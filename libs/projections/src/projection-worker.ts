@@ -92,6 +92,7 @@ export class ProjectionWorker extends LogFollower {
     return this.reads.ensureCollection({
       name: this.target.collection,
       indexes: [...(this.definition.indexes ?? [])],
+      compoundIndexes: (this.definition.compoundIndexes ?? []).map((fields) => [...fields]),
     });
   }
 

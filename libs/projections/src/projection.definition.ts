@@ -20,6 +20,8 @@ export interface ProjectionDefinition<
   eventTypes: readonly Ev['type'][] | 'all';
   /** Top-level document fields to index for `find`. */
   indexes?: readonly string[];
+  /** Indexes over several fields in order (then id), as the read store's `compoundIndexes`. */
+  compoundIndexes?: readonly (readonly string[])[];
   /**
    * The ids of the documents an event changes; none means the event is ignored. `lookup` gives
    * the documents `consults` names for this event, as they stand just before it (the runner

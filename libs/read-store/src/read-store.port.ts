@@ -34,6 +34,12 @@ export interface CollectionSpec {
   name: string;
   /** Top-level fields that `find` and `count` may filter and `find` sort by. `id` always is. */
   indexes?: string[];
+  /**
+   * Indexes over several fields at once, in order (then `id`), e.g. `['actorId', 'at']` for
+   * "this actor within this time range" without visiting the actor's other documents. Their
+   * fields become filterable as if listed in `indexes`. Two to four fields each.
+   */
+  compoundIndexes?: string[][];
 }
 
 export interface FindQuery {

@@ -28,13 +28,22 @@ export function validateCollectionName(name: unknown): string {
 
 export function validateSpec(spec: CollectionSpec): Required<CollectionSpec> {
   const name = validateCollectionName(spec.name);
-  const indexes = [...new Set(spec.indexes ?? [])];
+  const compoundIndexes = (spec.compoundIndexes ?? []).map((fields) => [...fields]);
+  for (const fields of compoundIndexes) {
+    if (fields.length < 2 || fields.length > 4 || new Set(fields).size !== fields.length) {
+      throw new InvalidReadStoreInputError(
+        'compoundIndexes',
+        'each must name two to four different fields',
+      );
+    }
+  }
+  const indexes = [...new Set([...(spec.indexes ?? []), ...compoundIndexes.flat()])];
   for (const field of indexes) {
     if (!FIELD.test(field) || field === 'id') {
       throw new InvalidReadStoreInputError('indexes', `"${field}" is not an indexable field name`);
     }
   }
-  return { name, indexes };
+  return { name, indexes, compoundIndexes };
 }
 
 export interface NormalizedQuery {

@@ -15,7 +15,8 @@ import { Body, Controller, Get, Inject, Post, Query, Req } from '@nestjs/common'
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyRequest } from 'fastify';
 import { commandMeta } from '../shared/request-meta';
-import { AccessLogQuery } from './access-log.query';
+import { AuditReadsQuery } from '../audit/audit-reads.query';
+import { AccessLogQueryDto } from '../audit/audit.dto';
 import { PublishRolePolicyCommand } from './publish-role-policy.command';
 import { RolePolicyQuery } from './role-policy.query';
 import { ViewSubjectCommand } from './view-subject.command';
@@ -47,10 +48,12 @@ export class AccessController {
     );
   }
 
+  /** The customer's reads, exports and refusals from the audit index: the audit list's filters and paging. */
   @Get('subjects/:subjectId/access-log')
   @RequirePermission('subjects.access-log')
-  async accessLog(@SubjectIdParam() subjectId: string) {
-    return { subjectId, entries: await this.queries.execute(new AccessLogQuery(subjectId)) };
+  async accessLog(@SubjectIdParam() subjectId: string, @Query() query: AccessLogQueryDto) {
+    const page = await this.queries.execute(new AuditReadsQuery({ ...query, subjectId }));
+    return { subjectId, ...page };
   }
 
   @Get('policy/roles')
@@ -76,7 +79,7 @@ export class AccessController {
 }
 
 /** A whole policy: rules for every shipped role, each field's mask one of full, partial, hidden. */
-function parseRoles(body: unknown): Record<Role, RoleRules> {
+export function parseRoles(body: unknown): Record<Role, RoleRules> {
   const roles = (body as { roles?: unknown })?.roles;
   if (!roles || typeof roles !== 'object' || Array.isArray(roles))
     throw badParam('roles', 'must be an object of rules per role');

@@ -67,7 +67,8 @@ export class IncidentsService {
   /** The incident as the API shows it: window, affected customers, deadlines, timeline. */
   async describe(state: IncidentState, now: Date) {
     const { opened } = state;
-    const affected = await this.affected(opened.actorIds, opened.from, opened.to);
+    const affected =
+      opened.subjectIds ?? (await this.affected(opened.actorIds, opened.from, opened.to));
     return {
       incidentId: opened.incidentId,
       status: state.closed ? 'closed' : 'open',

@@ -8,7 +8,8 @@ import {
 } from '@custodian/domain';
 import { CommandExecutor, type CommandMeta } from '@custodian/platform';
 import type { AnomalyDocument } from '@custodian/projections';
-import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
+import { ReceiptInvalidationQuery } from '../audit/receipt-invalidation.query';
 import { randomUUID } from 'node:crypto';
 import { AnomaliesService } from './anomalies.service';
 import { IncidentsService, type IncidentView } from './incidents.service';
@@ -32,6 +33,7 @@ export class OpenIncidentHandler implements ICommandHandler<OpenIncidentCommand>
     private readonly commands: CommandExecutor,
     private readonly anomalies: AnomaliesService,
     private readonly incidents: IncidentsService,
+    private readonly queries: QueryBus,
   ) {}
 
   async execute({ dto, meta }: OpenIncidentCommand): Promise<IncidentView> {
@@ -40,7 +42,23 @@ export class OpenIncidentHandler implements ICommandHandler<OpenIncidentCommand>
     let actorIds = dto.actorIds ?? [];
     let from = dto.from && new Date(dto.from).toISOString();
     let to = dto.to && new Date(dto.to).toISOString();
-    if (dto.anomalyId) {
+    let subjectIds: string[] | undefined;
+    if (dto.receiptId) {
+      if (dto.anomalyId || dto.actorIds || dto.from || dto.to)
+        throw invalid(
+          'receiptId',
+          'an incident opened from a receipt invalidation takes its actors, customers and window from the reads that relied on it',
+        );
+      const reach = await this.queries.execute(new ReceiptInvalidationQuery(dto.receiptId));
+      if (!reach.first || !reach.last)
+        throw invalid('receiptId', 'no read or export relied on this receipt');
+      source = { kind: 'receipt-invalidation', receiptId: reach.invalidation.receiptId };
+      actorIds = reach.actorIds;
+      subjectIds = reach.subjectIds;
+      from = reach.first;
+      const after = new Date(Date.parse(reach.last) + 1).toISOString();
+      to = after < at ? after : at;
+    } else if (dto.anomalyId) {
       if (dto.actorIds || dto.from || dto.to)
         throw invalid(
           'anomalyId',
@@ -78,6 +96,7 @@ export class OpenIncidentHandler implements ICommandHandler<OpenIncidentCommand>
           actorIds: [...new Set(actorIds)].sort(),
           from: from!,
           to: to!,
+          ...(subjectIds ? { subjectIds } : {}),
           jurisdictions,
           detectedAt,
           openedBy: meta.actor.id,

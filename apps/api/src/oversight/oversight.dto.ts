@@ -10,6 +10,7 @@ import {
 import { ACTOR_ID_PATTERN } from '@custodian/platform';
 import { Type } from 'class-transformer';
 import {
+  IsUUID,
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
@@ -89,6 +90,10 @@ export class OpenIncidentDto {
   @IsOptional()
   @Matches(/^[0-9a-f-]{36}$/, { message: 'anomalyId must be an anomaly id' })
   anomalyId?: string;
+  /** Or from an invalidated consent receipt: the reads and exports that relied on it. */
+  @IsOptional()
+  @IsUUID()
+  receiptId?: string;
   /** Or by hand: whose access (empty: everyone's) and when. */
   @IsOptional()
   @IsArray()

@@ -25,9 +25,18 @@ export interface IncidentOpened {
     incidentId: string;
     title: string;
     description: string;
-    source: { kind: 'anomaly'; anomalyId: string } | { kind: 'manual' };
+    source:
+      | { kind: 'anomaly'; anomalyId: string }
+      | { kind: 'manual' }
+      /** Opened from the reads and exports that relied on an invalidated consent receipt. */
+      | { kind: 'receipt-invalidation'; receiptId: string };
     /** Whose reads and exports the incident is about; empty for everyone's. */
     actorIds: string[];
+    /**
+     * The customers affected when the source names them (a receipt invalidation: the customer
+     * whose receipt it was); absent, they are whoever the actors read in the window.
+     */
+    subjectIds?: string[];
     /** The window of access the incident covers. */
     from: string;
     to: string;

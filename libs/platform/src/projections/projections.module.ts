@@ -11,6 +11,7 @@ import {
 import {
   actorReadsProjection,
   actorStatusProjection,
+  auditReadsProjection,
   anomaliesProjection,
   anomalyCountersProjection,
   consentDailyProjection,
@@ -65,6 +66,7 @@ export function projectionDefinitions(
     untyped(actorReadsProjection),
     untyped(exportsProjection),
     untyped(incidentsProjection),
+    untyped(auditReadsProjection),
   ];
 }
 

@@ -41,7 +41,7 @@ export const exportsProjection: TypedProjection<ExportDocument, ExportEvent> = {
     'ExportFailed',
     'ExportDownloaded',
   ],
-  indexes: ['status', 'requestedBy', 'day', 'purposeId'],
+  indexes: ['status', 'requestedBy', 'day', 'purposeId', 'approvedBy', 'requestedAt'],
   documentIds: (event) => [String(event.data.exportId)],
   apply: (doc, event) => {
     const state = exportDecider.evolve((doc?.state as ExportState | undefined) ?? null, event);

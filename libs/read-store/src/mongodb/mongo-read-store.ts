@@ -89,7 +89,7 @@ export class MongoReadStore implements ReadStore {
   }
 
   async ensureCollection(spec: CollectionSpec): Promise<void> {
-    const { name, indexes } = validateSpec(spec);
+    const { name, indexes, compoundIndexes } = validateSpec(spec);
     // Created up front so commits never create collections inside a transaction.
     await this.db.createCollection(mongoName(name)).catch((error: unknown) => {
       if (errorCode(error) !== NAMESPACE_EXISTS) throw error;
@@ -100,6 +100,14 @@ export class MongoReadStore implements ReadStore {
         .createIndexes(
           indexes.map((field) => ({ key: { [fieldPath(field)]: 1, _id: 1 }, name: field })),
         );
+    }
+    if (compoundIndexes.length > 0) {
+      await this.db.collection(mongoName(name)).createIndexes(
+        compoundIndexes.map((fields) => ({
+          key: { ...Object.fromEntries(fields.map((f) => [fieldPath(f), 1])), _id: 1 },
+          name: fields.join('+'),
+        })),
+      );
     }
     // Registered last, so a registered collection always has its indexes.
     await this.registry.updateOne(

@@ -141,7 +141,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async ensureCollection(spec: CollectionSpec): Promise<void> {
-    const { name, indexes } = validateSpec(spec);
+    const { name, indexes, compoundIndexes } = validateSpec(spec);
     const table = tableName(name);
     this.db
       .transaction(() => {
@@ -151,6 +151,11 @@ export class SqliteReadStore implements ReadStore {
         for (const field of indexes) {
           this.db.exec(
             `CREATE INDEX IF NOT EXISTS ${table}__${field} ON ${table} (${fieldExpr(field)}, id)`,
+          );
+        }
+        for (const fields of compoundIndexes) {
+          this.db.exec(
+            `CREATE INDEX IF NOT EXISTS ${table}__${fields.join('__')} ON ${table} (${fields.map(fieldExpr).join(', ')}, id)`,
           );
         }
         const known = this.db

@@ -113,6 +113,40 @@ export function readStoreContract(adapter: string, open: () => Promise<ReadStore
       expect(ids(byId.items)).toEqual(['s02', 's03']);
     });
 
+    it('declares compound indexes whose fields filter like indexed ones, and refuses bad ones', async () => {
+      const compound = `${name}_c`;
+      await store.ensureCollection({ name: compound, compoundIndexes: [['actor', 'at']] });
+      await store.commit({
+        writes: Array.from({ length: 30 }, (_, i) => ({
+          collection: compound,
+          id: `k${String(i).padStart(2, '0')}`,
+          doc: { actor: `a${i % 3}`, at: `2026-0${1 + (i % 9)}-01T00:00:00.000Z` },
+        })),
+      });
+      const where = {
+        actor: 'a1',
+        at: { gte: '2026-02-01T00:00:00.000Z', lt: '2026-05-01T00:00:00.000Z' },
+      };
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.find(compound, { where, limit: 2, cursor });
+        seen.push(...ids(page.items));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual(['k01', 'k10', 'k19', 'k28']);
+      expect(seen).toEqual(
+        Array.from({ length: 30 }, (_, i) => i)
+          .filter((i) => i % 3 === 1 && 1 + (i % 9) >= 2 && 1 + (i % 9) < 5)
+          .map((i) => `k${String(i).padStart(2, '0')}`),
+      );
+      expect(await store.count(compound, where)).toBe(seen.length);
+      await expect(
+        store.ensureCollection({ name: compound, compoundIndexes: [['actor']] }),
+      ).rejects.toThrow(/two to four/);
+      await store.dropCollection(compound);
+    });
+
     it('pages in descending order through every document exactly once', async () => {
       await store.commit({
         writes: Array.from({ length: 17 }, (_, i) => put(`p${i}`, { score: i % 3 })),
