@@ -25,6 +25,7 @@ import {
   ProjectionRunner,
   purposesProjection,
   RuleHistory,
+  shiftedAnomalyCountersProjection,
   subjectsProjection,
   untyped,
 } from '@custodian/projections';
@@ -60,6 +61,7 @@ export function projectionDefinitions(
     untyped(subjectsProjection),
     untyped(customerViewsProjection(policy)),
     untyped(anomalyCountersProjection(rules)),
+    untyped(shiftedAnomalyCountersProjection(rules)),
     untyped(anomaliesProjection),
     untyped(actorStatusProjection),
     untyped(actorReadsProjection),
