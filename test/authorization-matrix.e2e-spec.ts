@@ -82,6 +82,8 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/incidents/:incidentId/notes', 'incidents.manage'],
   ['POST', '/v1/incidents/:incidentId/notifications', 'incidents.manage'],
   ['POST', '/v1/incidents/:incidentId/close', 'incidents.manage'],
+  // reports.controller.ts
+  ['GET', '/v1/audit/reports', 'audit.reports'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];

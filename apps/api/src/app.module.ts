@@ -24,6 +24,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { ExportsModule } from './exports/exports.module';
 import { OversightApiModule } from './oversight/oversight.module';
 import { PurposesModule } from './purposes/purposes.module';
+import { ReportsModule } from './reports/reports.module';
 import { SubjectsModule } from './subjects/subjects.module';
 
 /**
@@ -61,6 +62,7 @@ export class AppModule {
         AccessModule,
         OversightApiModule,
         ExportsModule,
+        ReportsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },
