@@ -32,16 +32,25 @@ function parseCsv(text: string): string[][] {
   let field = '';
   let record: string[] = [];
   let quoted = false;
+  const endField = () => {
+    record.push(field);
+    field = '';
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') (record.push(field), (field = ''));
+    else if (c === ',') endField();
     else if (c === '\r' && text[i + 1] === '\n') {
-      (record.push(field), records.push(record), (record = []), (field = ''), i++);
+      endField();
+      records.push(record);
+      record = [];
+      i++;
     } else field += c;
   }
   return records;

@@ -1,7 +1,6 @@
 import {
   incidentDeadlines,
   incidentDecider,
-  NO_CONSENT_REASON,
   type AccessDenied,
   type AnomalyDetected,
   type ErasureApproved,
