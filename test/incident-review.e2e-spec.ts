@@ -265,6 +265,12 @@ describe('incidents that hold up to review (HTTP, embedded stores)', () => {
       via: 'lookup',
       fields: [],
     });
+    // It is built in: nobody can register a purpose under its name.
+    const reserved = await scenario.expectNothingWritten(
+      () => as.admin.post('/v1/purposes', purposeBody('subject-access')),
+      400,
+    );
+    expect(reserved.details).toEqual([expect.objectContaining({ field: 'purposeId' })]);
     // A salesperson may not declare it: refused before anyone is found, nothing recorded.
     const refused = await scenario.expectNothingWritten(
       () => as.sales.get('/v1/subjects?email=review2@example.com&purpose=subject-access'),
