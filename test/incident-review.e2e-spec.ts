@@ -55,7 +55,7 @@ describe('incidents that hold up to review (HTTP, embedded stores)', () => {
     as.sales.get(`/v1/subjects/${subjectId}/view?purpose=crm-care`);
 
   it('catches a burst split across a ten-minute boundary (two reads at 10:08, two at 10:11)', async () => {
-    const published = await as.dpo.post('/v1/anomaly-rules', {
+    const ruleSet = {
       rules: [
         {
           ruleId: 'bulk-reads',
@@ -68,7 +68,8 @@ describe('incidents that hold up to review (HTTP, embedded stores)', () => {
         },
       ],
       workingHours: DEFAULT_ANOMALY_RULES.workingHours,
-    });
+    };
+    const published = await as.dpo.post('/v1/anomaly-rules', ruleSet);
     expect(published.status).toBe(201);
     for (const subjectId of subjects.slice(0, 2)) expect((await view(subjectId)).status).toBe(200);
     clock.set('2026-03-02T10:11:00.000Z');
@@ -90,6 +91,23 @@ describe('incidents that hold up to review (HTTP, embedded stores)', () => {
       }),
     ]);
     anomaly = anomalies[0];
+    // The what-if evaluation of the same rule over that hour finds the same one anomaly.
+    const evaluated = await as.dpo.post('/v1/anomaly-rules/evaluate', {
+      ...ruleSet,
+      from: '2026-03-02T10:00:00.000Z',
+      to: '2026-03-02T11:00:00.000Z',
+    });
+    expect(evaluated.status).toBe(200);
+    expect(evaluated.body).toMatchObject({
+      wouldHaveFired: 1,
+      anomalies: [
+        expect.objectContaining({
+          anomalyId: anomaly.anomalyId,
+          windowStart: '2026-03-02T10:05:00.000Z',
+          alreadyDetected: true,
+        }),
+      ],
+    });
   });
 
   it('opens an incident from the anomaly with the anomaly detection time: the deadlines run from it', async () => {
