@@ -89,6 +89,8 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/consent-receipts/:receiptId/invalidation', 'receipts.invalidate'],
   ['GET', '/v1/consent-receipts/:receiptId/invalidation', 'audit.read'],
   ['POST', '/v1/policy/roles/evaluate', 'policy.evaluate'],
+  // reports.controller.ts
+  ['GET', '/v1/audit/reports', 'audit.reports'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];

@@ -246,6 +246,12 @@ describe('anomaly counters, containment and incidents (HTTP, embedded stores)', 
     ).toBe(201);
     const closed = await as.dpo.post(`/v1/incidents/${id}/close`, {
       remediation: 'campaign stopped, consent checks added to the mailer',
+      unmet: [
+        {
+          obligation: '152-fz-investigation-results',
+          reason: 'the investigation found no data left the company',
+        },
+      ],
     });
     expect(closed.status).toBe(200);
     expect(closed.body.status).toBe('closed');

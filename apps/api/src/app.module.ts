@@ -25,6 +25,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { ExportsModule } from './exports/exports.module';
 import { OversightApiModule } from './oversight/oversight.module';
 import { PurposesModule } from './purposes/purposes.module';
+import { ReportsModule } from './reports/reports.module';
 import { SubjectsModule } from './subjects/subjects.module';
 
 /**
@@ -63,6 +64,7 @@ export class AppModule {
         OversightApiModule,
         ExportsModule,
         AuditModule,
+        ReportsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -62,9 +62,15 @@ export const domainEventCodecs: {
   ExportDownloaded: eventCodec('ExportDownloaded'),
   ErasureHeld: eventCodec('ErasureHeld'),
   ErasureApproved: eventCodec('ErasureApproved'),
-  IncidentOpened: eventCodec('IncidentOpened'),
+  /** v2 records the risk; a v1 incident (before risk was assessed) reads as low risk. */
+  IncidentOpened: eventCodec('IncidentOpened', [
+    (data) => ('risk' in data ? data : { ...data, risk: 'low' }),
+  ]),
   IncidentNoteAdded: eventCodec('IncidentNoteAdded'),
   IncidentNotificationSent: eventCodec('IncidentNotificationSent'),
-  IncidentClosed: eventCodec('IncidentClosed'),
+  /** v2 lists the obligations left unmet with their reasons; a v1 closing reads as none. */
+  IncidentClosed: eventCodec('IncidentClosed', [
+    (data) => ('unmet' in data ? data : { ...data, unmet: [] }),
+  ]),
   ConsentReceiptInvalidated: eventCodec('ConsentReceiptInvalidated'),
 };

@@ -66,6 +66,8 @@ export const PERMISSIONS = {
   'actors.reinstate': ['dpo'],
   'incidents.manage': ['admin', 'dpo'],
   'incidents.read': ['admin', 'dpo'],
+  /** The audit report of a period (CSV or PDF): counts, roles and purposes, no personal data. */
+  'audit.reports': ['admin', 'dpo'],
   /** Aggregates only, never personal values. */
   'dashboard.read': ['admin', 'dpo', 'analyst', 'dashboard'],
   /** `GET /metrics` (Prometheus): counts and durations, no ids; for the monitoring key. */

@@ -14,6 +14,7 @@ export * from './consent/consent-daily.projection';
 export * from './subjects/subjects.projection';
 export * from './access/customer-views.projection';
 export * from './oversight/anomaly-counters.projection';
+export * from './oversight/shifted-anomaly-counters.projection';
 export * from './oversight/anomalies.projection';
 export * from './oversight/actor-status.projection';
 export * from './oversight/actor-reads.projection';

@@ -1,6 +1,6 @@
-import { effectiveStatus, type LookupField } from '@custodian/domain';
+import { effectiveStatus, SUBJECT_ACCESS_PURPOSE, type LookupField } from '@custodian/domain';
 import { ActorLimits, ProjectionReader, type CommandMeta } from '@custodian/platform';
-import type { Role } from '@custodian/policy';
+import { roleMay, type Role } from '@custodian/policy';
 import type { CustomerViewsDocument } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { BadRequestException, ForbiddenException, Inject, NotFoundException } from '@nestjs/common';
@@ -14,6 +14,11 @@ import { AccessService } from './access.service';
  * Finds customers by email or phone for a declared purpose. Refused for the same reasons as a
  * read (before anyone is found, so not audited); finding a customer is a read of their data,
  * so each one found gets an access record.
+ *
+ * The built-in purpose `subject-access` is how a DPO (or admin: whoever may answer a subject
+ * access request) finds the customer a privacy request is about: no business purpose is
+ * declared, no consent is asked, and each customer found is recorded as a lookup under
+ * `subject-access`. Other roles are refused it.
  */
 export class LookUpSubjectsCommand extends Command<{
   purposeId: string;
@@ -41,9 +46,14 @@ export class LookUpSubjectsHandler implements ICommandHandler<LookUpSubjectsComm
 
   async execute({ field, value, purposeId, meta }: LookUpSubjectsCommand) {
     const { version, roles } = await this.access.policy();
-    const purpose = await this.queries.execute(new CurrentPurposeQuery(purposeId));
     const role = meta.actor.role as Role;
-    const refusal = readRefusal(roles[role], role, purpose, purposeId, {}, meta.now, false);
+    const builtIn = purposeId === SUBJECT_ACCESS_PURPOSE;
+    const purpose = builtIn ? null : await this.queries.execute(new CurrentPurposeQuery(purposeId));
+    const refusal = builtIn
+      ? roleMay(role, 'subjects.dsar')
+        ? null
+        : 'role_may_not_declare_purpose'
+      : readRefusal(roles[role], role, purpose, purposeId, {}, meta.now, false);
     if (refusal) {
       const body = {
         message: `lookup refused: ${refusal}`,

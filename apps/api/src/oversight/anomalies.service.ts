@@ -17,6 +17,9 @@ import {
   countedOf,
   countEvent,
   counterDocumentIds,
+  isAlignedWindow,
+  repeatsAlignedFiring,
+  shiftedCounterDocumentIds,
   RuleHistory,
   type AnomalyCountersDocument,
 } from '@custodian/projections';
@@ -97,7 +100,20 @@ export class AnomaliesService {
     const windows = [...new Set(ruleSet.rules.map((r) => r.window))] as WindowName[];
     const rules = RuleHistory.fixed(ruleSet);
     const open = new Map<string, AnomalyCountersDocument>();
-    const firings: Array<Record<string, unknown>> = [];
+    const firings: Array<{
+      anomalyId: string;
+      ruleId: string;
+      actorId: string;
+      role: string;
+      measure: string;
+      window: string;
+      windowStart: string;
+      windowEnd: string;
+      value: number;
+      threshold: number;
+      action: string;
+      detectedAt: string;
+    }> = [];
     let examined = 0;
     const close = (doc: AnomalyCountersDocument) => {
       for (const f of doc.firings)
@@ -126,7 +142,11 @@ export class AnomaliesService {
         const at = countedOf(event)?.at;
         if (at === undefined || at < from || at >= to) continue;
         examined++;
-        for (const id of counterDocumentIds(event, windows)) {
+        const ids = [
+          ...counterDocumentIds(event, windows),
+          ...shiftedCounterDocumentIds(event, windows),
+        ];
+        for (const id of ids) {
           open.set(id, countEvent(open.get(id) ?? null, event, id, rules.at(event.position)));
         }
       }
@@ -142,20 +162,38 @@ export class AnomaliesService {
       if (page.length < PAGE) break;
     }
     for (const doc of open.values()) close(doc);
-    firings.sort((a, b) => String(a.detectedAt).localeCompare(String(b.detectedAt)));
+    // A shifted window's firing that repeats an aligned one's (same actor and rule, no later)
+    // is the same burst, as the detector sees it.
+    const windowKey = (window: string, startMs: number, actorId: string) =>
+      `${window}|${startMs}|${actorId}`;
+    const aligned = new Map<string, typeof firings>();
+    for (const f of firings) {
+      if (!isAlignedWindow(f)) continue;
+      const key = windowKey(f.window, Date.parse(f.windowStart), f.actorId);
+      aligned.set(key, [...(aligned.get(key) ?? []), f]);
+    }
+    const kept = firings.filter((f) => {
+      const start = Date.parse(f.windowStart);
+      const half = (Date.parse(f.windowEnd) - start) / 2;
+      const neighbours = [start - half, start + half].map((s) => ({
+        firings: aligned.get(windowKey(f.window, s, f.actorId)) ?? [],
+      }));
+      return !repeatsAlignedFiring(f, f, neighbours);
+    });
+    kept.sort((a, b) => a.detectedAt.localeCompare(b.detectedAt));
     const collection = await this.projections.collection('anomalies');
     const known = await this.reads.getMany(
       collection,
-      firings.slice(0, MAX_REPORTED).map((f) => String(f.anomalyId)),
+      kept.slice(0, MAX_REPORTED).map((f) => String(f.anomalyId)),
     );
     return {
       from,
       to,
       ruleSetVersion: ruleSet.version,
       eventsExamined: examined,
-      wouldHaveFired: firings.length,
-      truncated: firings.length > MAX_REPORTED,
-      anomalies: firings
+      wouldHaveFired: kept.length,
+      truncated: kept.length > MAX_REPORTED,
+      anomalies: kept
         .slice(0, MAX_REPORTED)
         .map((f) => ({ ...f, alreadyDetected: known.has(String(f.anomalyId)) })),
     };

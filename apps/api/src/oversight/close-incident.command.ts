@@ -1,13 +1,14 @@
-import { incidentDecider, incidentStream } from '@custodian/domain';
+import { incidentDecider, incidentStream, type UnmetObligation } from '@custodian/domain';
 import { CommandExecutor, type CommandMeta } from '@custodian/platform';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { IncidentsService, type IncidentView } from './incidents.service';
 
-/** Closes an incident with what was done about it. */
+/** Closes an incident with what was done about it, and why each obligation left unmet was not needed. */
 export class CloseIncidentCommand extends Command<IncidentView> {
   constructor(
     readonly incidentId: string,
     readonly remediation: string,
+    readonly unmet: UnmetObligation[],
     readonly meta: CommandMeta,
   ) {
     super();
@@ -21,11 +22,16 @@ export class CloseIncidentHandler implements ICommandHandler<CloseIncidentComman
     private readonly incidents: IncidentsService,
   ) {}
 
-  async execute({ incidentId, remediation, meta }: CloseIncidentCommand): Promise<IncidentView> {
+  async execute({
+    incidentId,
+    remediation,
+    unmet,
+    meta,
+  }: CloseIncidentCommand): Promise<IncidentView> {
     const outcome = await this.commands.execute(
       incidentStream(incidentId),
       incidentDecider,
-      { type: 'CloseIncident', incidentId, remediation, by: meta.actor.id },
+      { type: 'CloseIncident', incidentId, remediation, unmet, by: meta.actor.id },
       () => ({ now: meta.now }),
       meta,
     );

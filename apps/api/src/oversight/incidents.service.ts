@@ -78,6 +78,7 @@ export class IncidentsService {
       actorIds: opened.actorIds,
       window: { from: opened.from, to: opened.to },
       jurisdictions: opened.jurisdictions,
+      risk: opened.risk,
       detectedAt: opened.detectedAt,
       openedAt: opened.at,
       openedBy: opened.openedBy,
@@ -88,6 +89,7 @@ export class IncidentsService {
         at: state.closed.at,
         by: state.closed.by,
         remediation: state.closed.remediation,
+        unmet: state.closed.unmet,
       },
     };
   }
@@ -175,7 +177,7 @@ export class IncidentsService {
         at: state.closed.at,
         what: 'closed',
         by: state.closed.by,
-        detail: { remediation: state.closed.remediation },
+        detail: { remediation: state.closed.remediation, unmet: state.closed.unmet },
       });
     return entries.sort((a, b) => a.at.localeCompare(b.at));
   }

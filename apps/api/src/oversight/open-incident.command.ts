@@ -42,6 +42,7 @@ export class OpenIncidentHandler implements ICommandHandler<OpenIncidentCommand>
     let actorIds = dto.actorIds ?? [];
     let from = dto.from && new Date(dto.from).toISOString();
     let to = dto.to && new Date(dto.to).toISOString();
+    let detectedAt = dto.detectedAt ? new Date(dto.detectedAt).toISOString() : at;
     let subjectIds: string[] | undefined;
     if (dto.receiptId) {
       if (dto.anomalyId || dto.actorIds || dto.from || dto.to)
@@ -64,12 +65,18 @@ export class OpenIncidentHandler implements ICommandHandler<OpenIncidentCommand>
           'anomalyId',
           'an incident opened from an anomaly takes its actor and window from it',
         );
+      if (dto.detectedAt)
+        throw invalid(
+          'detectedAt',
+          'an incident opened from an anomaly was detected when the anomaly was: the deadlines run from it',
+        );
       const anomaly = (await this.anomalies.get(dto.anomalyId)) as AnomalyDocument | null;
       if (!anomaly) throw notFound('anomalyId', `anomaly ${dto.anomalyId} does not exist`);
       source = { kind: 'anomaly', anomalyId: anomaly.anomalyId };
       actorIds = [anomaly.actorId];
       from = anomaly.windowStart;
       to = anomaly.windowEnd < at ? anomaly.windowEnd : at;
+      detectedAt = anomaly.detectedAt;
     } else {
       if (!from)
         throw invalid('from', 'is required when the incident is not opened from an anomaly');
@@ -79,7 +86,6 @@ export class OpenIncidentHandler implements ICommandHandler<OpenIncidentCommand>
       if (Date.parse(to) - Date.parse(from) > MAX_WINDOW_MS)
         throw invalid('from', 'the window may span at most 31 days');
     }
-    const detectedAt = dto.detectedAt ? new Date(dto.detectedAt).toISOString() : at;
     if (detectedAt > at) throw invalid('detectedAt', 'must not be in the future');
     const incidentId = randomUUID();
     const jurisdictions: Jurisdiction[] = dto.jurisdictions ?? ['152-fz', 'gdpr'];
@@ -98,6 +104,7 @@ export class OpenIncidentHandler implements ICommandHandler<OpenIncidentCommand>
           to: to!,
           ...(subjectIds ? { subjectIds } : {}),
           jurisdictions,
+          risk: dto.risk ?? 'low',
           detectedAt,
           openedBy: meta.actor.id,
           at,

@@ -233,6 +233,7 @@ export class OversightController {
       new CloseIncidentCommand(
         incidentId,
         dto.remediation,
+        (dto.unmet ?? []).map(({ obligation, reason }) => ({ obligation, reason })),
         commandMeta(this.clock, request, actor),
       ),
     );

@@ -1,4 +1,11 @@
-import { JURISDICTIONS, OBLIGATIONS, type Jurisdiction, type Obligation } from '@custodian/domain';
+import {
+  INCIDENT_RISKS,
+  JURISDICTIONS,
+  OBLIGATIONS,
+  type IncidentRisk,
+  type Jurisdiction,
+  type Obligation,
+} from '@custodian/domain';
 import {
   MEASURES,
   ROLES,
@@ -111,7 +118,17 @@ export class OpenIncidentDto {
   @ArrayUnique()
   @IsIn(JURISDICTIONS, { each: true })
   jurisdictions?: Jurisdiction[];
-  /** When the operator learnt of it (default: now); the legal deadlines count from here. */
+  /**
+   * The risk to the affected customers (default low); high adds their notice (GDPR art. 34)
+   * to the obligations.
+   */
+  @IsOptional()
+  @IsIn(INCIDENT_RISKS)
+  risk?: IncidentRisk;
+  /**
+   * When the operator learnt of it (default: now; from an anomaly: the anomaly's detection
+   * time, and not given); the legal deadlines count from here.
+   */
   @IsOptional()
   @IsoTimestamp()
   detectedAt?: string;
@@ -129,6 +146,19 @@ export class IncidentNotificationDto {
   reference!: string;
 }
 
+/** An obligation the incident closes without, and why it was not needed. */
+export class UnmetObligationDto {
+  @IsIn(OBLIGATIONS.map((o) => o.obligation)) obligation!: Obligation;
+  @OperationalText(1000, 10) reason!: string;
+}
+
 export class CloseIncidentDto {
   @OperationalText(4000, 10) remediation!: string;
+  /** A reason for every obligation not notified; closing without one is refused (409). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(OBLIGATIONS.length)
+  @ValidateNested({ each: true })
+  @Type(() => UnmetObligationDto)
+  unmet?: UnmetObligationDto[];
 }

@@ -1,7 +1,12 @@
 import { spec } from '../testing/given-when-then';
 import { actorDecider, type ActorSuspended, type AnomalyDetected } from './actor.decider';
 import { exportDecider, type ExportEvent, type ExportRequestData } from './export.decider';
-import { incidentDeadlines, incidentDecider, type IncidentOpened } from './incident.decider';
+import {
+  incidentDeadlines,
+  incidentDecider,
+  type IncidentOpened,
+  type Obligation,
+} from './incident.decider';
 
 const now = new Date('2026-03-02T12:00:00.000Z');
 const request = (overrides: Partial<ExportRequestData> = {}): ExportRequestData => ({
@@ -170,6 +175,7 @@ describe('incident deadlines', () => {
       from: '2026-03-01T00:00:00.000Z',
       to: '2026-03-01T01:00:00.000Z',
       jurisdictions: ['152-fz', 'gdpr'],
+      risk: 'low',
       detectedAt: '2026-03-01T12:00:00.000Z',
       openedBy: 'dpo-1',
       at: '2026-03-01T12:05:00.000Z',
@@ -185,18 +191,21 @@ describe('incident deadlines', () => {
         obligation: '152-fz-initial-notice',
         due: '2026-03-02T12:00:00.000Z',
         sentAt: null,
+        unmetReason: null,
         overdue: true,
       },
       {
         obligation: '152-fz-investigation-results',
         due: '2026-03-04T12:00:00.000Z',
         sentAt: null,
+        unmetReason: null,
         overdue: false,
       },
       {
         obligation: 'gdpr-supervisory-authority',
         due: '2026-03-04T12:00:00.000Z',
         sentAt: null,
+        unmetReason: null,
         overdue: false,
       },
     ]);
@@ -225,13 +234,93 @@ describe('incident deadlines', () => {
     ]);
   });
 
+  it('adds the notice to the customers (GDPR art. 34) only where the risk is high', () => {
+    const high: IncidentOpened = { ...opened, data: { ...opened.data, risk: 'high' } };
+    const at = new Date('2026-03-01T13:00:00.000Z');
+    expect(incidentDeadlines(state([high])!, at).map((d) => d.obligation)).toEqual([
+      '152-fz-initial-notice',
+      '152-fz-investigation-results',
+      'gdpr-supervisory-authority',
+      'gdpr-data-subjects',
+    ]);
+    expect(incidentDeadlines(state([opened])!, at).map((d) => d.obligation)).not.toContain(
+      'gdpr-data-subjects',
+    );
+    spec(incidentDecider)
+      .given([opened])
+      .when(
+        {
+          type: 'RecordNotification',
+          incidentId: 'i-1',
+          obligation: 'gdpr-data-subjects',
+          reference: 'MAIL-1',
+          by: 'dpo-1',
+        },
+        { now },
+      )
+      .thenRefuses('invalid', 'obligation');
+  });
+
+  it('given unmet obligations, when closed without a reason for each, then it is a conflict; with one each it closes', () => {
+    const close = (unmet: Array<{ obligation: Obligation; reason: string }>) => ({
+      type: 'CloseIncident' as const,
+      incidentId: 'i-1',
+      remediation: 'keys rotated',
+      unmet,
+      by: 'dpo-1',
+    });
+    const notified = {
+      type: 'IncidentNotificationSent' as const,
+      data: {
+        incidentId: 'i-1',
+        obligation: '152-fz-initial-notice' as const,
+        reference: 'R-1',
+        by: 'dpo-1',
+        at: '2026-03-01T13:00:00.000Z',
+      },
+    };
+    const why = 'no data left the company: nothing to report';
+    spec(incidentDecider)
+      .given([opened, notified])
+      .when(close([{ obligation: '152-fz-investigation-results', reason: why }]), { now })
+      .thenRefuses('conflict', 'unmet');
+    spec(incidentDecider)
+      .given([opened, notified])
+      .when(close([{ obligation: '152-fz-initial-notice', reason: why }]), { now })
+      .thenRefuses('invalid', 'unmet');
+    spec(incidentDecider)
+      .given([opened, notified])
+      .when(
+        close([
+          { obligation: '152-fz-investigation-results', reason: why },
+          { obligation: 'gdpr-supervisory-authority', reason: why },
+        ]),
+        { now },
+      )
+      .then([
+        {
+          type: 'IncidentClosed',
+          data: {
+            incidentId: 'i-1',
+            remediation: 'keys rotated',
+            unmet: [
+              { obligation: '152-fz-investigation-results', reason: why },
+              { obligation: 'gdpr-supervisory-authority', reason: why },
+            ],
+            by: 'dpo-1',
+            at: now.toISOString(),
+          },
+        },
+      ]);
+  });
+
   it('given a closed incident, when a note is added, then it is a conflict', () =>
     spec(incidentDecider)
       .given([
         opened,
         {
           type: 'IncidentClosed',
-          data: { incidentId: 'i-1', remediation: 'done', by: 'dpo-1', at: '' },
+          data: { incidentId: 'i-1', remediation: 'done', unmet: [], by: 'dpo-1', at: '' },
         },
       ])
       .when({ type: 'AddNote', incidentId: 'i-1', text: 'late', by: 'dpo-1' }, { now })

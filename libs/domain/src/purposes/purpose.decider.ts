@@ -1,5 +1,6 @@
 import type { Decider } from '../shared/decider';
 import { conflict, invalid, notFound } from '../shared/domain-error';
+import { SUBJECT_ACCESS_PURPOSE } from '../oversight/access.events';
 import type { PurposeEvent } from './purpose.events';
 import type { Notice, PurposeDefinition, PurposeState } from './purpose.types';
 
@@ -50,6 +51,11 @@ export const purposeDecider: Decider<
   decide(command, state, { now }) {
     const at = now.toISOString();
     if (command.type === 'RegisterPurpose') {
+      if (command.definition.purposeId === SUBJECT_ACCESS_PURPOSE)
+        throw invalid(
+          'purposeId',
+          `"${SUBJECT_ACCESS_PURPOSE}" is built in: the purpose privacy requests are answered under`,
+        );
       if (state)
         throw conflict(
           'purposeId',

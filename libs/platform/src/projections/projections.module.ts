@@ -26,6 +26,7 @@ import {
   ProjectionRunner,
   purposesProjection,
   RuleHistory,
+  shiftedAnomalyCountersProjection,
   subjectsProjection,
   untyped,
 } from '@custodian/projections';
@@ -61,6 +62,7 @@ export function projectionDefinitions(
     untyped(subjectsProjection),
     untyped(customerViewsProjection(policy)),
     untyped(anomalyCountersProjection(rules)),
+    untyped(shiftedAnomalyCountersProjection(rules)),
     untyped(anomaliesProjection),
     untyped(actorStatusProjection),
     untyped(actorReadsProjection),

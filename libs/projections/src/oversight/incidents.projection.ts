@@ -17,10 +17,14 @@ export interface IncidentDocument extends JsonObject {
   state: IncidentState & JsonObject;
 }
 
-/** Incidents by status; each document holds the whole state (deadlines are computed when read). */
+/**
+ * Incidents by status; each document holds the whole state (deadlines are computed when read).
+ * Version 2: the state holds the risk and the reasons for obligations left unmet (rebuilt from
+ * the upcast events, so no stored state lacks them).
+ */
 export const incidentsProjection: TypedProjection<IncidentDocument, IncidentEvent> = {
   name: 'incidents',
-  version: 1,
+  version: 2,
   eventTypes: INCIDENT_EVENT_TYPES,
   indexes: ['status', 'openedAt'],
   documentIds: (event) => [String(event.data.incidentId)],
