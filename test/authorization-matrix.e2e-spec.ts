@@ -82,6 +82,9 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/incidents/:incidentId/notes', 'incidents.manage'],
   ['POST', '/v1/incidents/:incidentId/notifications', 'incidents.manage'],
   ['POST', '/v1/incidents/:incidentId/close', 'incidents.manage'],
+  // integrity.controller.ts
+  ['GET', '/v1/audit/integrity', 'audit.integrity'],
+  ['GET', '/v1/audit/checkpoints', 'audit.integrity'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];

@@ -6,6 +6,7 @@ import {
   CustodianConfig,
   HealthModule,
   HttpErrorFilter,
+  IntegrityModule,
   LifecycleModule,
   LoggingModule,
   CustodianMetrics,
@@ -22,6 +23,7 @@ import { AccessModule } from './access/access.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { ExportsModule } from './exports/exports.module';
+import { IntegrityApiModule } from './integrity/integrity.module';
 import { OversightApiModule } from './oversight/oversight.module';
 import { PurposesModule } from './purposes/purposes.module';
 import { SubjectsModule } from './subjects/subjects.module';
@@ -48,6 +50,7 @@ export class AppModule {
         VaultModule,
         ProjectionsModule,
         OversightModule,
+        IntegrityModule,
         AuthModule,
         HealthModule,
         MetricsModule.forRoot(options.metrics ?? new CustodianMetrics()),
@@ -61,6 +64,7 @@ export class AppModule {
         AccessModule,
         OversightApiModule,
         ExportsModule,
+        IntegrityApiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

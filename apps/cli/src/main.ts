@@ -4,7 +4,10 @@ import {
   ConfigError,
   DataDirInUseError,
   loadConfig,
+  LOG_VERIFY_USAGE,
+  parseLogVerifyArgs,
   restoreDataDir,
+  runLogVerify,
 } from '@custodian/platform';
 import { resolve } from 'node:path';
 
@@ -12,13 +15,22 @@ const USAGE = `usage:
   npm run backup -- <new directory>               copy the embedded stores while the app runs
   npm run restore -- <backup directory> [--only keys]
                                                   write a backup's stores into the data directory
-                                                  (the API and the projector must be stopped)`;
+                                                  (the API and the projector must be stopped)
+  node dist/apps/cli/src/main.js ${LOG_VERIFY_USAGE}`;
 
 /**
  * The admin CLI for the embedded stores (`CUSTODIAN_DATA_DIR`). A plain entry point, built
  * with the apps: two commands with one argument each need no CLI framework.
  */
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'log' && argv[1] === 'verify') {
+    const args = parseLogVerifyArgs(argv.slice(2));
+    if (typeof args === 'string') {
+      console.error(`${args}\n${USAGE}`);
+      return 2;
+    }
+    return (await runLogVerify(loadConfig(), args)).code;
+  }
   const [command, directory, ...rest] = argv;
   const only = rest[0] === '--only' ? rest[1] : undefined;
   if (

@@ -8,3 +8,4 @@ export * from './envelope';
 export * from './lookup-normal';
 export * from './subject-keys';
 export * from './sealed-file';
+export * from './checkpoint-signing';

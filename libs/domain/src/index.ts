@@ -21,4 +21,5 @@ export * from './oversight/actor.decider';
 export * from './oversight/export.decider';
 export * from './oversight/erasure-approval.decider';
 export * from './oversight/incident.decider';
+export * from './integrity/checkpoint.events';
 export * from './events';
