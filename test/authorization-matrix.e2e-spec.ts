@@ -85,6 +85,8 @@ const ROUTES: readonly Route[] = [
   // integrity.controller.ts
   ['GET', '/v1/audit/integrity', 'audit.integrity'],
   ['GET', '/v1/audit/checkpoints', 'audit.integrity'],
+  // timeline.controller.ts
+  ['GET', '/v1/subjects/:subjectId/timeline', 'subjects.timeline'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];

@@ -295,6 +295,21 @@ describe('tamper evidence survives crypto-shredding (100 erasures)', () => {
     expect(report).toMatchObject({ ok: true, problems: [] });
     expect(report.checkedEvents).toBeGreaterThanOrEqual(200);
     expect(report.checkpoints).toBeGreaterThanOrEqual(4);
+
+    // The erased customers' timelines still tell what happened, the bulk-erasure alert included.
+    let entries: Array<Record<string, any>> = [];
+    await waitFor(async () => {
+      entries = (await dpo.get(`/v1/subjects/${ids[60]}/timeline`)).body.entries ?? [];
+      return entries.some((e) => e.category === 'anomaly');
+    }, 10_000);
+    expect(entries.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['SubjectRegistered', 'SubjectErased', 'AnomalyDetected']),
+    );
+    expect(entries.find((e) => e.category === 'anomaly')).toMatchObject({
+      actor: { id: 'crm' },
+      facts: { ruleId: 'bulk-erasure' },
+    });
+    expect(JSON.stringify(entries)).not.toContain('shred-60@example.com');
   }, 120_000);
 
   function client(id: string) {

@@ -27,6 +27,7 @@ import { IntegrityApiModule } from './integrity/integrity.module';
 import { OversightApiModule } from './oversight/oversight.module';
 import { PurposesModule } from './purposes/purposes.module';
 import { SubjectsModule } from './subjects/subjects.module';
+import { TimelineModule } from './timeline/timeline.module';
 
 /**
  * What a caller may replace when building the app: the clock, for tests that move time; the
@@ -65,6 +66,7 @@ export class AppModule {
         OversightApiModule,
         ExportsModule,
         IntegrityApiModule,
+        TimelineModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -20,3 +20,4 @@ export * from './oversight/actor-reads.projection';
 export * from './oversight/exports.projection';
 export * from './oversight/incidents.projection';
 export * from './log-fan-out';
+export * from './timeline/subject-timeline.projection';

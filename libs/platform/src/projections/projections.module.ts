@@ -26,6 +26,7 @@ import {
   purposesProjection,
   RuleHistory,
   subjectsProjection,
+  subjectTimelineProjection,
   untyped,
 } from '@custodian/projections';
 import { READ_STORE, ReadStore } from '@custodian/read-store';
@@ -65,6 +66,7 @@ export function projectionDefinitions(
     untyped(actorReadsProjection),
     untyped(exportsProjection),
     untyped(incidentsProjection),
+    untyped(subjectTimelineProjection),
   ];
 }
 
