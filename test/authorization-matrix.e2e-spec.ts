@@ -91,6 +91,11 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/policy/roles/evaluate', 'policy.evaluate'],
   // reports.controller.ts
   ['GET', '/v1/audit/reports', 'audit.reports'],
+  // integrity.controller.ts
+  ['GET', '/v1/audit/integrity', 'audit.integrity'],
+  ['GET', '/v1/audit/checkpoints', 'audit.integrity'],
+  // timeline.controller.ts
+  ['GET', '/v1/subjects/:subjectId/timeline', 'subjects.timeline'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];

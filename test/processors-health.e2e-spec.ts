@@ -30,9 +30,14 @@ describe('GET /health/ready reports processors next to projections', () => {
       });
       const { status, body } = await request(`${t.baseUrl}/health/ready`);
       expect(status).toBe(200);
-      expect(body.details.projections.processors).toHaveLength(2);
+      expect(body.details.projections.processors).toHaveLength(3);
       expect(body.details.projections.processors).toEqual(
         expect.arrayContaining([
+          expect.objectContaining({
+            name: 'integrity-checkpointer',
+            checkpoint: 'reactor:integrity-checkpointer',
+            deadLetters: 0,
+          }),
           {
             name: 'anomaly-detector',
             version: 1,
@@ -73,9 +78,13 @@ describe('GET /health/ready reports processors next to projections', () => {
         secondsBehind: expect.any(Number),
         deadLetters: 0,
       });
-      expect(body.details.projections.processors).toHaveLength(2);
+      expect(body.details.projections.processors).toHaveLength(3);
       expect(body.details.projections.processors).toEqual(
-        expect.arrayContaining([behind('anomaly-detector'), behind('erasure-reconciler')]),
+        expect.arrayContaining([
+          behind('anomaly-detector'),
+          behind('erasure-reconciler'),
+          behind('integrity-checkpointer'),
+        ]),
       );
     } finally {
       await t.close();

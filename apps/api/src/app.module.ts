@@ -6,6 +6,7 @@ import {
   CustodianConfig,
   HealthModule,
   HttpErrorFilter,
+  IntegrityModule,
   LifecycleModule,
   LoggingModule,
   CustodianMetrics,
@@ -23,10 +24,12 @@ import { AuditModule } from './audit/audit.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { ExportsModule } from './exports/exports.module';
+import { IntegrityApiModule } from './integrity/integrity.module';
 import { OversightApiModule } from './oversight/oversight.module';
 import { PurposesModule } from './purposes/purposes.module';
 import { ReportsModule } from './reports/reports.module';
 import { SubjectsModule } from './subjects/subjects.module';
+import { TimelineModule } from './timeline/timeline.module';
 
 /**
  * What a caller may replace when building the app: the clock, for tests that move time; the
@@ -50,6 +53,7 @@ export class AppModule {
         VaultModule,
         ProjectionsModule,
         OversightModule,
+        IntegrityModule,
         AuthModule,
         HealthModule,
         MetricsModule.forRoot(options.metrics ?? new CustodianMetrics()),
@@ -65,6 +69,8 @@ export class AppModule {
         ExportsModule,
         AuditModule,
         ReportsModule,
+        IntegrityApiModule,
+        TimelineModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

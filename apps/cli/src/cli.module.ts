@@ -7,6 +7,7 @@ import {
 } from './commands/actors.command';
 import { BackupCommand, RestoreCommand } from './commands/backup.command';
 import { KeysCommand, RotateMasterCommand } from './commands/keys.command';
+import { LogCommand, VerifyLogCommand } from './commands/log.command';
 import { ProjectionsCommand, RebuildProjectionCommand } from './commands/projections.command';
 import { StatusCommand } from './commands/status.command';
 
@@ -27,6 +28,8 @@ import { StatusCommand } from './commands/status.command';
     AddActorCommand,
     DisableActorCommand,
     RotateActorKeyCommand,
+    LogCommand,
+    VerifyLogCommand,
   ],
 })
 export class CliModule {}

@@ -9,3 +9,4 @@ export * from './lookup-normal';
 export * from './subject-keys';
 export * from './sealed-file';
 export * from './master-rotation';
+export * from './checkpoint-signing';

@@ -10,6 +10,7 @@ import type { ErasureApprovalEvent } from './oversight/erasure-approval.decider'
 import type { ExportEvent } from './oversight/export.decider';
 import type { IncidentEvent } from './oversight/incident.decider';
 import type { ReceiptInvalidationEvent } from './oversight/receipt-invalidation.decider';
+import type { IntegrityEvent } from './integrity/checkpoint.events';
 import type { PurposeEvent } from './purposes/purpose.events';
 import type { FieldDeclared } from './subjects/field-catalogue';
 import type { SubjectEvent } from './subjects/subject.events';
@@ -25,7 +26,8 @@ export type DomainEventOfCatalogue =
   | ExportEvent
   | ErasureApprovalEvent
   | IncidentEvent
-  | ReceiptInvalidationEvent;
+  | ReceiptInvalidationEvent
+  | IntegrityEvent;
 
 /** One codec per type; the mapped type makes a missing or misspelt type a compile error. */
 export const domainEventCodecs: {
@@ -73,4 +75,5 @@ export const domainEventCodecs: {
     (data) => ('unmet' in data ? data : { ...data, unmet: [] }),
   ]),
   ConsentReceiptInvalidated: eventCodec('ConsentReceiptInvalidated'),
+  LogCheckpointSealed: eventCodec('LogCheckpointSealed'),
 };

@@ -22,4 +22,5 @@ export * from './oversight/export.decider';
 export * from './oversight/erasure-approval.decider';
 export * from './oversight/incident.decider';
 export * from './oversight/receipt-invalidation.decider';
+export * from './integrity/checkpoint.events';
 export * from './events';

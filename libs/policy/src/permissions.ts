@@ -42,6 +42,10 @@ export const PERMISSIONS = {
   'subjects.view': ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'],
   /** Who read or was refused a customer's data. */
   'subjects.access-log': ['admin', 'dpo'],
+  /** One customer's history: registration, changes, consents, reads, exports, erasure (no values). */
+  'subjects.timeline': ['admin', 'dpo'],
+  /** Verify the log against its signed checkpoints; export the checkpoints. */
+  'audit.integrity': ['admin', 'dpo'],
   'policy.read': ['admin', 'dpo'],
   /** A new version of the role policy (field visibility and masks). */
   'policy.publish': ['dpo'],

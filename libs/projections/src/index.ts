@@ -22,3 +22,4 @@ export * from './oversight/exports.projection';
 export * from './oversight/incidents.projection';
 export * from './audit/audit-reads.projection';
 export * from './log-fan-out';
+export * from './timeline/subject-timeline.projection';

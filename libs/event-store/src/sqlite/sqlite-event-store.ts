@@ -37,6 +37,21 @@ export interface SqliteEventStoreOptions {
   busyTimeoutMs?: number;
 }
 
+/**
+ * An event exactly as the SQLite file holds it: `data` and `metadata` are the stored JSON text,
+ * not parsed. Integrity checkpoints hash these bytes.
+ */
+export interface StoredEventRow {
+  position: number;
+  stream: string;
+  revision: number;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: number;
+}
+
 interface EventRow {
   position: number;
   stream: string;
@@ -78,6 +93,7 @@ export class SqliteEventStore implements EventStore {
     last: Database.Statement<[], EventRow>;
     headPosition: Database.Statement<[], { position: number | null }>;
     countAfter: Database.Statement<[number, number], { n: number }>;
+    storedRange: Database.Statement<[number, number, number], StoredEventRow>;
   };
   private readonly commitBatch: Database.Transaction<
     (batch: ValidatedAppend[]) => Outcome<AppendResult>[]
@@ -119,6 +135,9 @@ export class SqliteEventStore implements EventStore {
       headPosition: this.db.prepare('SELECT MAX(position) AS position FROM events'),
       countAfter: this.db.prepare(
         'SELECT COUNT(*) AS n FROM (SELECT 1 FROM events WHERE position > ? LIMIT ?)',
+      ),
+      storedRange: this.db.prepare(
+        `SELECT ${columns} FROM events WHERE position > ? AND position <= ? ORDER BY position ASC LIMIT ?`,
       ),
     };
     this.appendOne = this.db.transaction((append: ValidatedAppend) =>
@@ -212,6 +231,20 @@ export class SqliteEventStore implements EventStore {
       journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
       synchronous: this.db.pragma('synchronous', { simple: true }) as number,
     };
+  }
+
+  /**
+   * Events after `after` up to and including `upTo` (default: the end), at most `maxCount`, as
+   * stored: the bytes an integrity checkpoint seals, without parsing them.
+   */
+  readStoredRows(
+    after: string | undefined,
+    upTo: string | undefined,
+    maxCount: number,
+  ): StoredEventRow[] {
+    if (this.closed) throw new EventStoreUnavailableError('event store is closed');
+    const limit = upTo === undefined ? Number.MAX_SAFE_INTEGER : parsePosition(upTo);
+    return this.stmt.storedRange.all(parsePosition(after), limit, validateMaxCount(maxCount, 1));
   }
 
   async readLastEvent(): Promise<RecordedEvent | null> {

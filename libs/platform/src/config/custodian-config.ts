@@ -57,6 +57,12 @@ export interface CustodianConfig {
   logFile: string | undefined;
   /** ISO 3166 region a phone number without a country code is read in (`CUSTODIAN_PHONE_REGION`, default RU). */
   phoneRegion: string;
+  /**
+   * Integrity checkpoints: one is sealed every `checkpointEvery` events
+   * (`CUSTODIAN_INTEGRITY_CHECKPOINT_EVERY`), and every `checkpointIntervalMs` the rest is sealed
+   * too (`CUSTODIAN_INTEGRITY_CHECKPOINT_MS`; 0 turns the timer off).
+   */
+  integrity: { checkpointEvery: number; checkpointIntervalMs: number };
 }
 
 /** Every problem with the environment, reported together at start-up. */
@@ -170,6 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const erasureApprovalAbove = integer('CUSTODIAN_ERASURE_APPROVAL_ABOVE', 50, 0, 10_000);
   const readyMaxLagEvents = integer('CUSTODIAN_READY_MAX_LAG_EVENTS', 10_000, 1, 1_000_000);
   const readyMaxLagMs = integer('CUSTODIAN_READY_MAX_LAG_MS', 10_000, 1, 86_400_000);
+  const checkpointEvery = integer('CUSTODIAN_INTEGRITY_CHECKPOINT_EVERY', 1000, 1, 100_000);
+  const checkpointIntervalMs = integer('CUSTODIAN_INTEGRITY_CHECKPOINT_MS', 300_000, 0, 86_400_000);
   const logFile = text('CUSTODIAN_LOG_FILE');
   const phoneRegion = (text('CUSTODIAN_PHONE_REGION') ?? DEFAULT_PHONE_REGION).toUpperCase();
   if (!isSupportedPhoneRegion(phoneRegion)) {
@@ -224,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     logLevel,
     logFile: logFile === undefined ? undefined : resolve(logFile),
     phoneRegion,
+    integrity: { checkpointEvery, checkpointIntervalMs },
   };
 }
 

@@ -28,6 +28,7 @@ import {
   RuleHistory,
   shiftedAnomalyCountersProjection,
   subjectsProjection,
+  subjectTimelineProjection,
   untyped,
 } from '@custodian/projections';
 import { READ_STORE, ReadStore } from '@custodian/read-store';
@@ -69,6 +70,7 @@ export function projectionDefinitions(
     untyped(exportsProjection),
     untyped(incidentsProjection),
     untyped(auditReadsProjection),
+    untyped(subjectTimelineProjection),
   ];
 }
 
