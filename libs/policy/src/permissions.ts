@@ -71,6 +71,8 @@ export const PERMISSIONS = {
   /** Verify the identity, extend, complete or refuse a privacy request. */
   'privacy-requests.manage': ['dpo'],
   'privacy-requests.read': ['admin', 'dpo'],
+  /** Read the fields a legal hold keeps after an erasure, for the purpose that holds them. */
+  'subjects.held-read': ['dpo'],
   /** Aggregates only, never personal values. */
   'dashboard.read': ['admin', 'dpo', 'analyst', 'dashboard'],
   /** `GET /metrics` (Prometheus): counts and durations, no ids; for the monitoring key. */
