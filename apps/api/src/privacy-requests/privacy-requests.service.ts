@@ -11,7 +11,7 @@ import {
   type PrivacyRequestState,
 } from '@custodian/domain';
 import { EVENT_STORE, readTypedStream, type EventStore } from '@custodian/event-store';
-import { ProjectionReader } from '@custodian/platform';
+import { ProjectionReader, WriteTracker } from '@custodian/platform';
 import type { PrivacyRequestDocument } from '@custodian/projections';
 import { READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
@@ -115,6 +115,7 @@ export class PrivacyRequestsService {
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly projections: ProjectionReader,
+    private readonly writes: WriteTracker,
   ) {}
 
   async get(requestId: string, now: Date): Promise<PrivacyRequestView> {
@@ -179,8 +180,9 @@ export class PrivacyRequestsService {
   }
 
   private async collection(): Promise<string> {
-    // Read your writes: a case just opened or closed shows in the lists and counts.
-    await this.projections.catchUp('privacy_requests');
+    // Read your writes: a case this process just opened or closed shows in the lists and counts.
+    const position = this.writes.lastPosition('privacyrequest');
+    if (position) await this.projections.catchUp('privacy_requests', { position });
     return this.projections.collection('privacy_requests');
   }
 

@@ -20,6 +20,7 @@ import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { ForbiddenException, Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CommandExecutor, type CommandMeta } from '../commands/command-executor';
+import { WriteTracker } from '../commands/write-tracker';
 import { ProjectionReader } from '../projections/projection-reader';
 import { AccessRecorder } from './access-receipt';
 import { FieldVault } from './field-vault';
@@ -47,6 +48,7 @@ export class LegalHolds {
     private readonly projections: ProjectionReader,
     private readonly vault: FieldVault,
     private readonly recorder: AccessRecorder,
+    private readonly writes: WriteTracker,
   ) {}
 
   /** The customer's hold as the log has it; null when none was placed. */
@@ -63,17 +65,18 @@ export class LegalHolds {
    * placed (a retried erasure) or when the customer is already erased.
    */
   async placeBeforeErasure(subjectId: string, meta: CommandMeta): Promise<void> {
+    // Without a purpose that holds anything, the erasure reads no more than it always did.
+    const holding = [...(await this.purposes()).values()].filter(
+      (p) => p.legalHold && p.status !== 'draft',
+    );
+    if (holding.length === 0) return;
     if (await this.state(subjectId)) return;
     const subject = fold(
       subjectDecider,
       await readTypedStream<SubjectEvent>(this.events, subjectStream(subjectId)),
     );
     if (!subject || subject.erased) return;
-    const held = heldPurposes(
-      (await this.purposes()).values(),
-      Object.keys(subject.fields),
-      meta.now,
-    );
+    const held = heldPurposes(holding, Object.keys(subject.fields), meta.now);
     if (held.length === 0) return;
     const names = [...new Set(held.flatMap((h) => h.fields))].sort();
     const receipt = await this.recorder.record(
@@ -218,7 +221,9 @@ export class LegalHolds {
   }
 
   private async purposes(): Promise<Map<string, PurposeState>> {
-    await this.projections.catchUp('purposes');
+    // A purpose this process registered a moment ago is in (not the head of the whole log).
+    const position = this.writes.lastPosition('purpose');
+    if (position) await this.projections.catchUp('purposes', { position });
     const collection = await this.projections.collection('purposes');
     const all = new Map<string, PurposeState>();
     let cursor: string | undefined;
