@@ -96,6 +96,17 @@ const ROUTES: readonly Route[] = [
   ['GET', '/v1/audit/checkpoints', 'audit.integrity'],
   // timeline.controller.ts
   ['GET', '/v1/subjects/:subjectId/timeline', 'subjects.timeline'],
+  // privacy-requests.controller.ts
+  ['POST', '/v1/privacy-requests', 'privacy-requests.open'],
+  ['GET', '/v1/privacy-requests', 'privacy-requests.read'],
+  ['GET', '/v1/privacy-requests/:requestId', 'privacy-requests.read'],
+  ['POST', '/v1/privacy-requests/:requestId/verify', 'privacy-requests.manage'],
+  ['POST', '/v1/privacy-requests/:requestId/extend', 'privacy-requests.manage'],
+  ['POST', '/v1/privacy-requests/:requestId/complete', 'privacy-requests.manage'],
+  ['POST', '/v1/privacy-requests/:requestId/refuse', 'privacy-requests.manage'],
+  ['GET', '/v1/dashboard/privacy-requests', 'dashboard.read'],
+  // legal-holds.controller.ts
+  ['GET', '/v1/subjects/:subjectId/held', 'subjects.held-read'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];
@@ -116,6 +127,7 @@ const PARAM_VALUES: Record<string, () => string> = {
   purposeId: () => 'newsletter',
   incidentId: newSubjectId,
   eventId: newSubjectId,
+  requestId: newSubjectId,
   exportId: newSubjectId,
   actorId: () => 'someone-else',
 };

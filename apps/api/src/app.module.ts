@@ -26,6 +26,8 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { ExportsModule } from './exports/exports.module';
 import { IntegrityApiModule } from './integrity/integrity.module';
 import { OversightApiModule } from './oversight/oversight.module';
+import { LegalHoldsModule } from './legal-holds/legal-holds.module';
+import { PrivacyRequestsModule } from './privacy-requests/privacy-requests.module';
 import { PurposesModule } from './purposes/purposes.module';
 import { ReportsModule } from './reports/reports.module';
 import { SubjectsModule } from './subjects/subjects.module';
@@ -71,6 +73,8 @@ export class AppModule {
         ReportsModule,
         IntegrityApiModule,
         TimelineModule,
+        PrivacyRequestsModule,
+        LegalHoldsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -11,8 +11,10 @@ import type { ExportEvent } from './oversight/export.decider';
 import type { IncidentEvent } from './oversight/incident.decider';
 import type { ReceiptInvalidationEvent } from './oversight/receipt-invalidation.decider';
 import type { IntegrityEvent } from './integrity/checkpoint.events';
+import type { PrivacyRequestEvent } from './privacy-requests/privacy-request.decider';
 import type { PurposeEvent } from './purposes/purpose.events';
 import type { FieldDeclared } from './subjects/field-catalogue';
+import type { LegalHoldEvent } from './subjects/legal-hold';
 import type { SubjectEvent } from './subjects/subject.events';
 import { eventCodec, type EventCodec } from './shared/event-codec';
 
@@ -27,7 +29,9 @@ export type DomainEventOfCatalogue =
   | ErasureApprovalEvent
   | IncidentEvent
   | ReceiptInvalidationEvent
-  | IntegrityEvent;
+  | IntegrityEvent
+  | PrivacyRequestEvent
+  | LegalHoldEvent;
 
 /** One codec per type; the mapped type makes a missing or misspelt type a compile error. */
 export const domainEventCodecs: {
@@ -76,4 +80,11 @@ export const domainEventCodecs: {
   ]),
   ConsentReceiptInvalidated: eventCodec('ConsentReceiptInvalidated'),
   LogCheckpointSealed: eventCodec('LogCheckpointSealed'),
+  PrivacyRequestReceived: eventCodec('PrivacyRequestReceived'),
+  PrivacyRequestIdentityVerified: eventCodec('PrivacyRequestIdentityVerified'),
+  PrivacyRequestExtended: eventCodec('PrivacyRequestExtended'),
+  PrivacyRequestCompleted: eventCodec('PrivacyRequestCompleted'),
+  PrivacyRequestRefused: eventCodec('PrivacyRequestRefused'),
+  LegalHoldPlaced: eventCodec('LegalHoldPlaced'),
+  LegalHoldEnded: eventCodec('LegalHoldEnded'),
 };

@@ -72,6 +72,13 @@ export const PERMISSIONS = {
   'incidents.read': ['admin', 'dpo'],
   /** The audit report of a period (CSV or PDF): counts, roles and purposes, no personal data. */
   'audit.reports': ['admin', 'dpo'],
+  /** Open a data subject's request as a case (the DPO; the CRM forwards requests as `service`). */
+  'privacy-requests.open': ['dpo', 'service'],
+  /** Verify the identity, extend, complete or refuse a privacy request. */
+  'privacy-requests.manage': ['dpo'],
+  'privacy-requests.read': ['admin', 'dpo'],
+  /** Read the fields a legal hold keeps after an erasure, for the purpose that holds them. */
+  'subjects.held-read': ['dpo'],
   /** Aggregates only, never personal values. */
   'dashboard.read': ['admin', 'dpo', 'analyst', 'dashboard'],
   /** `GET /metrics` (Prometheus): counts and durations, no ids; for the monitoring key. */

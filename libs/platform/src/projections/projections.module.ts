@@ -22,6 +22,8 @@ import {
   eventCountsProjection,
   exportsProjection,
   incidentsProjection,
+  legalHoldsProjection,
+  privacyRequestsProjection,
   ProjectionDefinition,
   ProjectionRunner,
   purposesProjection,
@@ -71,6 +73,8 @@ export function projectionDefinitions(
     untyped(incidentsProjection),
     untyped(auditReadsProjection),
     untyped(subjectTimelineProjection),
+    untyped(privacyRequestsProjection),
+    untyped(legalHoldsProjection),
   ];
 }
 
