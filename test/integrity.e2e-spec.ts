@@ -1,4 +1,5 @@
 import { LOG_CHECKPOINT_STREAM } from '@custodian/domain';
+import type { IntegrityReport } from '@custodian/platform';
 import Database from 'better-sqlite3';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,7 +107,9 @@ describe('tamper evidence (HTTP, embedded stores, copies of the log file)', () =
     const rows = db
       .prepare('SELECT data FROM events WHERE stream = ? AND revision >= 1 ORDER BY revision')
       .all(LOG_CHECKPOINT_STREAM) as Array<{ data: string }>;
-    const ranges = rows.map((row) => JSON.parse(row.data) as Record<string, any>);
+    const ranges = rows.map(
+      (row) => JSON.parse(row.data) as { events: number; fromPosition: string; toPosition: string },
+    );
     const fullest = ranges.reduce((a, b) => (b.events > a.events ? b : a));
     return { from: Number(fullest.fromPosition), to: Number(fullest.toPosition) };
   }
@@ -289,17 +292,17 @@ describe('tamper evidence survives crypto-shredding (100 erasures)', () => {
       expect(receipt.status).toBe(200);
     }
     // Checkpoint: the timer seals the tail; then everything but the last checkpoint is sealed.
-    let report: Record<string, any> = {};
+    let report: IntegrityReport | undefined;
     await waitFor(async () => {
-      report = (await dpo.get('/v1/audit/integrity')).body;
+      report = (await dpo.get('/v1/audit/integrity')).body as IntegrityReport;
       return report.unsealed?.events <= 1;
     }, 15_000);
     expect(report).toMatchObject({ ok: true, problems: [] });
-    expect(report.checkedEvents).toBeGreaterThanOrEqual(200);
-    expect(report.checkpoints).toBeGreaterThanOrEqual(4);
+    expect(report?.checkedEvents).toBeGreaterThanOrEqual(200);
+    expect(report?.checkpoints).toBeGreaterThanOrEqual(4);
 
     // The erased customers' timelines still tell what happened, the bulk-erasure alert included.
-    let entries: Array<Record<string, any>> = [];
+    let entries: Array<{ type: string; category: string }> = [];
     await waitFor(async () => {
       entries = (await dpo.get(`/v1/subjects/${ids[60]}/timeline`)).body.entries ?? [];
       return entries.some((e) => e.category === 'anomaly');

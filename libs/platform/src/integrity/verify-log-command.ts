@@ -41,7 +41,7 @@ export function parseLogVerifyArgs(argv: readonly string[]): LogVerifyArgs | str
 export async function runLogVerify(
   config: CustodianConfig,
   args: LogVerifyArgs,
-  print: (line: string) => void = (line) => console.log(line),
+  print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Promise<{ code: 0 | 1; report: IntegrityReport }> {
   const publicKey = args.publicKey ?? publicKeyFromMaster(config);
   const store = createEventStore(config);
