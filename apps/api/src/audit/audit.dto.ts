@@ -1,3 +1,4 @@
+import { ACCESS_VIAS } from '@custodian/domain';
 import { ACTOR_ID_PATTERN, PURPOSE_ID_PATTERN } from '@custodian/platform';
 import { ROLES } from '@custodian/policy';
 import { Type } from 'class-transformer';
@@ -6,7 +7,7 @@ import { IsoTimestamp } from '../shared/iso-timestamp';
 import { OperationalText } from '../shared/operational-text';
 
 export const AUDIT_OUTCOMES = ['read', 'refused'] as const;
-export const AUDIT_VIAS = ['view', 'lookup', 'dsar', 'export'] as const;
+export const AUDIT_VIAS = [...ACCESS_VIAS, 'export'] as const;
 export const EXPORT_STATUSES = [
   'awaiting_approval',
   'generating',

@@ -17,7 +17,7 @@ export interface FieldsAccessed {
      * `legal-hold` (fields a legal hold keeps after an erasure: re-keyed under the hold's key at
      * the erasure, purpose `legal-hold`, or read by the DPO for the purpose holding them).
      */
-    via: 'view' | 'lookup' | 'dsar' | 'legal-hold';
+    via: AccessVia;
     fields: Array<{ name: string; mask: FieldMask }>;
     policyVersion: number;
     requestId: string;
@@ -64,3 +64,7 @@ export const SUBJECT_ACCESS_PURPOSE = 'subject-access';
 
 /** The reason an AccessDenied carries when the customer had no consent for the declared purpose. */
 export const NO_CONSENT_REASON = 'no_consent_for_purpose';
+
+/** The routes a read of personal fields is recorded under (`FieldsAccessed.via`). */
+export const ACCESS_VIAS = ['view', 'lookup', 'dsar', 'legal-hold'] as const;
+export type AccessVia = (typeof ACCESS_VIAS)[number];

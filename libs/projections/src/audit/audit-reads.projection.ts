@@ -6,6 +6,7 @@ import {
   type ConsentReceiptInvalidated,
   type JsonObject,
   type PurposeEvent,
+  type AccessVia,
 } from '@custodian/domain';
 import type { RolePolicyPublished } from '@custodian/policy';
 import type { DocumentLookup, TypedProjection } from '../projection.definition';
@@ -26,7 +27,8 @@ export const AUDIT_READ_EVENT_TYPES = [
 ] as const;
 
 /** `via` of a read: how the customer was reached (refusals have none). */
-export type AuditVia = 'view' | 'lookup' | 'dsar' | 'export';
+/** Where a read came from: a `FieldsAccessed` route, or an export (`SubjectExported`). */
+export type AuditVia = AccessVia | 'export';
 
 /** A consent as the index folds it, per customer and purpose. */
 export interface AuditConsentState extends JsonObject {
