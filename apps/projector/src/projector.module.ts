@@ -1,5 +1,6 @@
 import {
   ConfigModule,
+  ConnectorsPlatformModule,
   CustodianConfig,
   LifecycleModule,
   LoggingModule,
@@ -10,7 +11,7 @@ import {
 } from '@custodian/platform';
 import { DynamicModule, Module } from '@nestjs/common';
 
-/** The projector alone: stores, projections and the anomaly detector, no HTTP. */
+/** The projector alone: stores, projections, the anomaly detector and webhook delivery, no HTTP. */
 @Module({})
 export class ProjectorModule {
   static forRoot(config: CustodianConfig): DynamicModule {
@@ -24,6 +25,7 @@ export class ProjectorModule {
         VaultModule,
         ProjectionsModule,
         OversightModule,
+        ConnectorsPlatformModule,
       ],
     };
   }

@@ -42,3 +42,6 @@ export * from './connectors/connector-keys';
 export * from './connectors/webhook-secrets';
 export * from './connectors/destination';
 export * from './connectors/connectors.module';
+export * from './connectors/webhook-outbox';
+export * from './connectors/webhook-sender';
+export * from './connectors/webhook-dispatcher';

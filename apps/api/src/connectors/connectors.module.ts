@@ -4,13 +4,14 @@ import {
   RotateWebhookSecretHandler,
 } from './connector-lifecycle.command';
 import { ConnectorsController } from './connectors.controller';
+import { DeliveriesController, FeedController } from './deliveries.controller';
 import { ConnectorQueryHandler, ConnectorsQueryHandler } from './connectors.query';
 import { ConnectorsService } from './connectors.service';
 import { RegisterConnectorHandler } from './register-connector.command';
 
 /** Connectors: the registry (data map), its containment, its queries for other features. */
 @Module({
-  controllers: [ConnectorsController],
+  controllers: [ConnectorsController, DeliveriesController, FeedController],
   providers: [
     ConnectorsService,
     RegisterConnectorHandler,

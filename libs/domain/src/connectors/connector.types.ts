@@ -20,12 +20,12 @@ export type ConnectorRole = (typeof CONNECTOR_ROLES)[number];
 
 /**
  * What a connector may subscribe to. Each names facts only (ids, purposes, field names, times),
- * never a personal value.
+ * never a personal value. A consent's expiry is not an event in the log (it is a time the grant
+ * carries: `expiresAt` in `consent.granted`), so there is no `consent.expired` to subscribe to.
  */
 export const WEBHOOK_EVENT_TYPES = [
   'consent.granted',
   'consent.revoked',
-  'consent.expired',
   'consent.gpc_opt_out',
   'profile.changed',
   'erasure.requested',
