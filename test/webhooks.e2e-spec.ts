@@ -402,4 +402,29 @@ describe('webhooks and the change feed (HTTP, embedded stores, loopback receiver
     ).toBe(200);
     await waitFor(async () => (await feed.get('/v1/feed?limit=1')).status === 200, 3000);
   });
+  it('after a rotation each delivery carries two signatures: the old secret and the new one both verify', async () => {
+    const rotated = await admin.post('/v1/connectors/mailer/secrets');
+    expect(rotated.status).toBe(201);
+    const before = receivers.mailer.received.length;
+    const subjectId = await newSubject({
+      ...PROFILE,
+      email: 'f@example.com',
+      phone: '+7 916 555-00-07',
+    });
+    await consent(subjectId, 'newsletter', 'grant');
+    await waitFor(async () => receivers.mailer.received.length > before, 5000);
+    const delivered = receivers.mailer.received[before];
+    expect(delivered.headers['webhook-signature']).toMatch(/^v1,\S+ v1,\S+$/);
+    for (const secret of [secrets.mailer, rotated.body.webhookSecret])
+      expect(new Webhook(secret).verify(delivered.body, delivered.headers)).toMatchObject({
+        type: 'consent.granted',
+      });
+    // A secret that was never issued verifies nothing.
+    expect(() =>
+      new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(
+        delivered.body,
+        delivered.headers,
+      ),
+    ).toThrow();
+  });
 });
