@@ -30,7 +30,7 @@ describe('GET /health/ready reports processors next to projections', () => {
       });
       const { status, body } = await request(`${t.baseUrl}/health/ready`);
       expect(status).toBe(200);
-      expect(body.details.projections.processors).toHaveLength(2);
+      expect(body.details.projections.processors).toHaveLength(3);
       expect(body.details.projections.processors).toEqual(
         expect.arrayContaining([
           {
@@ -48,6 +48,11 @@ describe('GET /health/ready reports processors next to projections', () => {
           expect.objectContaining({
             name: 'erasure-reconciler',
             checkpoint: 'reactor:erasure-reconciler',
+            deadLetters: 0,
+          }),
+          expect.objectContaining({
+            name: 'webhook-outbox',
+            checkpoint: 'reactor:webhook-outbox',
             deadLetters: 0,
           }),
         ]),
@@ -73,9 +78,13 @@ describe('GET /health/ready reports processors next to projections', () => {
         secondsBehind: expect.any(Number),
         deadLetters: 0,
       });
-      expect(body.details.projections.processors).toHaveLength(2);
+      expect(body.details.projections.processors).toHaveLength(3);
       expect(body.details.projections.processors).toEqual(
-        expect.arrayContaining([behind('anomaly-detector'), behind('erasure-reconciler')]),
+        expect.arrayContaining([
+          behind('anomaly-detector'),
+          behind('erasure-reconciler'),
+          behind('webhook-outbox'),
+        ]),
       );
     } finally {
       await t.close();

@@ -45,7 +45,15 @@ export class ConnectorIdParam implements PipeTransform<unknown, string> {
   }
 }
 
+/** A query parameter given at most once, as text; a repeated one is a 400 naming it. */
+export function single(value: unknown, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw badParam(field, 'must be given once');
+  return value;
+}
+
 export function pageLimit(limit: string | undefined): number | undefined {
+  limit = single(limit, 'limit');
   if (limit === undefined) return undefined;
   const n = Number(limit);
   if (!/^\d{1,4}$/.test(limit) || n < 1 || n > 1000)
@@ -91,6 +99,10 @@ export class ConnectorsController {
     @Query('limit') limit?: string,
     @Query('cursor') cursor?: string,
   ) {
+    status = single(status, 'status');
+    purposeId = single(purposeId, 'purposeId');
+    field = single(field, 'field');
+    cursor = single(cursor, 'cursor');
     if (status !== undefined && status !== 'active' && status !== 'suspended')
       throw badParam('status', 'must be active or suspended');
     if (purposeId !== undefined && !CONNECTOR_ID_PATTERN.test(purposeId))

@@ -14,7 +14,7 @@ import {
 import type { WebhookPayload } from '@custodian/projections';
 import { READ_STORE, type ReadStore, type WhereValue } from '@custodian/read-store';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ConnectorIdParam, pageLimit } from './connectors.controller';
+import { ConnectorIdParam, pageLimit, single } from './connectors.controller';
 import { RedeliveryDto } from './connectors.dto';
 import { ConnectorsService } from './connectors.service';
 
@@ -38,6 +38,8 @@ export class DeliveriesController {
     @Query('limit') limit?: string,
     @Query('cursor') cursor?: string,
   ) {
+    status = single(status, 'status');
+    cursor = single(cursor, 'cursor');
     if (status !== undefined && !(OUTBOX_STATUSES as readonly string[]).includes(status))
       throw badParam('status', `must be one of ${OUTBOX_STATUSES.join(', ')}`);
     if (cursor !== undefined && !POSITION.test(cursor))
@@ -144,6 +146,9 @@ export class FeedController {
     @Query('wait') wait?: string,
     @Query('limit') limit?: string,
   ): Promise<{ items: WebhookPayload[]; nextCursor: string | null }> {
+    after = single(after, 'after');
+    types = single(types, 'types');
+    wait = single(wait, 'wait');
     if (after !== undefined && !POSITION.test(after))
       throw badParam('after', 'must be a nextCursor (or an item position) from this feed');
     const wanted = types === undefined ? null : new Set(types.split(','));
