@@ -141,7 +141,9 @@ describe('webhook delivery survives SIGKILL (child processes, embedded stores, l
       '/v1/connectors/mailer/deliveries?limit=1000',
     );
     expect(deliveries.body.items).toHaveLength(total);
-    const expected = new Set(deliveries.body.items.map((d: { eventId: string }) => d.eventId));
+    const expected = new Set<string>(
+      deliveries.body.items.map((d: { eventId: string }) => d.eventId),
+    );
     const seen = new Set(receiver.received.map((r) => r.headers['webhook-id']));
     expect([...expected].filter((id) => !seen.has(id))).toEqual([]);
 
