@@ -86,8 +86,13 @@ export function isPrivateAddress(address: string): boolean {
   );
 }
 
+/** The IPv4 address inside an IPv4-mapped IPv6 one, in either spelling (`::ffff:10.0.0.1`, `::ffff:a00:1`). */
 function mappedV4(address: string): string | null {
   if (isIP(address) === 4) return address;
-  const match = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return match ? match[1] : null;
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (dotted) return dotted[1];
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (!hex) return null;
+  const [high, low] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
 }
