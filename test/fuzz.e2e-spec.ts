@@ -1,5 +1,6 @@
 import { ROLES } from '@custodian/policy';
 import {
+  connectorBody,
   consentBody,
   newSubjectId,
   noticeBody,
@@ -29,6 +30,8 @@ import type { FastifyInstance } from 'fastify';
 const TOTAL_RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const FUZZER = 'fuzzer';
+/** Not a role: the key of a connector registered for the run (the change feed takes only such keys). */
+const CONNECTOR_KEY = 'connector-key';
 const PURPOSE = 'fuzz-care';
 
 jest.setTimeout(240_000);
@@ -275,6 +278,10 @@ function templates(anomalyRules: unknown, rolePolicy: unknown): Record<string, u
       from: '2026-01-01T00:00:00Z',
       to: '2026-02-01T00:00:00Z',
     },
+    'POST /v1/connectors': connectorBody('fuzz-other', { purposes: [PURPOSE] }),
+    'POST /v1/connectors/:connectorId/suspend': { reason: 'Investigating unusual reads' },
+    'POST /v1/connectors/:connectorId/reinstate': { reason: 'Investigation closed, no breach' },
+    'POST /v1/connectors/:connectorId/redeliveries': { eventId: newSubjectId() },
     'POST /v1/actors/:actorId/suspend': { reason: 'Investigating unusual reads' },
     'POST /v1/actors/:actorId/reinstate': { note: 'Investigation closed, no breach' },
     'POST /v1/incidents': incidentBody,
@@ -410,6 +417,7 @@ const PARAM_VALUES: Record<string, fc.Arbitrary<string>> = {
   actorId: fc
     .oneof(fc.constantFrom('someone-else', 'admin'), nastyString)
     .filter((a) => a !== FUZZER),
+  connectorId: fc.oneof(fc.constantFrom('fuzz-mailer', 'no-such-connector'), nastyString),
 };
 
 const QUERY_KEYS = [
@@ -433,6 +441,9 @@ const QUERY_KEYS = [
   'affectedBy',
   'requesterId',
   'approverId',
+  'after',
+  'types',
+  'field',
 ];
 const query = fc
   .array(
@@ -478,6 +489,7 @@ describe('fuzz: every /v1 route with generated input (HTTP, embedded stores)', (
   /** A role each route permits, found by asking the app. */
   const roleFor = new Map<string, string>();
   let bodies: Record<string, unknown>;
+  let connectorKey: string;
 
   beforeAll(async () => {
     // No integrity checkpoint may land between a refused request and the look at the log's head.
@@ -497,11 +509,17 @@ describe('fuzz: every /v1 route with generated input (HTTP, embedded stores)', (
       ),
       { roles: (await as('dpo').get('/v1/policy/roles')).body.roles },
     );
+    connectorKey = (
+      await as('admin').post(
+        '/v1/connectors',
+        connectorBody('fuzz-mailer', { purposes: [PURPOSE] }),
+      )
+    ).body.apiKey;
     routes = registeredRoutes(t.app.getHttpAdapter().getInstance() as FastifyInstance).filter((r) =>
       r.path.startsWith('/v1/'),
     );
     for (const route of routes) {
-      for (const role of ROLES) {
+      for (const role of [...ROLES, CONNECTOR_KEY]) {
         const { status } = await send(route, { kind: 'none' }, '', {}, role, route.path);
         if (status !== 403 && status !== 401) {
           roleFor.set(`${route.method} ${route.path}`, role);
@@ -522,11 +540,10 @@ describe('fuzz: every /v1 route with generated input (HTTP, embedded stores)', (
     path: string,
   ): Promise<{ status: number; text: string }> {
     const hasBody = route.method !== 'GET' && route.method !== 'HEAD' && body.kind !== 'none';
-    const requestHeaders: Record<string, string> = {
-      authorization: `Bearer ${testKey(FUZZER)}`,
-      'x-custodian-role': role,
-      ...extra,
-    };
+    const requestHeaders: Record<string, string> =
+      role === CONNECTOR_KEY
+        ? { authorization: `Bearer ${connectorKey}`, ...extra }
+        : { authorization: `Bearer ${testKey(FUZZER)}`, 'x-custodian-role': role, ...extra };
     let payload: string | undefined;
     if (hasBody && body.kind === 'json') {
       payload = JSON.stringify(body.value) ?? 'null';

@@ -55,6 +55,11 @@ describe('GET /health/ready reports processors next to projections', () => {
             checkpoint: 'reactor:erasure-reconciler',
             deadLetters: 0,
           }),
+          expect.objectContaining({
+            name: 'webhook-outbox',
+            checkpoint: 'reactor:webhook-outbox',
+            deadLetters: 0,
+          }),
         ]),
       );
     } finally {
@@ -84,6 +89,7 @@ describe('GET /health/ready reports processors next to projections', () => {
           behind('anomaly-detector'),
           behind('erasure-reconciler'),
           behind('integrity-checkpointer'),
+          behind('webhook-outbox'),
         ]),
       );
     } finally {

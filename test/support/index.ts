@@ -5,3 +5,4 @@ export * from './http';
 export * from './fixtures';
 export * from './scenario';
 export * from './routes';
+export * from './webhook-receiver';

@@ -2,6 +2,7 @@ import {
   AuthModule,
   type Clock,
   ConfigModule,
+  ConnectorsPlatformModule,
   createValidationPipe,
   CustodianConfig,
   HealthModule,
@@ -21,6 +22,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccessModule } from './access/access.module';
 import { AuditModule } from './audit/audit.module';
+import { ConnectorsModule } from './connectors/connectors.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { ExportsModule } from './exports/exports.module';
@@ -56,6 +58,7 @@ export class AppModule {
         ProjectionsModule,
         OversightModule,
         IntegrityModule,
+        ConnectorsPlatformModule,
         AuthModule,
         HealthModule,
         MetricsModule.forRoot(options.metrics ?? new CustodianMetrics()),
@@ -75,6 +78,7 @@ export class AppModule {
         TimelineModule,
         PrivacyRequestsModule,
         LegalHoldsModule,
+        ConnectorsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

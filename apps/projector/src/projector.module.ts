@@ -1,6 +1,7 @@
 import {
   ConfigModule,
   IntegrityModule,
+  ConnectorsPlatformModule,
   CustodianConfig,
   LifecycleModule,
   LoggingModule,
@@ -11,7 +12,10 @@ import {
 } from '@custodian/platform';
 import { DynamicModule, Module } from '@nestjs/common';
 
-/** The projector alone: stores, projections, the anomaly detector and the checkpointer, no HTTP. */
+/**
+ * The projector alone: stores, projections, the anomaly detector, the integrity checkpointer and
+ * webhook delivery, no HTTP.
+ */
 @Module({})
 export class ProjectorModule {
   static forRoot(config: CustodianConfig): DynamicModule {
@@ -26,6 +30,7 @@ export class ProjectorModule {
         ProjectionsModule,
         OversightModule,
         IntegrityModule,
+        ConnectorsPlatformModule,
       ],
     };
   }

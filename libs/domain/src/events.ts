@@ -3,6 +3,7 @@
  * Events of libs/policy have their codecs there; libs/event-store joins both into the
  * catalogue the store edge decodes with (`CustodianEvent`, `eventCodecs`).
  */
+import type { ConnectorEvent } from './connectors/connector.events';
 import type { ConsentEvent } from './consent/consent.events';
 import type { AccessEvent } from './oversight/access.events';
 import type { ActorEvent } from './oversight/actor.decider';
@@ -31,7 +32,8 @@ export type DomainEventOfCatalogue =
   | ReceiptInvalidationEvent
   | IntegrityEvent
   | PrivacyRequestEvent
-  | LegalHoldEvent;
+  | LegalHoldEvent
+  | ConnectorEvent;
 
 /** One codec per type; the mapped type makes a missing or misspelt type a compile error. */
 export const domainEventCodecs: {
@@ -87,4 +89,8 @@ export const domainEventCodecs: {
   PrivacyRequestRefused: eventCodec('PrivacyRequestRefused'),
   LegalHoldPlaced: eventCodec('LegalHoldPlaced'),
   LegalHoldEnded: eventCodec('LegalHoldEnded'),
+  ConnectorRegistered: eventCodec('ConnectorRegistered'),
+  WebhookSecretIssued: eventCodec('WebhookSecretIssued'),
+  ConnectorSuspended: eventCodec('ConnectorSuspended'),
+  ConnectorReinstated: eventCodec('ConnectorReinstated'),
 };

@@ -27,4 +27,7 @@ export * from './integrity/checkpoint.events';
 export * from './privacy-requests/ru-working-days';
 export * from './privacy-requests/privacy-deadlines';
 export * from './privacy-requests/privacy-request.decider';
+export * from './connectors/connector.types';
+export * from './connectors/connector.events';
+export * from './connectors/connector.decider';
 export * from './events';

@@ -5,6 +5,7 @@ import {
 } from '@custodian/crypto';
 import { join, resolve } from 'node:path';
 import { looseSecretFile } from '../storage/private-files';
+import { loadWebhooksConfig, type WebhooksConfig } from './webhooks-config';
 
 export type ProjectorMode = 'in-process' | 'off';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -63,6 +64,8 @@ export interface CustodianConfig {
    * too (`CUSTODIAN_INTEGRITY_CHECKPOINT_MS`; 0 turns the timer off).
    */
   integrity: { checkpointEvery: number; checkpointIntervalMs: number };
+  /** Outbound webhooks to connectors (`CUSTODIAN_WEBHOOKS_*`). */
+  webhooks: WebhooksConfig;
 }
 
 /** Every problem with the environment, reported together at start-up. */
@@ -179,6 +182,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const checkpointEvery = integer('CUSTODIAN_INTEGRITY_CHECKPOINT_EVERY', 1000, 1, 100_000);
   const checkpointIntervalMs = integer('CUSTODIAN_INTEGRITY_CHECKPOINT_MS', 300_000, 0, 86_400_000);
   const logFile = text('CUSTODIAN_LOG_FILE');
+  const flag = (name: string): boolean | undefined => {
+    const raw = text(name);
+    if (raw === undefined) return undefined;
+    if (raw !== 'true' && raw !== 'false') problems.push(`${name}: must be "true" or "false"`);
+    return raw === 'true';
+  };
+  const webhooks = loadWebhooksConfig(flag, integer);
   const phoneRegion = (text('CUSTODIAN_PHONE_REGION') ?? DEFAULT_PHONE_REGION).toUpperCase();
   if (!isSupportedPhoneRegion(phoneRegion)) {
     problems.push(
@@ -233,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     logFile: logFile === undefined ? undefined : resolve(logFile),
     phoneRegion,
     integrity: { checkpointEvery, checkpointIntervalMs },
+    webhooks,
   };
 }
 

@@ -16,6 +16,8 @@ import {
   anomalyCountersProjection,
   consentDailyProjection,
   consentReceiptsProjection,
+  connectorLinksProjection,
+  connectorsProjection,
   consentStateProjection,
   customerViewsProjection,
   customerViewsVersion,
@@ -75,6 +77,8 @@ export function projectionDefinitions(
     untyped(subjectTimelineProjection),
     untyped(privacyRequestsProjection),
     untyped(legalHoldsProjection),
+    untyped(connectorsProjection),
+    untyped(connectorLinksProjection),
   ];
 }
 
