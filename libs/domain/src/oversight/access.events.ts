@@ -13,9 +13,10 @@ export interface FieldsAccessed {
     purposeId: string;
     /**
      * `view` (the customer card), `lookup` (found by email or phone) or `dsar` (everything held
-     * about the customer, for an access or portability request; purpose `subject-access`).
+     * about the customer, for an access or portability request; purpose `subject-access`) or
+     * `gate` (contact values the consent gate returned for an allowed customer).
      */
-    via: 'view' | 'lookup' | 'dsar';
+    via: 'view' | 'lookup' | 'dsar' | 'gate';
     fields: Array<{ name: string; mask: FieldMask }>;
     policyVersion: number;
     requestId: string;
