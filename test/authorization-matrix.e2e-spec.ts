@@ -82,6 +82,13 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/incidents/:incidentId/notes', 'incidents.manage'],
   ['POST', '/v1/incidents/:incidentId/notifications', 'incidents.manage'],
   ['POST', '/v1/incidents/:incidentId/close', 'incidents.manage'],
+  // connectors.controller.ts
+  ['POST', '/v1/connectors', 'connectors.manage'],
+  ['GET', '/v1/connectors', 'connectors.read'],
+  ['GET', '/v1/connectors/:connectorId', 'connectors.read'],
+  ['POST', '/v1/connectors/:connectorId/suspend', 'connectors.suspend'],
+  ['POST', '/v1/connectors/:connectorId/reinstate', 'connectors.reinstate'],
+  ['POST', '/v1/connectors/:connectorId/secrets', 'connectors.manage'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];
@@ -103,6 +110,7 @@ const PARAM_VALUES: Record<string, () => string> = {
   incidentId: newSubjectId,
   exportId: newSubjectId,
   actorId: () => 'someone-else',
+  connectorId: () => 'no-such-connector',
 };
 
 function fill(path: string): string {

@@ -34,3 +34,18 @@ export function consentBody(purposeId: string, overrides: Record<string, unknown
 }
 
 export const newSubjectId = () => randomUUID();
+
+/** A connector registration body (a mailer serving `newsletter`, receiving `email`); override the rest. */
+export function connectorBody(connectorId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    connectorId,
+    name: `Connector ${connectorId}`,
+    kind: 'mailer',
+    owner: 'crm-team',
+    purposes: ['newsletter'],
+    fields: ['email'],
+    country: 'DE',
+    role: 'processor',
+    ...overrides,
+  };
+}

@@ -2,6 +2,7 @@ import {
   AuthModule,
   type Clock,
   ConfigModule,
+  ConnectorsPlatformModule,
   createValidationPipe,
   CustodianConfig,
   HealthModule,
@@ -19,6 +20,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccessModule } from './access/access.module';
+import { ConnectorsModule } from './connectors/connectors.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { ExportsModule } from './exports/exports.module';
@@ -48,6 +50,7 @@ export class AppModule {
         VaultModule,
         ProjectionsModule,
         OversightModule,
+        ConnectorsPlatformModule,
         AuthModule,
         HealthModule,
         MetricsModule.forRoot(options.metrics ?? new CustodianMetrics()),
@@ -61,6 +64,7 @@ export class AppModule {
         AccessModule,
         OversightApiModule,
         ExportsModule,
+        ConnectorsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

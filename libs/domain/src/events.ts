@@ -3,6 +3,7 @@
  * Events of libs/policy have their codecs there; libs/event-store joins both into the
  * catalogue the store edge decodes with (`CustodianEvent`, `eventCodecs`).
  */
+import type { ConnectorEvent } from './connectors/connector.events';
 import type { ConsentEvent } from './consent/consent.events';
 import type { AccessEvent } from './oversight/access.events';
 import type { ActorEvent } from './oversight/actor.decider';
@@ -23,7 +24,8 @@ export type DomainEventOfCatalogue =
   | ActorEvent
   | ExportEvent
   | ErasureApprovalEvent
-  | IncidentEvent;
+  | IncidentEvent
+  | ConnectorEvent;
 
 /** One codec per type; the mapped type makes a missing or misspelt type a compile error. */
 export const domainEventCodecs: {
@@ -64,4 +66,8 @@ export const domainEventCodecs: {
   IncidentNoteAdded: eventCodec('IncidentNoteAdded'),
   IncidentNotificationSent: eventCodec('IncidentNotificationSent'),
   IncidentClosed: eventCodec('IncidentClosed'),
+  ConnectorRegistered: eventCodec('ConnectorRegistered'),
+  WebhookSecretIssued: eventCodec('WebhookSecretIssued'),
+  ConnectorSuspended: eventCodec('ConnectorSuspended'),
+  ConnectorReinstated: eventCodec('ConnectorReinstated'),
 };

@@ -21,4 +21,7 @@ export * from './oversight/actor.decider';
 export * from './oversight/export.decider';
 export * from './oversight/erasure-approval.decider';
 export * from './oversight/incident.decider';
+export * from './connectors/connector.types';
+export * from './connectors/connector.events';
+export * from './connectors/connector.decider';
 export * from './events';

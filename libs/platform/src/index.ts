@@ -37,3 +37,8 @@ export * from './lifecycle/stop-app';
 export * from './backup/data-dir-backup';
 export * from './metrics/custodian-metrics';
 export * from './metrics/metrics.module';
+export * from './config/webhooks-config';
+export * from './connectors/connector-keys';
+export * from './connectors/webhook-secrets';
+export * from './connectors/destination';
+export * from './connectors/connectors.module';

@@ -70,6 +70,18 @@ export const PERMISSIONS = {
   'dashboard.read': ['admin', 'dpo', 'analyst', 'dashboard'],
   /** `GET /metrics` (Prometheus): counts and durations, no ids; for the monitoring key. */
   'metrics.read': ['admin', 'dashboard'],
+  /** The connector registry (the data map): register connectors, rotate their webhook secrets. */
+  'connectors.manage': ['admin', 'dpo'],
+  'connectors.read': ['admin', 'dpo'],
+  /** Containment of a downstream system: stop its deliveries, its feed and its key. */
+  'connectors.suspend': ['admin', 'dpo'],
+  'connectors.reinstate': ['admin', 'dpo'],
+  /** Webhook delivery attempts, and redelivery of one event or a range. */
+  'connectors.deliveries': ['admin', 'dpo'],
+  /** A connector's acknowledgement that it forgot a customer or stopped processing. */
+  'connectors.acknowledge': ['admin', 'dpo'],
+  /** The change feed: connectors' own keys only (see CONNECTOR_KEY_PERMISSIONS), no staff role. */
+  'feed.read': [],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -77,3 +89,12 @@ export type Permission = keyof typeof PERMISSIONS;
 export function roleMay(role: Role, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly Role[]).includes(role);
 }
+
+/**
+ * What a connector's own API key (issued at its registration) may do: read its change feed
+ * and acknowledge erasures and withdrawals. Nothing else, whatever the route.
+ */
+export const CONNECTOR_KEY_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
+  'feed.read',
+  'connectors.acknowledge',
+]);

@@ -20,3 +20,5 @@ export * from './oversight/actor-reads.projection';
 export * from './oversight/exports.projection';
 export * from './oversight/incidents.projection';
 export * from './log-fan-out';
+export * from './connectors/sortable-position';
+export * from './connectors/connectors.projection';

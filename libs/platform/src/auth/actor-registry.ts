@@ -5,6 +5,11 @@ import { type Actor, sha256Hex } from './actors-file';
 export interface RequestActor {
   id: string;
   role: Role;
+  /**
+   * Set when the caller is a connector's own key: the actor id is then `connector:<id>` and the
+   * role `service`, but the guard lets it use CONNECTOR_KEY_PERMISSIONS only.
+   */
+  connectorId?: string;
 }
 
 /**

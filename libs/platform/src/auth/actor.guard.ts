@@ -1,4 +1,10 @@
-import { isRole, roleMay, type Permission, type Role } from '@custodian/policy';
+import {
+  CONNECTOR_KEY_PERMISSIONS,
+  isRole,
+  roleMay,
+  type Permission,
+  type Role,
+} from '@custodian/policy';
 import {
   CanActivate,
   ExecutionContext,
@@ -14,6 +20,7 @@ import { ActorRegistry, type RequestActor } from './actor-registry';
 import { PUBLIC_ROUTE, REQUIRED_PERMISSION } from './auth.decorators';
 import { InvalidTokenError, JwtVerifier, looksLikeJwt } from './jwt-verifier';
 import { SuspensionRegistry } from '../oversight/suspension-registry';
+import { ConnectorKeys } from '../connectors/connector-keys';
 
 export const JWT_VERIFIER = Symbol.for('custodian.JwtVerifier');
 
@@ -30,6 +37,7 @@ export class ActorGuard implements CanActivate {
     private readonly registry: ActorRegistry,
     @Optional() @Inject(JWT_VERIFIER) private readonly jwt: JwtVerifier | null,
     private readonly suspensions: SuspensionRegistry,
+    private readonly connectors: ConnectorKeys,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,6 +48,14 @@ export class ActorGuard implements CanActivate {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,4096})$/.exec(header) : null;
     if (!match) throw new UnauthorizedException('Authorization: Bearer <token> is required');
+    const permission = this.reflector.getAllAndOverride<Permission | undefined>(
+      REQUIRED_PERMISSION,
+      targets,
+    );
+    if (!this.registry.byApiKey(match[1])) {
+      const connector = this.connectors.byApiKey(match[1]);
+      if (connector) return this.admitConnector(request, connector, permission);
+    }
     const actor = await this.authenticate(match[1]);
     if (actor.roles.length === 0) throw new ForbiddenException(`actor "${actor.id}" holds no role`);
     // A suspended actor (or integration key) is refused everything until a DPO reinstates it.
@@ -63,13 +79,35 @@ export class ActorGuard implements CanActivate {
     }
     request.actor = { id: actor.id, role };
 
-    const permission = this.reflector.getAllAndOverride<Permission | undefined>(
-      REQUIRED_PERMISSION,
-      targets,
-    );
     if (!permission || !roleMay(role, permission)) {
       throw new ForbiddenException(`role "${role}" may not ${permission ?? 'use this route'}`);
     }
+    return true;
+  }
+
+  /**
+   * A connector's own key: its feed and its acknowledgements only, and nothing at all while the
+   * connector is suspended (containment).
+   */
+  private admitConnector(
+    request: FastifyRequest & { actor?: RequestActor },
+    connector: { connectorId: string; suspended: boolean },
+    permission: Permission | undefined,
+  ): boolean {
+    if (connector.suspended)
+      throw new ForbiddenException({
+        message: `connector "${connector.connectorId}" is suspended; a DPO or admin must reinstate it`,
+        details: [{ field: 'Authorization', problem: 'connector_suspended' }],
+      });
+    if (!permission || !CONNECTOR_KEY_PERMISSIONS.has(permission))
+      throw new ForbiddenException(
+        `a connector's key may only read its feed and acknowledge, not ${permission ?? 'use this route'}`,
+      );
+    request.actor = {
+      id: `connector:${connector.connectorId}`,
+      role: 'service',
+      connectorId: connector.connectorId,
+    };
     return true;
   }
 

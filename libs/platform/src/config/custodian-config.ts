@@ -5,6 +5,7 @@ import {
 } from '@custodian/crypto';
 import { join, resolve } from 'node:path';
 import { looseSecretFile } from '../storage/private-files';
+import { loadWebhooksConfig, type WebhooksConfig } from './webhooks-config';
 
 export type ProjectorMode = 'in-process' | 'off';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -57,6 +58,8 @@ export interface CustodianConfig {
   logFile: string | undefined;
   /** ISO 3166 region a phone number without a country code is read in (`CUSTODIAN_PHONE_REGION`, default RU). */
   phoneRegion: string;
+  /** Outbound webhooks to connectors (`CUSTODIAN_WEBHOOKS_*`). */
+  webhooks: WebhooksConfig;
 }
 
 /** Every problem with the environment, reported together at start-up. */
@@ -171,6 +174,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const readyMaxLagEvents = integer('CUSTODIAN_READY_MAX_LAG_EVENTS', 10_000, 1, 1_000_000);
   const readyMaxLagMs = integer('CUSTODIAN_READY_MAX_LAG_MS', 10_000, 1, 86_400_000);
   const logFile = text('CUSTODIAN_LOG_FILE');
+  const flag = (name: string): boolean | undefined => {
+    const raw = text(name);
+    if (raw === undefined) return undefined;
+    if (raw !== 'true' && raw !== 'false') problems.push(`${name}: must be "true" or "false"`);
+    return raw === 'true';
+  };
+  const webhooks = loadWebhooksConfig(flag, integer);
   const phoneRegion = (text('CUSTODIAN_PHONE_REGION') ?? DEFAULT_PHONE_REGION).toUpperCase();
   if (!isSupportedPhoneRegion(phoneRegion)) {
     problems.push(
@@ -224,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     logLevel,
     logFile: logFile === undefined ? undefined : resolve(logFile),
     phoneRegion,
+    webhooks,
   };
 }
 

@@ -15,6 +15,8 @@ import {
   anomalyCountersProjection,
   consentDailyProjection,
   consentReceiptsProjection,
+  connectorLinksProjection,
+  connectorsProjection,
   consentStateProjection,
   customerViewsProjection,
   customerViewsVersion,
@@ -65,6 +67,8 @@ export function projectionDefinitions(
     untyped(actorReadsProjection),
     untyped(exportsProjection),
     untyped(incidentsProjection),
+    untyped(connectorsProjection),
+    untyped(connectorLinksProjection),
   ];
 }
 
