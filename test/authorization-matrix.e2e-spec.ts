@@ -89,6 +89,10 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/connectors/:connectorId/suspend', 'connectors.suspend'],
   ['POST', '/v1/connectors/:connectorId/reinstate', 'connectors.reinstate'],
   ['POST', '/v1/connectors/:connectorId/secrets', 'connectors.manage'],
+  // downstream.controller.ts
+  ['POST', '/v1/connectors/:connectorId/acknowledgements', 'connectors.acknowledge'],
+  ['GET', '/v1/connectors/acknowledgements', 'connectors.read'],
+  ['GET', '/v1/dashboard/downstream', 'dashboard.read'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];

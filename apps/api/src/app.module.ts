@@ -23,6 +23,7 @@ import { AccessModule } from './access/access.module';
 import { ConnectorsModule } from './connectors/connectors.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
+import { DownstreamModule } from './downstream/downstream.module';
 import { ExportsModule } from './exports/exports.module';
 import { OversightApiModule } from './oversight/oversight.module';
 import { PurposesModule } from './purposes/purposes.module';
@@ -60,6 +61,7 @@ export class AppModule {
         PurposesModule,
         ConsentsModule,
         DashboardModule,
+        DownstreamModule,
         SubjectsModule,
         AccessModule,
         OversightApiModule,

@@ -5,6 +5,7 @@
  */
 import type { ConnectorEvent } from './connectors/connector.events';
 import type { ConsentEvent } from './consent/consent.events';
+import type { DownstreamAcknowledged } from './downstream/acknowledgement';
 import type { AccessEvent } from './oversight/access.events';
 import type { ActorEvent } from './oversight/actor.decider';
 import type { ErasureApprovalEvent } from './oversight/erasure-approval.decider';
@@ -25,7 +26,8 @@ export type DomainEventOfCatalogue =
   | ExportEvent
   | ErasureApprovalEvent
   | IncidentEvent
-  | ConnectorEvent;
+  | ConnectorEvent
+  | DownstreamAcknowledged;
 
 /** One codec per type; the mapped type makes a missing or misspelt type a compile error. */
 export const domainEventCodecs: {
@@ -70,4 +72,5 @@ export const domainEventCodecs: {
   WebhookSecretIssued: eventCodec('WebhookSecretIssued'),
   ConnectorSuspended: eventCodec('ConnectorSuspended'),
   ConnectorReinstated: eventCodec('ConnectorReinstated'),
+  DownstreamAcknowledged: eventCodec('DownstreamAcknowledged'),
 };

@@ -24,4 +24,5 @@ export * from './oversight/incident.decider';
 export * from './connectors/connector.types';
 export * from './connectors/connector.events';
 export * from './connectors/connector.decider';
+export * from './downstream/acknowledgement';
 export * from './events';

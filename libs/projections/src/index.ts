@@ -22,3 +22,4 @@ export * from './oversight/incidents.projection';
 export * from './log-fan-out';
 export * from './connectors/sortable-position';
 export * from './connectors/connectors.projection';
+export * from './downstream/downstream-obligations.projection';

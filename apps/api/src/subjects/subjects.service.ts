@@ -31,6 +31,10 @@ import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { isRole, roleMay } from '@custodian/policy';
 import { BadRequestException, ConflictException, Inject, Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import {
+  DownstreamOfEventQuery,
+  type DownstreamOfEvent,
+} from '../downstream/downstream-of-event.query';
 import { AllPurposesQuery } from '../purposes/all-purposes.query';
 import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
 import { checkProfile, type FieldProblem } from './profile-fields';
@@ -45,6 +49,8 @@ export interface ErasureReceipt {
   keyDestroyedAt: string | null;
   eventId: string;
   projections: Array<{ name: string; processed: boolean }>;
+  /** Each connector that must forget the customer: pending, acknowledged or overdue. */
+  downstream: DownstreamOfEvent;
 }
 
 /** Reads of customers (profiles, lookups, erasure receipts, subject access) and the profile checks commands share. */
@@ -155,6 +161,9 @@ export class SubjectsService {
       throw notFound('subjectId', `subject ${subjectId} has not been erased`);
     const data = event.data;
     const tombstone = await this.keyStore.destroyed(subjectId);
+    const downstream = await this.queries.execute(
+      new DownstreamOfEventQuery(event.id, event.position),
+    );
     const projections = await Promise.all(
       this.runner.status().map(async ({ name }) => {
         const entry = await readCatalogEntry(this.reads, name);
@@ -175,6 +184,7 @@ export class SubjectsService {
       keyDestroyedAt: tombstone?.destroyedAt ?? null,
       eventId: event.id,
       projections,
+      downstream,
     };
   }
 
