@@ -1,6 +1,7 @@
 import {
   ApiClient,
   connectorBody,
+  waitFor,
   consentBody,
   ManualClock,
   purposeBody,
@@ -8,6 +9,7 @@ import {
   startTestApp,
   type TestApp,
 } from '@test/support';
+import { downstreamObligationsProjection, ProjectionRunner } from '@custodian/projections';
 import { randomUUID } from 'node:crypto';
 
 const ACTORS = [
@@ -357,5 +359,63 @@ describe('downstream acknowledgements of erasures and withdrawals (HTTP, embedde
         ['ds-news', ['mailer-co', 'warehouse-co']],
       ]);
     });
+  });
+
+  it('answers the same after the obligations projection is rebuilt from the log', async () => {
+    const all = async () => (await dpo.get('/v1/connectors/acknowledgements?limit=1000')).body;
+    const before = await all();
+    expect(before.items.length).toBeGreaterThan(5);
+    const runner = t.app.get(ProjectionRunner);
+    const rebuilt = { ...downstreamObligationsProjection, version: 2 };
+    await runner.replace(rebuilt as never);
+    await waitFor(
+      async () =>
+        runner
+          .status()
+          .some((s) => s.name === rebuilt.name && s.activeVersion === 2 && s.state === 'live'),
+      10_000,
+    );
+    expect(await all()).toEqual(before);
+  });
+});
+
+describe('downstream deadline from CUSTODIAN_DOWNSTREAM_DEADLINE_DAYS', () => {
+  const clock = new ManualClock('2031-06-01T08:00:00.000Z');
+  let t: TestApp;
+  afterAll(async () => t?.close());
+
+  it('counts a connector overdue after the configured days', async () => {
+    t = await startTestApp({ CUSTODIAN_DOWNSTREAM_DEADLINE_DAYS: '10' }, ACTORS, { clock });
+    const scenario = new Scenario(t);
+    const admin = scenario.client('admin-1');
+    const crm = scenario.client('crm');
+    const board = scenario.client('board');
+    await scenario.activePurpose(admin, scenario.client('dpo-1'), 'newsletter', {
+      assessment: { ...purposeBody('x').assessment, minimumFields: ['name', 'email'] },
+    });
+    expect((await admin.post('/v1/connectors', connectorBody('mailer-co'))).status).toBe(201);
+    const subjectId = (
+      await crm.post('/v1/subjects', {
+        profile: { name: 'Lev Tolstoy', email: 'lev@example.com' },
+        source: 'shop',
+      })
+    ).body.subjectId as string;
+    await crm.post(`/v1/subjects/${subjectId}/consents`, consentBody('newsletter'));
+    await crm.post(`/v1/subjects/${subjectId}/consents`, {
+      ...consentBody('newsletter', { action: 'revoke', noticeVersion: undefined }),
+    });
+    const counts = async () =>
+      (await board.get('/v1/dashboard/downstream')).body as {
+        deadlineDays: number;
+        connectors: Array<Record<string, unknown>>;
+      };
+    expect(await counts()).toMatchObject({
+      deadlineDays: 10,
+      connectors: [{ connectorId: 'mailer-co', pending: 1, acknowledged: 0, overdue: 0 }],
+    });
+    clock.advance(10 * DAY - 1);
+    expect((await counts()).connectors[0]).toMatchObject({ pending: 1, overdue: 0 });
+    clock.advance(2);
+    expect((await counts()).connectors[0]).toMatchObject({ pending: 0, overdue: 1 });
   });
 });
