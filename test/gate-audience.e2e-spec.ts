@@ -1,4 +1,5 @@
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { DEFAULT_ROLE_POLICY } from '@custodian/policy';
 import {
   consentBody,
   purposeBody,
@@ -268,5 +269,33 @@ describe('the consent gate returns the audience of a purpose (HTTP, embedded sto
       denied: [],
     });
     expect(await scenario.head()).toBe(head);
+  });
+
+  // Last: it publishes a role policy that the tests above do not expect.
+  it('returns a field the role sees only in part masked, and records it as partial', async () => {
+    const person = await register();
+    await grant(person.subjectId);
+    const roles = structuredClone(DEFAULT_ROLE_POLICY.roles) as Record<
+      string,
+      { fields: Record<string, string> }
+    >;
+    roles.marketing.fields.email = 'partial';
+    expect((await dpo.post('/v1/policy/roles', { roles })).status).toBe(201);
+    const gate = await mailer.post('/v1/consent-gate', {
+      purposeId: 'audience-news',
+      subjectIds: [person.subjectId],
+      include: ['email'],
+    });
+    expect(gate.status).toBe(200);
+    expect(gate.body.contacts).toEqual([
+      {
+        subjectId: person.subjectId,
+        fields: { email: 'p***@example.com' },
+        masks: { email: 'partial' },
+      },
+    ]);
+    expect(await gateReads(person.subjectId)).toEqual([
+      expect.objectContaining({ fields: [{ name: 'email', mask: 'partial' }] }),
+    ]);
   });
 });
