@@ -118,6 +118,10 @@ const ROUTES: readonly Route[] = [
   ['GET', '/v1/connectors/:connectorId/deliveries', 'connectors.deliveries'],
   ['POST', '/v1/connectors/:connectorId/redeliveries', 'connectors.deliveries'],
   ['GET', '/v1/feed', 'feed.read'],
+  // downstream.controller.ts
+  ['POST', '/v1/connectors/:connectorId/acknowledgements', 'connectors.acknowledge'],
+  ['GET', '/v1/connectors/acknowledgements', 'connectors.read'],
+  ['GET', '/v1/dashboard/downstream', 'dashboard.read'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];

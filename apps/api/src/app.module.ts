@@ -25,6 +25,7 @@ import { AuditModule } from './audit/audit.module';
 import { ConnectorsModule } from './connectors/connectors.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
+import { DownstreamModule } from './downstream/downstream.module';
 import { ExportsModule } from './exports/exports.module';
 import { IntegrityApiModule } from './integrity/integrity.module';
 import { OversightApiModule } from './oversight/oversight.module';
@@ -68,6 +69,7 @@ export class AppModule {
         PurposesModule,
         ConsentsModule,
         DashboardModule,
+        DownstreamModule,
         SubjectsModule,
         AccessModule,
         OversightApiModule,

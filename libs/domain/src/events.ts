@@ -5,6 +5,7 @@
  */
 import type { ConnectorEvent } from './connectors/connector.events';
 import type { ConsentEvent } from './consent/consent.events';
+import type { DownstreamAcknowledged } from './downstream/acknowledgement';
 import type { AccessEvent } from './oversight/access.events';
 import type { ActorEvent } from './oversight/actor.decider';
 import type { ErasureApprovalEvent } from './oversight/erasure-approval.decider';
@@ -33,7 +34,8 @@ export type DomainEventOfCatalogue =
   | IntegrityEvent
   | PrivacyRequestEvent
   | LegalHoldEvent
-  | ConnectorEvent;
+  | ConnectorEvent
+  | DownstreamAcknowledged;
 
 /** One codec per type; the mapped type makes a missing or misspelt type a compile error. */
 export const domainEventCodecs: {
@@ -93,4 +95,5 @@ export const domainEventCodecs: {
   WebhookSecretIssued: eventCodec('WebhookSecretIssued'),
   ConnectorSuspended: eventCodec('ConnectorSuspended'),
   ConnectorReinstated: eventCodec('ConnectorReinstated'),
+  DownstreamAcknowledged: eventCodec('DownstreamAcknowledged'),
 };

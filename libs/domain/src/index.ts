@@ -30,4 +30,5 @@ export * from './privacy-requests/privacy-request.decider';
 export * from './connectors/connector.types';
 export * from './connectors/connector.events';
 export * from './connectors/connector.decider';
+export * from './downstream/acknowledgement';
 export * from './events';

@@ -28,3 +28,4 @@ export * from './timeline/subject-timeline.projection';
 export * from './connectors/sortable-position';
 export * from './connectors/connectors.projection';
 export * from './connectors/webhook-payloads';
+export * from './downstream/downstream-obligations.projection';

@@ -97,8 +97,18 @@ export class ConsentsController {
   @Post('consent-gate')
   @HttpCode(200)
   @RequirePermission('consents.gate')
-  async gate(@Body() body: unknown) {
-    const { purposeId, subjectIds } = parseGateRequest(body);
-    return this.consents.gate(purposeId, subjectIds);
+  async gate(
+    @Body() body: unknown,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    const { purposeId, subjectIds, include } = parseGateRequest(body);
+    if (include === undefined) return this.consents.gate(purposeId, subjectIds);
+    return this.consents.audience(
+      purposeId,
+      subjectIds,
+      include,
+      commandMeta(this.clock, request, actor),
+    );
   }
 }

@@ -25,7 +25,9 @@ import {
   isUuid,
   badParam,
   type Clock,
+  type CommandMeta,
   type CustodianConfig,
+  type RequestActor,
 } from '@custodian/platform';
 import {
   consentErasureMarkerId,
@@ -39,6 +41,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { AllPurposesQuery } from '../purposes/all-purposes.query';
 import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
 import { PurposeHistoryQuery } from '../purposes/purpose-history.query';
+import { GateAudience } from './gate-audience';
 
 export type GateReason =
   'revoked' | 'expired' | 'stale' | 'never_asked' | 'erased' | 'purpose_inactive';
@@ -60,6 +63,7 @@ export class ConsentsService {
     private readonly vault: FieldVault,
     private readonly erasures: ErasureLedger,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly audienceOf: GateAudience,
   ) {}
 
   /**
@@ -194,13 +198,38 @@ export class ConsentsService {
     };
   }
 
+  /**
+   * The gate with the allowed customers' contact values (`include`): the request is checked
+   * (catalogue, role, purpose) before the gate runs, then each allowed customer with a value to
+   * show is one audited read. A customer erased between the gate and the decryption is denied.
+   */
+  async audience(
+    purposeId: string,
+    subjectIds: readonly unknown[],
+    include: readonly string[],
+    meta: CommandMeta & { actor: RequestActor },
+  ) {
+    const ids = checkedIds(subjectIds);
+    const purpose = await this.purpose(purposeId);
+    if (!purpose) throw notFound('purposeId', `purpose "${purposeId}" is not registered`);
+    const plan = await this.audienceOf.plan(purpose, include, meta.actor);
+    const gate = await this.gate(purposeId, ids);
+    const { members, erased } = await this.audienceOf.members(plan, purposeId, gate.allowed, meta);
+    const lost = new Set(erased);
+    return {
+      ...gate,
+      allowed: gate.allowed.filter((id) => !lost.has(id)),
+      denied: [
+        ...gate.denied,
+        ...erased.map((subjectId) => ({ subjectId, reason: 'erased' as GateReason })),
+      ],
+      contacts: members,
+    };
+  }
+
   /** Who may be contacted for a purpose, and why not for the rest. */
   async gate(purposeId: string, subjectIds: readonly unknown[]) {
-    const ids: string[] = [];
-    subjectIds.forEach((id, i) => {
-      if (!isUuid(id)) throw badParam(`subjectIds.${i}`, 'must be a UUID');
-      ids.push(id.toLowerCase());
-    });
+    const ids = checkedIds(subjectIds);
     const purpose = await this.purpose(purposeId);
     if (!purpose) throw notFound('purposeId', `purpose "${purposeId}" is not registered`);
     const unique = [...new Set(ids)];
@@ -265,6 +294,13 @@ export class ConsentsService {
   private async consentEvents(subjectId: string): Promise<ConsentEvent[]> {
     return readTypedStream<ConsentEvent>(this.events, consentStream(subjectId));
   }
+}
+
+function checkedIds(subjectIds: readonly unknown[]): string[] {
+  return subjectIds.map((id, i) => {
+    if (!isUuid(id)) throw badParam(`subjectIds.${i}`, 'must be a UUID');
+    return id.toLowerCase();
+  });
 }
 
 function gateReason(status: ConsentStatus): GateReason {

@@ -9,8 +9,9 @@ import {
   type RequestActor,
 } from '@custodian/platform';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyRequest } from 'fastify';
+import { assessmentWarnings, recipientsOf } from '../downstream/recipients';
 import { commandMeta } from '../shared/request-meta';
 import { ActivatePurposeCommand } from './activate-purpose.command';
 import { PublishNoticeCommand } from './publish-notice.command';
@@ -23,6 +24,7 @@ import { RetirePurposeCommand } from './retire-purpose.command';
 export class PurposesController {
   constructor(
     private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
     private readonly purposes: PurposesService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -97,7 +99,10 @@ export class PurposesController {
   @Get(':purposeId')
   @RequirePermission('purposes.read')
   async get(@Param('purposeId', PurposeIdParam) purposeId: string) {
-    return this.purposes.get(purposeId);
+    const purpose = await this.purposes.get(purposeId);
+    // The systems that receive data for it, and the assessment's warning when they receive more.
+    const connectors = await recipientsOf(this.queries, purposeId);
+    return { ...purpose, connectors, assessmentWarnings: assessmentWarnings(purpose, connectors) };
   }
 }
 

@@ -5,6 +5,7 @@ import { AccessLogQuery } from '../access/access-log.query';
 import { RolePolicyQuery } from '../access/role-policy.query';
 import { ConsentHistoryQuery } from '../consents/consent-history.query';
 import { ConsentStateQuery } from '../consents/consent-state.query';
+import { recipientsOf } from '../downstream/recipients';
 import { SubjectsService } from './subjects.service';
 
 /**
@@ -61,12 +62,23 @@ export class SubjectAccessHandler implements ICommandHandler<SubjectAccessComman
       this.queries.execute(new ConsentHistoryQuery(subjectId)),
       this.queries.execute(new AccessLogQuery(subjectId)),
     ]);
-    return this.subjects.subjectAccess(
+    // The systems that received the customer's data: per purpose they ever consented to.
+    const consented = [
+      ...new Set(history.events.filter((e) => e.type === 'ConsentGranted').map((e) => e.purposeId)),
+    ].sort();
+    const recipients = await Promise.all(
+      consented.map(async (purposeId) => ({
+        purposeId,
+        connectors: await recipientsOf(this.queries, purposeId),
+      })),
+    );
+    const bundle = await this.subjects.subjectAccess(
       subjectId,
       state,
       values,
       { current: current.purposes, history: history.events },
       accessLog,
     );
+    return { ...bundle, recipients };
   }
 }

@@ -33,6 +33,10 @@ import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { isRole, roleMay } from '@custodian/policy';
 import { BadRequestException, ConflictException, Inject, Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import {
+  DownstreamOfEventQuery,
+  type DownstreamOfEvent,
+} from '../downstream/downstream-of-event.query';
 import { AllPurposesQuery } from '../purposes/all-purposes.query';
 import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
 import { checkProfile, type FieldProblem } from './profile-fields';
@@ -65,6 +69,8 @@ export interface ErasureReceipt {
     endedAt: string | null;
     keyDestroyedAt: string | null;
   } | null;
+  /** Each connector that must forget the customer: pending, acknowledged or overdue. */
+  downstream: DownstreamOfEvent;
 }
 
 /** Reads of customers (profiles, lookups, erasure receipts, subject access) and the profile checks commands share. */
@@ -176,6 +182,9 @@ export class SubjectsService {
       throw notFound('subjectId', `subject ${subjectId} has not been erased`);
     const data = event.data;
     const tombstone = await this.keyStore.destroyed(subjectId);
+    const downstream = await this.queries.execute(
+      new DownstreamOfEventQuery(event.id, event.position),
+    );
     const projections = await Promise.all(
       this.runner.status().map(async ({ name }) => {
         const entry = await readCatalogEntry(this.reads, name);
@@ -206,6 +215,7 @@ export class SubjectsService {
         endedAt: hold.ended?.endedAt ?? null,
         keyDestroyedAt: holdKey?.destroyedAt ?? null,
       },
+      downstream,
     };
   }
 

@@ -15,7 +15,8 @@ export interface FieldsAccessed {
      * `view` (the customer card), `lookup` (found by email or phone) or `dsar` (everything held
      * about the customer, for an access or portability request; purpose `subject-access`) or
      * `legal-hold` (fields a legal hold keeps after an erasure: re-keyed under the hold's key at
-     * the erasure, purpose `legal-hold`, or read by the DPO for the purpose holding them).
+     * the erasure, purpose `legal-hold`, or read by the DPO for the purpose holding them) or
+     * `gate` (contact values the consent gate returned for an allowed customer).
      */
     via: AccessVia;
     fields: Array<{ name: string; mask: FieldMask }>;
@@ -66,5 +67,5 @@ export const SUBJECT_ACCESS_PURPOSE = 'subject-access';
 export const NO_CONSENT_REASON = 'no_consent_for_purpose';
 
 /** The routes a read of personal fields is recorded under (`FieldsAccessed.via`). */
-export const ACCESS_VIAS = ['view', 'lookup', 'dsar', 'legal-hold'] as const;
+export const ACCESS_VIAS = ['view', 'lookup', 'dsar', 'legal-hold', 'gate'] as const;
 export type AccessVia = (typeof ACCESS_VIAS)[number];

@@ -37,6 +37,7 @@ export const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set([
   'source',
   'registeredAt',
   'accessLog',
+  'recipients',
   'value',
   'category',
   // Object.prototype's own names

@@ -21,6 +21,11 @@ export interface CustodianConfig {
    * second person, a DPO other than the requester. Retention sweeps are exempt.
    */
   erasureApprovalAbove: number;
+  /**
+   * Days a connector has to acknowledge an erasure or a withdrawal before it shows as overdue
+   * (152-FZ Art. 21 p.5: 30 days; `CUSTODIAN_DOWNSTREAM_DEADLINE_DAYS`).
+   */
+  downstreamDeadlineDays: number;
   actorsFile: string;
   /** True when no CUSTODIAN_ACTORS_FILE was given: embedded mode may then create the file. */
   actorsFileIsDefault: boolean;
@@ -177,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const shutdownTimeoutMs = integer('CUSTODIAN_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   const exportTtlHours = integer('CUSTODIAN_EXPORT_TTL_HOURS', 24, 1, 720);
   const erasureApprovalAbove = integer('CUSTODIAN_ERASURE_APPROVAL_ABOVE', 50, 0, 10_000);
+  const downstreamDeadlineDays = integer('CUSTODIAN_DOWNSTREAM_DEADLINE_DAYS', 30, 1, 365);
   const readyMaxLagEvents = integer('CUSTODIAN_READY_MAX_LAG_EVENTS', 10_000, 1, 1_000_000);
   const readyMaxLagMs = integer('CUSTODIAN_READY_MAX_LAG_MS', 10_000, 1, 86_400_000);
   const checkpointEvery = integer('CUSTODIAN_INTEGRITY_CHECKPOINT_EVERY', 1000, 1, 100_000);
@@ -213,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     dataDir,
     exportTtlHours,
     erasureApprovalAbove,
+    downstreamDeadlineDays,
     actorsFile,
     actorsFileIsDefault: text('CUSTODIAN_ACTORS_FILE') === undefined,
     jwt: jwtIssuer
