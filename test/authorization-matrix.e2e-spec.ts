@@ -80,6 +80,7 @@ const ROUTES: readonly Route[] = [
   ['GET', '/v1/incidents', 'incidents.read'],
   ['GET', '/v1/incidents/:incidentId', 'incidents.read'],
   ['POST', '/v1/incidents/:incidentId/notes', 'incidents.manage'],
+  ['POST', '/v1/incidents/:incidentId/risk', 'incidents.manage'],
   ['POST', '/v1/incidents/:incidentId/notifications', 'incidents.manage'],
   ['POST', '/v1/incidents/:incidentId/close', 'incidents.manage'],
   // audit.controller.ts

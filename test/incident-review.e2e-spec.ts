@@ -168,6 +168,45 @@ describe('incidents that hold up to review (HTTP, embedded stores)', () => {
       expect(refused.body.details).toEqual([expect.objectContaining({ field: 'obligation' })]);
       return refused;
     }, 400);
+    // The investigation finds the risk high: the customers' notice becomes an obligation.
+    const id = opened.body.incidentId;
+    for (const [body, field] of [
+      [{ risk: 'severe', rationale: 'the reads included passport data' }, 'risk'],
+      [{ risk: 'high', rationale: 'ivan@example.com complained' }, 'rationale'],
+    ] as const) {
+      const refused = await scenario.expectNothingWritten(
+        () => as.dpo.post(`/v1/incidents/${id}/risk`, body),
+        400,
+      );
+      expect(refused.details).toEqual([expect.objectContaining({ field })]);
+    }
+    const assessed = await as.dpo.post(`/v1/incidents/${id}/risk`, {
+      risk: 'high',
+      rationale: 'the reads included passport data',
+    });
+    expect(assessed.status).toBe(200);
+    expect(assessed.body.risk).toBe('high');
+    expect(assessed.body.deadlines.at(-1)).toMatchObject({
+      obligation: 'gdpr-data-subjects',
+      due: '2026-03-05T10:11:00.000Z',
+    });
+    expect(assessed.body.timeline.map((e: { what: string }) => e.what)).toContain('risk_assessed');
+    await scenario.expectNothingWritten(
+      () =>
+        as.dpo.post(`/v1/incidents/${id}/risk`, {
+          risk: 'high',
+          rationale: 'the reads included passport data',
+        }),
+      409,
+    );
+    expect(
+      (
+        await as.dpo.post(`/v1/incidents/${id}/notifications`, {
+          obligation: 'gdpr-data-subjects',
+          reference: 'MAIL-1',
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it('adds the notice to the affected customers where the risk is high, and refuses to close with an obligation unmet and unexplained', async () => {

@@ -77,6 +77,7 @@ export const domainEventCodecs: {
     (data) => ('risk' in data ? data : { ...data, risk: 'low' }),
   ]),
   IncidentNoteAdded: eventCodec('IncidentNoteAdded'),
+  IncidentRiskAssessed: eventCodec('IncidentRiskAssessed'),
   IncidentNotificationSent: eventCodec('IncidentNotificationSent'),
   /** v2 lists the obligations left unmet with their reasons; a v1 closing reads as none. */
   IncidentClosed: eventCodec('IncidentClosed', [

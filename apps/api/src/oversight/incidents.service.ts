@@ -165,6 +165,13 @@ export class IncidentsService {
     });
     for (const note of state.notes)
       entries.push({ at: note.at, what: 'note', by: note.by, detail: { text: note.text } });
+    for (const a of state.assessments)
+      entries.push({
+        at: a.at,
+        what: 'risk_assessed',
+        by: a.by,
+        detail: { risk: a.risk, rationale: a.rationale },
+      });
     for (const n of state.notifications)
       entries.push({
         at: n.at,

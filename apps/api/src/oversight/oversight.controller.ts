@@ -27,6 +27,7 @@ import { commandMeta } from '../shared/request-meta';
 import { ActorsService } from './actors.service';
 import { AddIncidentNoteCommand } from './add-incident-note.command';
 import { AnomaliesService } from './anomalies.service';
+import { AssessIncidentRiskCommand } from './assess-incident-risk.command';
 import { CloseIncidentCommand } from './close-incident.command';
 import { IncidentsService } from './incidents.service';
 import { OpenIncidentCommand } from './open-incident.command';
@@ -40,6 +41,7 @@ import {
   EvaluateRulesDto,
   IncidentNoteDto,
   IncidentNotificationDto,
+  IncidentRiskDto,
   OpenIncidentDto,
   ReinstateActorDto,
   SuspendActorDto,
@@ -199,6 +201,26 @@ export class OversightController {
   ) {
     return this.commands.execute(
       new AddIncidentNoteCommand(incidentId, dto.text, commandMeta(this.clock, request, actor)),
+    );
+  }
+
+  /** A reassessment of the risk to the customers; high adds their notice to the obligations. */
+  @Post('incidents/:incidentId/risk')
+  @HttpCode(200)
+  @RequirePermission('incidents.manage')
+  async assessRisk(
+    @Param('incidentId', new UuidParam('incidentId')) incidentId: string,
+    @Body() dto: IncidentRiskDto,
+    @CurrentActor() actor: RequestActor,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.commands.execute(
+      new AssessIncidentRiskCommand(
+        incidentId,
+        dto.risk,
+        dto.rationale,
+        commandMeta(this.clock, request, actor),
+      ),
     );
   }
 

@@ -138,6 +138,12 @@ export class IncidentNoteDto {
   @OperationalText(4000) text!: string;
 }
 
+export class IncidentRiskDto {
+  @IsIn(INCIDENT_RISKS) risk!: IncidentRisk;
+  /** Why: what the investigation found about the risk to the customers. */
+  @OperationalText(2000, 10) rationale!: string;
+}
+
 export class IncidentNotificationDto {
   @IsIn(OBLIGATIONS.map((o) => o.obligation)) obligation!: Obligation;
   @Matches(/^[A-Za-z0-9][A-Za-z0-9 ._/#-]{0,127}$/, {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ActorsService } from './actors.service';
 import { AddIncidentNoteHandler } from './add-incident-note.command';
 import { AnomaliesService } from './anomalies.service';
+import { AssessIncidentRiskHandler } from './assess-incident-risk.command';
 import { CloseIncidentHandler } from './close-incident.command';
 import { IncidentsService } from './incidents.service';
 import { OpenIncidentHandler } from './open-incident.command';
@@ -23,6 +24,7 @@ import { SuspendActorHandler } from './suspend-actor.command';
     ReinstateActorHandler,
     OpenIncidentHandler,
     AddIncidentNoteHandler,
+    AssessIncidentRiskHandler,
     RecordIncidentNotificationHandler,
     CloseIncidentHandler,
   ],

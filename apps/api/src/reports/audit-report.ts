@@ -1,4 +1,5 @@
 import {
+  INCIDENT_EVENT_TYPES,
   incidentDeadlines,
   incidentDecider,
   type AccessDenied,
@@ -78,6 +79,7 @@ export type ObligationStatus =
   'sent' | 'sent late' | 'overdue' | 'pending' | 'unmet, reason recorded' | 'unmet';
 
 const EXPORT_TYPES = new Set<string>(exportsProjection.eventTypes as readonly string[]);
+const INCIDENT_TYPES = new Set<string>(INCIDENT_EVENT_TYPES);
 const REPORTED_TYPES = new Set<string>([
   'FieldsAccessed',
   'AccessDenied',
@@ -85,10 +87,7 @@ const REPORTED_TYPES = new Set<string>([
   'SubjectErased',
   'ErasureApproved',
   ...EXPORT_TYPES,
-  'IncidentOpened',
-  'IncidentNoteAdded',
-  'IncidentNotificationSent',
-  'IncidentClosed',
+  ...INCIDENT_EVENT_TYPES,
 ]);
 
 /** When an event happened, by the time it records (the log's stamp when it records none). */
@@ -157,7 +156,7 @@ export async function buildAuditReport(
         if (doc) exports.set(id, doc);
         continue;
       }
-      if (event.type.startsWith('Incident')) {
+      if (INCIDENT_TYPES.has(event.type)) {
         const id = String(event.data.incidentId);
         const state = incidentDecider.evolve(
           incidents.get(id) ?? null,

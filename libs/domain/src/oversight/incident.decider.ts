@@ -71,6 +71,11 @@ export interface IncidentNoteAdded {
   type: 'IncidentNoteAdded';
   data: { incidentId: string; text: string; by: string; at: string };
 }
+/** The DPO's (re)assessment of the risk to the customers, with why. */
+export interface IncidentRiskAssessed {
+  type: 'IncidentRiskAssessed';
+  data: { incidentId: string; risk: IncidentRisk; rationale: string; by: string; at: string };
+}
 export interface IncidentNotificationSent {
   type: 'IncidentNotificationSent';
   data: { incidentId: string; obligation: Obligation; reference: string; by: string; at: string };
@@ -93,11 +98,16 @@ export interface IncidentClosed {
 }
 
 export type IncidentEvent =
-  IncidentOpened | IncidentNoteAdded | IncidentNotificationSent | IncidentClosed;
+  | IncidentOpened
+  | IncidentNoteAdded
+  | IncidentRiskAssessed
+  | IncidentNotificationSent
+  | IncidentClosed;
 
 export const INCIDENT_EVENT_TYPES: readonly IncidentEvent['type'][] = [
   'IncidentOpened',
   'IncidentNoteAdded',
+  'IncidentRiskAssessed',
   'IncidentNotificationSent',
   'IncidentClosed',
 ];
@@ -105,6 +115,8 @@ export const INCIDENT_EVENT_TYPES: readonly IncidentEvent['type'][] = [
 export interface IncidentState {
   opened: IncidentOpened['data'];
   notes: Array<IncidentNoteAdded['data']>;
+  /** Reassessments of the risk; `opened.risk` is the one in force. */
+  assessments: Array<IncidentRiskAssessed['data']>;
   notifications: Array<IncidentNotificationSent['data']>;
   closed: IncidentClosed['data'] | null;
 }
@@ -112,6 +124,7 @@ export interface IncidentState {
 export type IncidentCommand =
   | { type: 'OpenIncident'; opened: IncidentOpened['data'] }
   | { type: 'AddNote'; incidentId: string; text: string; by: string }
+  | { type: 'AssessRisk'; incidentId: string; risk: IncidentRisk; rationale: string; by: string }
   | {
       type: 'RecordNotification';
       incidentId: string;
@@ -137,11 +150,17 @@ export const incidentDecider: Decider<
 
   evolve(state, event) {
     if (event.type === 'IncidentOpened')
-      return { opened: event.data, notes: [], notifications: [], closed: null };
+      return { opened: event.data, notes: [], assessments: [], notifications: [], closed: null };
     if (!state) return state;
     switch (event.type) {
       case 'IncidentNoteAdded':
         return { ...state, notes: [...state.notes, event.data] };
+      case 'IncidentRiskAssessed':
+        return {
+          ...state,
+          opened: { ...state.opened, risk: event.data.risk },
+          assessments: [...state.assessments, event.data],
+        };
       case 'IncidentNotificationSent':
         return { ...state, notifications: [...state.notifications, event.data] };
       case 'IncidentClosed':
@@ -166,6 +185,24 @@ export const incidentDecider: Decider<
             data: { incidentId, text: command.text, by: command.by, at },
           },
         ];
+      case 'AssessRisk': {
+        if (command.risk === state.opened.risk)
+          throw conflict('risk', `the incident is already recorded as ${command.risk} risk`);
+        if (state.notifications.some((n) => n.obligation === 'gdpr-data-subjects'))
+          throw conflict('risk', 'the customers were already notified as for a high risk');
+        return [
+          {
+            type: 'IncidentRiskAssessed',
+            data: {
+              incidentId,
+              risk: command.risk,
+              rationale: command.rationale,
+              by: command.by,
+              at,
+            },
+          },
+        ];
+      }
       case 'RecordNotification': {
         const due = OBLIGATIONS.find((o) => o.obligation === command.obligation)!;
         if (!state.opened.jurisdictions.includes(due.jurisdiction))
