@@ -6,7 +6,7 @@ import {
   OversightModule,
   ProjectionsModule,
   StorageModule,
-  VaultModule,
+  KeyStoreModule,
 } from '@custodian/platform';
 import { DynamicModule, Module } from '@nestjs/common';
 
@@ -21,7 +21,8 @@ export class ProjectorModule {
         LifecycleModule,
         LoggingModule.forRoot(config),
         StorageModule,
-        VaultModule,
+        // Not VaultModule: no projection decrypts, so the projector holds no master key.
+        KeyStoreModule,
         ProjectionsModule,
         OversightModule,
       ],

@@ -18,6 +18,7 @@ export * from './auth/actor.guard';
 export * from './auth/auth.module';
 export * from './projections/projection-reader';
 export * from './vault/vault.module';
+export * from './vault/key-store.module';
 export * from './vault/field-vault';
 export * from './vault/access-receipt';
 export * from './vault/blind-index';
