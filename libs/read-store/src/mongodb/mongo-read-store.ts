@@ -6,6 +6,8 @@ import type {
   CollectionSpec,
   FindPage,
   FindQuery,
+  Lease,
+  LeaseRequest,
   ReadStore,
   WhereValue,
   WriteBatch,
@@ -17,6 +19,9 @@ import {
   validateCollectionName,
   validateId,
   validateIds,
+  validateLeaseHolder,
+  validateLeaseName,
+  validateLeaseRequest,
   validateSpec,
 } from '../read-store.validation';
 import {
@@ -47,12 +52,20 @@ interface StoredCheckpoint {
   updatedAt: Date;
 }
 
+interface StoredLease {
+  _id: string;
+  holder: string;
+  acquiredAt: number;
+  expiresAt: number;
+}
+
 interface CollectionInfo {
   coll: Collection<StoredModel>;
   indexes: string[];
 }
 
 const NAMESPACE_EXISTS = 48;
+const DUPLICATE_KEY = 11000;
 /** Ids are at most 512 characters, so this keeps each `$in` query well under 16 MB. */
 const GET_MANY_CHUNK = 1000;
 
@@ -70,6 +83,7 @@ export class MongoReadStore implements ReadStore {
   private readonly db: Db;
   private readonly registry: Collection<RegistryEntry>;
   private readonly checkpoints: Collection<StoredCheckpoint>;
+  private readonly leases: Collection<StoredLease>;
   /** Like the SQLite adapter, caches what this process learnt; ensure/drop here refresh it. */
   private readonly collections = new Map<string, CollectionInfo>();
   private closed = false;
@@ -86,6 +100,7 @@ export class MongoReadStore implements ReadStore {
     this.db = this.client.db(options.database);
     this.registry = this.db.collection<RegistryEntry>('rm__collections');
     this.checkpoints = this.db.collection<StoredCheckpoint>('rm__checkpoints');
+    this.leases = this.db.collection<StoredLease>('rm__leases');
   }
 
   async ensureCollection(spec: CollectionSpec): Promise<void> {
@@ -218,6 +233,50 @@ export class MongoReadStore implements ReadStore {
     if (typeof name !== 'string') throw new InvalidReadStoreInputError('name', 'must be a string');
     const row = await this.checkpoints.findOne({ _id: name });
     return row ? { position: row.position, sequence: row.sequence } : null;
+  }
+
+  async acquireLease(request: LeaseRequest): Promise<Lease> {
+    const { name, holder, ttlMs, now, takeOverFrom } = validateLeaseRequest(request);
+    const takeable: object[] = [{ holder }, { expiresAt: { $lte: now } }];
+    if (takeOverFrom !== null) takeable.push({ holder: takeOverFrom });
+    try {
+      // One document update is atomic. If the lease is held by another (the filter matches
+      // nothing), the upsert tries to insert a second document with the same _id and fails
+      // with a duplicate key: the lease stays where it is.
+      await this.leases.updateOne(
+        { _id: name, $or: takeable },
+        [
+          {
+            $set: {
+              // $literal: a holder starting with "$" must not be read as a field path.
+              acquiredAt: {
+                $cond: [{ $eq: ['$holder', { $literal: holder }] }, '$acquiredAt', now],
+              },
+              holder: { $literal: holder },
+              expiresAt: now + ttlMs,
+            },
+          },
+        ],
+        { upsert: true, writeConcern: { w: 'majority' } },
+      );
+    } catch (error) {
+      if (errorCode(error) !== DUPLICATE_KEY) throw error;
+    }
+    return (await this.getLease(name))!;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    validateLeaseName(name);
+    validateLeaseHolder(holder);
+    await this.leases.deleteOne({ _id: name, holder }, { writeConcern: { w: 'majority' } });
+  }
+
+  async getLease(name: string): Promise<Lease | null> {
+    validateLeaseName(name);
+    const row = await this.leases.findOne({ _id: name }, { readPreference: 'primary' });
+    return row
+      ? { name, holder: row.holder, acquiredAt: row.acquiredAt, expiresAt: row.expiresAt }
+      : null;
   }
 
   async ping(): Promise<void> {
