@@ -6,6 +6,7 @@ import {
   CustodianConfig,
   HealthModule,
   HttpErrorFilter,
+  LeaseModule,
   LifecycleModule,
   LoggingModule,
   CustodianMetrics,
@@ -45,6 +46,8 @@ export class AppModule {
         LifecycleModule,
         LoggingModule.forRoot(config),
         StorageModule,
+        // The singleton lease: export sweeps and resumption, retention run in one API process.
+        LeaseModule,
         VaultModule,
         ProjectionsModule,
         OversightModule,

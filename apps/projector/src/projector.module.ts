@@ -5,6 +5,7 @@ import {
   LoggingModule,
   OversightModule,
   ProjectionsModule,
+  ProjectorHeartbeat,
   StorageModule,
   KeyStoreModule,
 } from '@custodian/platform';
@@ -26,6 +27,8 @@ export class ProjectorModule {
         ProjectionsModule,
         OversightModule,
       ],
+      // Renews the `projector` lease: an API with CUSTODIAN_PROJECTOR=off is ready only while it lives.
+      providers: [ProjectorHeartbeat],
     };
   }
 }

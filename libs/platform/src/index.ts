@@ -38,3 +38,7 @@ export * from './lifecycle/stop-app';
 export * from './backup/data-dir-backup';
 export * from './metrics/custodian-metrics';
 export * from './metrics/metrics.module';
+export * from './lease/lease-keeper';
+export * from './lease/singleton-lease';
+export * from './lease/projector-heartbeat';
+export * from './lease/lease.module';
