@@ -111,6 +111,9 @@ export class SingletonLease implements OnApplicationBootstrap, OnApplicationShut
     const tenure = new AbortController();
     this.tenure = tenure;
     const signal = AbortSignal.any([tenure.signal, this.lifecycle.stopping]);
+    this.logger.log(
+      `singleton work runs in this process (${this.holder}): ${this.tasks.map((t) => t.name).join(', ') || 'none registered'}`,
+    );
     for (const task of this.tasks) {
       if (task.atAcquire) void this.runTask(task, signal);
       if (task.everyMs && task.everyMs > 0) {
