@@ -4,7 +4,10 @@ import {
   EventStoreDBClient,
   excludeSystemEvents,
   FORWARDS,
+  jsonEvent,
+  NO_STREAM,
   START,
+  WrongExpectedVersionError,
   type AllStreamRecordedEvent,
   type AppendResult as EsdbAppendResult,
   type Position,
@@ -15,11 +18,17 @@ import {
   validateStreamName,
   type ValidatedAppend,
 } from '../append-validation';
-import { EventStoreUnavailableError, InvalidEventStoreInputError } from '../event-store.errors';
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  InvalidEventStoreInputError,
+  WrongExpectedRevisionError,
+} from '../event-store.errors';
 import type {
   AppendOptions,
   AppendResult,
   EventStore,
+  ExpectedRevision,
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
@@ -84,15 +93,107 @@ export class EsdbEventStore implements EventStore {
     this.assertOpen();
     // Validate before anything is sent, exactly as every other adapter does.
     const append = validateAppend(stream, events, options);
-    const context: AppendContext = {
-      stream: append.stream,
-      expectedRevision: append.expectedRevision,
-      firstEventId: append.events[0].id,
-    };
+    return append.expectedRevision === 'any'
+      ? this.appendOnce(append)
+      : this.appendChecked(append, append.expectedRevision);
+  }
+
+  /**
+   * An append with `expectedRevision: 'any'` (audit records: `FieldsAccessed`,
+   * `SubjectExported`…, appended without reading their stream) must still never be stored
+   * twice. The server dedupes `any` appends only by its recent-id cache, which a restart or an
+   * eviction empties; it dedupes an append with an exact expected revision by the stream itself
+   * (the same ids already after that revision). So the append is planned in a stream of its own,
+   * `_once-<first event id>` (deterministic; "_" cannot start a port stream name, and the
+   * adapter never hands these events out): the plan names the revision the events go after,
+   * then they are appended at exactly that revision. A retry, however late, reads the plan and
+   * looks at that revision: its events there are the original, reported as before; otherwise
+   * the original never landed, and the append is planned again at the stream's new head.
+   */
+  private async appendOnce(append: ValidatedAppend): Promise<AppendResult> {
+    const planStream = `${ONCE_STREAM_PREFIX}${append.events[0].id}`;
+    for (let attempt = 1; ; attempt++) {
+      const plan = await this.readPlan(planStream);
+      if (plan) {
+        const original = await this.readStream(append.stream, {
+          fromRevision: plan.after + 1n,
+          maxCount: append.events.length,
+        });
+        if (
+          original.length === append.events.length &&
+          original.every((event, i) => event.id === append.events[i].id)
+        ) {
+          const last = original[original.length - 1];
+          return { nextExpectedRevision: last.revision, position: last.position };
+        }
+      }
+      const [head] = await this.readStream(append.stream, { direction: 'backwards', maxCount: 1 });
+      const after = head ? head.revision : -1n;
+      try {
+        await this.client.appendToStream(
+          planStream,
+          [
+            jsonEvent({
+              type: 'AppendPlanned',
+              data: { stream: append.stream, after: String(after) },
+            }),
+          ],
+          { expectedRevision: plan ? plan.revision : NO_STREAM },
+        );
+      } catch (error) {
+        // Another try of this same append moved the plan: look again (the plan then tells
+        // whether that try stored the events).
+        if (!(error instanceof WrongExpectedVersionError) || attempt >= ONCE_ATTEMPTS)
+          throw toAppendError(error, contextOf(append));
+        continue;
+      }
+      try {
+        return await this.appendChecked(append, head ? head.revision : 'no_stream');
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= ONCE_ATTEMPTS) throw error;
+        // Refused though the stream did not move: some of these ids are stored already, not as
+        // this append (the server's partial-duplicate answer).
+        const [now] = await this.readStream(append.stream, { direction: 'backwards', maxCount: 1 });
+        if ((now ? now.revision : -1n) === after)
+          throw new DuplicateEventIdError(append.stream, append.events[0].id);
+        // Another writer moved the stream since its head was read: plan again at the new head.
+      }
+    }
+  }
+
+  private async readPlan(planStream: string): Promise<{ revision: bigint; after: bigint } | null> {
+    const plans: { revision: bigint; after: bigint }[] = [];
+    try {
+      await consume(
+        this.client.readStream(planStream, {
+          direction: BACKWARDS,
+          fromRevision: END,
+          maxCount: 1,
+        }),
+        (resolved) => {
+          const event = resolved.event;
+          if (event) {
+            const data = event.data as { after?: unknown };
+            plans.push({ revision: event.revision, after: BigInt(String(data.after)) });
+          }
+        },
+      );
+    } catch (error) {
+      if (isStreamNotFound(error)) return null;
+      throw toPortError(error, `reading the plan of an append to "${planStream}"`);
+    }
+    return plans[0] ?? null;
+  }
+
+  private async appendChecked(
+    append: ValidatedAppend,
+    expectedRevision: Exclude<ExpectedRevision, 'any'> | 'any',
+  ): Promise<AppendResult> {
+    const context: AppendContext = { ...contextOf(append), expectedRevision };
     let result: EsdbAppendResult;
     try {
       result = await this.client.appendToStream(append.stream, append.events.map(toEventData), {
-        expectedRevision: toEsdbExpectedRevision(append.expectedRevision),
+        expectedRevision: toEsdbExpectedRevision(expectedRevision),
       });
     } catch (error) {
       throw toAppendError(error, context);
@@ -316,6 +417,18 @@ export class EsdbEventStore implements EventStore {
       },
     };
   }
+}
+
+/** Streams holding the plans of `any` appends (see `appendOnce`); never handed out. */
+export const ONCE_STREAM_PREFIX = '_once-';
+const ONCE_ATTEMPTS = 10;
+
+function contextOf(append: ValidatedAppend): AppendContext {
+  return {
+    stream: append.stream,
+    expectedRevision: append.expectedRevision,
+    firstEventId: append.events[0].id,
+  };
 }
 
 function decodeOptional(position: string | undefined): Position | undefined {
