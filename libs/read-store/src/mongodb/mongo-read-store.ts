@@ -1,6 +1,10 @@
 import type { JsonObject } from '@custodian/domain';
 import { Collection, Db, MongoClient, MongoClientOptions, WriteConcern } from 'mongodb';
-import { InvalidReadStoreInputError, UnknownCollectionError } from '../read-store.errors';
+import {
+  InvalidReadStoreInputError,
+  MongoTopologyError,
+  UnknownCollectionError,
+} from '../read-store.errors';
 import type {
   Checkpoint,
   CollectionSpec,
@@ -87,6 +91,8 @@ export class MongoReadStore implements ReadStore {
   /** Like the SQLite adapter, caches what this process learnt; ensure/drop here refresh it. */
   private readonly collections = new Map<string, CollectionInfo>();
   private closed = false;
+  /** The bookkeeping collections, created once before the first transaction. */
+  private prepared: Promise<void> | undefined;
 
   constructor(options: MongoReadStoreOptions) {
     if ('client' in options) {
@@ -101,6 +107,25 @@ export class MongoReadStore implements ReadStore {
     this.registry = this.db.collection<RegistryEntry>('rm__collections');
     this.checkpoints = this.db.collection<StoredCheckpoint>('rm__checkpoints');
     this.leases = this.db.collection<StoredLease>('rm__leases');
+  }
+
+  /**
+   * Refuses a deployment that cannot take transactions: a standalone mongod (its `hello`
+   * answer has no `setName`; a mongos says `msg: "isdbgrid"`). Called at start-up, before
+   * anything is written, so the app stops with this message instead of failing every commit.
+   */
+  async assertTopology(): Promise<void> {
+    const hello = (await this.db.admin().command({ hello: 1 })) as {
+      setName?: unknown;
+      msg?: unknown;
+    };
+    if (typeof hello.setName === 'string' || hello.msg === 'isdbgrid') return;
+    throw new MongoTopologyError(
+      'MONGODB_URI points at a standalone mongod: the read store commits each batch with its ' +
+        'checkpoint in a transaction, which needs a replica set (a single-node one will do: ' +
+        'start mongod with --replSet rs0 and run rs.initiate(), see docker/docker-compose.yml) ' +
+        'or a sharded cluster',
+    );
   }
 
   async ensureCollection(spec: CollectionSpec): Promise<void> {
@@ -195,37 +220,68 @@ export class MongoReadStore implements ReadStore {
     const operations = bulkOperations(batch);
     const checkpoint = batch.checkpoint;
     if (operations.size === 0 && !checkpoint) return;
+    // Created once, outside any transaction: creating it inside concurrent first transactions
+    // makes them conflict.
+    await this.prepare();
 
-    await this.client.withSession((session) =>
-      // withTransaction retries transient errors by calling this again; it only writes
-      // precomputed operations, so a retry is harmless.
-      session.withTransaction(
-        async () => {
-          for (const [name, { coll }] of targets) {
-            const ops = operations.get(name);
-            if (ops) await coll.bulkWrite(ops, { session, ordered: true });
-          }
-          if (checkpoint) {
-            await this.checkpoints.updateOne(
-              { _id: checkpoint.name },
-              {
-                $set: {
-                  position: checkpoint.position,
-                  sequence: checkpoint.sequence,
-                  updatedAt: new Date(),
+    await this.client
+      .withSession((session) =>
+        // withTransaction retries transient errors by calling this again; it only writes
+        // precomputed operations, so a retry is harmless.
+        session.withTransaction(
+          async () => {
+            for (const [name, { coll }] of targets) {
+              const ops = operations.get(name);
+              if (ops) await coll.bulkWrite(ops, { session, ordered: true });
+            }
+            if (checkpoint) {
+              await this.checkpoints.updateOne(
+                { _id: checkpoint.name },
+                {
+                  $set: {
+                    position: checkpoint.position,
+                    sequence: checkpoint.sequence,
+                    updatedAt: new Date(),
+                  },
                 },
-              },
-              { upsert: true, session },
-            );
-          }
-        },
-        {
-          readConcern: { level: 'snapshot' },
-          writeConcern: new WriteConcern('majority'),
-          readPreference: 'primary',
-        },
+                { upsert: true, session },
+              );
+            }
+          },
+          {
+            readConcern: { level: 'snapshot' },
+            writeConcern: new WriteConcern('majority'),
+            readPreference: 'primary',
+          },
+        ),
+      )
+      .catch((error: unknown) => {
+        // Not transient: retrying cannot help, so say what is wrong instead.
+        if (isStandaloneError(error))
+          throw new MongoTopologyError(
+            'MongoDB refused a transaction: the server is not a replica set member (start mongod with --replSet and rs.initiate())',
+          );
+        throw error;
+      });
+  }
+
+  private prepare(): Promise<void> {
+    this.prepared ??= Promise.all(
+      ['rm__checkpoints', 'rm__collections'].map((name) =>
+        this.db.createCollection(name).then(
+          () => undefined,
+          (error: unknown) => {
+            if (errorCode(error) !== NAMESPACE_EXISTS) throw error;
+          },
+        ),
       ),
-    );
+    )
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        this.prepared = undefined;
+        throw error;
+      });
+    return this.prepared;
   }
 
   async getCheckpoint(name: string): Promise<Checkpoint | null> {
@@ -309,6 +365,14 @@ export class MongoReadStore implements ReadStore {
 /** Names are validated to [a-z0-9_] starting with a letter. */
 function mongoName(collection: string): string {
   return `rm_${collection}`;
+}
+
+/** "Transaction numbers are only allowed on a replica set member or mongos" (IllegalOperation). */
+export function isStandaloneError(error: unknown): boolean {
+  return (
+    errorCode(error) === 20 &&
+    /only allowed on a replica set member or mongos/i.test((error as Error).message ?? '')
+  );
 }
 
 function errorCode(error: unknown): number | undefined {
