@@ -58,6 +58,12 @@ export interface EsdbEventStoreOptions {
   resubscribe?: BackoffOptions;
   /** How long `ping` waits for an answer. Default 5 s. */
   pingTimeoutMs?: number;
+  /**
+   * How long the log's head, once read, answers `readLastEvent` and an idle `countEventsAfter`
+   * without a read of `$all` (default 250 ms). Own appends clear it; a subscription's events
+   * move it forward.
+   */
+  headCacheMs?: number;
 }
 
 /** The part of the client's read and subscription streams this adapter uses. */
@@ -81,6 +87,10 @@ export class EsdbEventStore implements EventStore {
   /** One per live `subscribeAll`, so `close()` can end them. */
   private readonly subscriptions = new Set<AbortController>();
   private closed = false;
+  /** The log's last user event as last read (or seen go by on a subscription), and when. */
+  private head: { event: RecordedEvent | null; at: number } | undefined;
+  /** Bumped by every append here, so a read begun before it does not cache a stale head. */
+  private appends = 0;
 
   /** From a connection string (`esdb://host:2113?tls=false`) or a client; `close()` disposes it. */
   constructor(connection: string | EventStoreDBClient, options: EsdbEventStoreOptions = {}) {
@@ -204,6 +214,8 @@ export class EsdbEventStore implements EventStore {
       const [head] = await this.readStream(append.stream, { direction: 'backwards', maxCount: 1 });
       throw wrongExpectedRevision(context, head ? head.revision : 'no_stream');
     }
+    this.head = undefined;
+    this.appends++;
     return {
       nextExpectedRevision: result.nextExpectedRevision,
       position: encodePosition(await this.positionOfAppend(append, result)),
@@ -277,7 +289,9 @@ export class EsdbEventStore implements EventStore {
             after = event.position;
             attempt = 0;
             if (!isUserEvent(event)) continue;
-            yield toRecordedEvent(event);
+            const recorded = toRecordedEvent(event);
+            this.seen(recorded);
+            yield recorded;
             if (stop.signal.aborted) return;
           }
           // The server ended the subscription without an error: resubscribe all the same.
@@ -297,6 +311,10 @@ export class EsdbEventStore implements EventStore {
 
   async readLastEvent(): Promise<RecordedEvent | null> {
     this.assertOpen();
+    const cached = this.freshHead();
+    if (cached) return cached.event;
+    const at = Date.now();
+    const appends = this.appends;
     let last: RecordedEvent | null = null;
     // Backwards until the first user event: system events (projection links, stats) may
     // follow the last user event in any number, so a fixed small page could miss it.
@@ -312,12 +330,35 @@ export class EsdbEventStore implements EventStore {
     } catch (error) {
       throw toPortError(error, 'reading the last event');
     }
+    // Unless an append or a newer event came by while reading.
+    if (appends === this.appends) this.head ??= { event: last, at };
     return last;
+  }
+
+  /** The cached head while fresh. */
+  private freshHead(): { event: RecordedEvent | null } | undefined {
+    const head = this.head;
+    return head && Date.now() - head.at < (this.options.headCacheMs ?? 250) ? head : undefined;
+  }
+
+  /** A subscription's event: if it is past the known head, it is the head now. */
+  private seen(event: RecordedEvent): void {
+    const known = this.head?.event;
+    if (known && this.comparePositions(event.position, known.position) > 0)
+      this.head = { event, at: Date.now() };
   }
 
   async countEventsAfter(after: string | undefined, cap: number): Promise<number> {
     this.assertOpen();
     const limit = validateMaxCount(cap, 1);
+    // Idle: nothing after the head as just read (or seen on a subscription), no read of $all.
+    const head = this.freshHead();
+    if (
+      after !== undefined &&
+      head?.event &&
+      this.comparePositions(after, head.event.position) >= 0
+    )
+      return 0;
     let count = 0;
     await this.scanForwards(decodeOptional(after), () => ++count < limit);
     return count;

@@ -281,3 +281,60 @@ describe('EsdbEventStore (real client, no server listening)', () => {
     await store.close();
   });
 });
+
+describe('EsdbEventStore (in-memory client): the head of the log', () => {
+  let fake: FakeEsdbClient;
+  let store: EsdbEventStore;
+  beforeEach(() => {
+    fake = new FakeEsdbClient();
+    store = new EsdbEventStore(fake.asClient());
+  });
+  afterEach(() => store.close());
+  const ev = (n: number): NewEvent => ({ type: 'ThingHappened', data: { n } });
+
+  it('answers readLastEvent and an idle countEventsAfter from the head it read, without reading $all again', async () => {
+    await store.append('s-1', [ev(0), ev(1)]);
+    const head = await store.readLastEvent();
+    const reads = fake.calls.readAll;
+    for (let i = 0; i < 20; i++) {
+      expect(await store.readLastEvent()).toEqual(head);
+      expect(await store.countEventsAfter(head!.position, 100)).toBe(0);
+    }
+    expect(fake.calls.readAll).toBe(reads);
+    // Its own append clears it: the next read sees the new head.
+    await store.append('s-1', [ev(2)]);
+    expect((await store.readLastEvent())!.data).toEqual({ n: 2 });
+    expect(await store.countEventsAfter(head!.position, 100)).toBe(1);
+  });
+
+  it("sees another process's append once the cached head is older than headCacheMs", async () => {
+    const quick = new EsdbEventStore(fake.asClient(), { headCacheMs: 30 });
+    const other = new EsdbEventStore(fake.asClient());
+    await quick.append('s-1', [ev(0)]);
+    const head = await quick.readLastEvent();
+    await other.append('s-1', [ev(1)]);
+    expect(await quick.readLastEvent()).toEqual(head); // within the cache time
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect((await quick.readLastEvent())!.data).toEqual({ n: 1 });
+    expect(await quick.countEventsAfter(head!.position, 100)).toBe(1);
+  });
+
+  it('moves the cached head forward with the events a subscription delivers', async () => {
+    await store.append('s-1', [ev(0)]);
+    await store.readLastEvent();
+    const controller = new AbortController();
+    const seen: RecordedEvent[] = [];
+    const done = (async () => {
+      for await (const event of store.subscribeAll({ signal: controller.signal })) {
+        seen.push(event);
+        if (seen.length === 2) controller.abort();
+      }
+    })();
+    // Another process appends: only the subscription tells this store.
+    await new EsdbEventStore(fake.asClient()).append('s-1', [ev(1)]);
+    await done;
+    const reads = fake.calls.readAll;
+    expect((await store.readLastEvent())!.data).toEqual({ n: 1 });
+    expect(fake.calls.readAll).toBe(reads);
+  });
+});
