@@ -105,10 +105,44 @@ describe('GET /health (liveness) and GET /health/ready (readiness), real app, em
   });
 });
 
+/** What `apps/projector` does while alive: holds the `projector` lease (its heartbeat). */
+async function beatAsProjector(t: TestApp, ttlMs = 60_000): Promise<void> {
+  await t.app
+    .get<ReadStore>(READ_STORE)
+    .acquireLease({ name: 'projector', holder: 'projector-elsewhere/1/test', ttlMs });
+}
+
 describe('GET /health/ready when the projector runs in another process', () => {
+  it('answers 503 while no projector heartbeat is live, and says so', async () => {
+    const t = await startTestApp({ CUSTODIAN_PROJECTOR: 'off' });
+    try {
+      const before = await request(`${t.baseUrl}/health/ready`);
+      expect(before.status).toBe(503);
+      expect(before.body.details.leases).toMatchObject({
+        status: 'down',
+        singleton: { live: true, heldHere: true },
+        projector: { name: 'projector', live: false, holder: null },
+        problems: ['the projector runs in another process and its heartbeat is stale or missing'],
+      });
+      // A heartbeat that has run out counts as none.
+      await beatAsProjector(t, 300);
+      expect((await request(`${t.baseUrl}/health/ready`)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const stale = await request(`${t.baseUrl}/health/ready`);
+      expect(stale.status).toBe(503);
+      expect(stale.body.details.leases.projector).toMatchObject({
+        live: false,
+        holder: 'projector-elsewhere/1/test',
+      });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('answers 200 and reports lag from stored checkpoints before any projector has run', async () => {
     const t = await startTestApp({ CUSTODIAN_PROJECTOR: 'off' });
     try {
+      await beatAsProjector(t);
       await t.app
         .get<EventStore>(EVENT_STORE)
         .append('test-remote', [{ type: 'Probed', data: {} }]);
@@ -131,6 +165,7 @@ describe('GET /health/ready when the projector runs in another process', () => {
       CUSTODIAN_READY_MAX_LAG_EVENTS: '2',
     });
     try {
+      await beatAsProjector(t);
       expect((await request(`${t.baseUrl}/health/ready`)).status).toBe(200);
       const events = t.app.get<EventStore>(EVENT_STORE);
       for (let i = 0; i < 3; i++) await events.append('test-held', [{ type: 'Probed', data: {} }]);

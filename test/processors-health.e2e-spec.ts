@@ -1,4 +1,5 @@
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { request, startTestApp, waitFor, type TestApp } from '@test/support';
 
 interface ProcessorReport {
@@ -70,6 +71,10 @@ describe('GET /health/ready reports processors next to projections', () => {
   it('where another process runs them: lag and dead letters from what is stored', async () => {
     const t = await startTestApp({ CUSTODIAN_PROJECTOR: 'off' });
     try {
+      // A live projector elsewhere (its heartbeat lease), as apps/projector keeps it.
+      await t.app
+        .get<ReadStore>(READ_STORE)
+        .acquireLease({ name: 'projector', holder: 'projector-elsewhere/1/test', ttlMs: 60_000 });
       await t.app
         .get<EventStore>(EVENT_STORE)
         .append('test-remote', [{ type: 'Probed', data: {} }]);

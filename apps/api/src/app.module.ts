@@ -8,6 +8,7 @@ import {
   HealthModule,
   HttpErrorFilter,
   IntegrityModule,
+  LeaseModule,
   LifecycleModule,
   LoggingModule,
   CustodianMetrics,
@@ -55,6 +56,8 @@ export class AppModule {
         LifecycleModule,
         LoggingModule.forRoot(config),
         StorageModule,
+        // The singleton lease: export sweeps and resumption, retention run in one API process.
+        LeaseModule,
         VaultModule,
         ProjectionsModule,
         OversightModule,

@@ -24,6 +24,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
+  // Configuration and deployment checks say what is wrong in one line, with their own code.
+  const exitCode = (error as { exitCode?: unknown } | null)?.exitCode;
+  const checked = error instanceof ConfigError || typeof exitCode === 'number';
+  console.error(checked ? (error as Error).message : error);
+  process.exit(typeof exitCode === 'number' ? exitCode : 1);
 });

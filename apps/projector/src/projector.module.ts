@@ -7,8 +7,9 @@ import {
   LoggingModule,
   OversightModule,
   ProjectionsModule,
+  ProjectorHeartbeat,
   StorageModule,
-  VaultModule,
+  KeyStoreModule,
 } from '@custodian/platform';
 import { DynamicModule, Module } from '@nestjs/common';
 
@@ -26,12 +27,15 @@ export class ProjectorModule {
         LifecycleModule,
         LoggingModule.forRoot(config),
         StorageModule,
-        VaultModule,
+        // Not VaultModule: no projection decrypts, so the projector holds no master key.
+        KeyStoreModule,
         ProjectionsModule,
         OversightModule,
         IntegrityModule,
         ConnectorsPlatformModule,
       ],
+      // Renews the `projector` lease: an API with CUSTODIAN_PROJECTOR=off is ready only while it lives.
+      providers: [ProjectorHeartbeat],
     };
   }
 }

@@ -14,6 +14,16 @@ export interface ProjectionCatalogEntry {
   active: ProjectionBuild;
   /** A build of a newer (or older) definition catching up, swapped in once it has. */
   pending: ProjectionBuild | null;
+  /**
+   * Builds swapped out, kept for a grace period for readers still holding their name, then
+   * dropped (by the projector, at the end of the grace period or at its next start).
+   */
+  retired?: RetiredBuild[];
+}
+
+export interface RetiredBuild extends ProjectionBuild {
+  /** When it was swapped out (ms since the epoch). */
+  retiredAt: number;
 }
 
 /** The entry for a projection; null before any projector has started it. */

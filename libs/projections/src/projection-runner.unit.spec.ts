@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProjectionDefinition } from './projection.definition';
-import { activeCollection } from './projection-catalog';
+import { activeCollection, readCatalogEntry } from './projection-catalog';
 import { ProjectionRunner } from './projection-runner';
 
 interface StreamSummary extends JsonObject {
@@ -54,8 +54,16 @@ describe('ProjectionRunner', () => {
       stream,
       ns.map((n) => ({ type, data: { n } })),
     );
-  const startRunner = async (defs: ProjectionDefinition<StreamSummary>[], batchSize = 50) => {
-    runner = new ProjectionRunner(events, reads, defs as never, { batchSize, retryDelayMs: 10 });
+  const startRunner = async (
+    defs: ProjectionDefinition<StreamSummary>[],
+    batchSize = 50,
+    retiredGraceMs?: number,
+  ) => {
+    runner = new ProjectionRunner(events, reads, defs as never, {
+      batchSize,
+      retryDelayMs: 10,
+      retiredGraceMs,
+    });
     await runner.start();
     return runner;
   };
@@ -126,7 +134,7 @@ describe('ProjectionRunner', () => {
     const v1 = r.collectionFor('stream_summary');
     await r.stop();
 
-    r = await startRunner([summary(2, 10)]);
+    r = await startRunner([summary(2, 10)], 50, 400);
     await r.waitFor((await events.readLastEvent())!.position);
     await waitUntil(() => r.status()[0].state === 'live');
     const v2 = r.collectionFor('stream_summary');
@@ -134,8 +142,37 @@ describe('ProjectionRunner', () => {
     expect(v2).toMatch(/^stream_summary_v2_/);
     expect(await activeCollection(reads, 'stream_summary')).toBe(v2);
     expect(await doc('s-1')).toMatchObject({ count: 3, total: 60 });
-    await expect(reads.get(v1, 's-1')).rejects.toBeInstanceOf(UnknownCollectionError);
     expect(r.status()[0]).toMatchObject({ version: 2, activeVersion: 2 });
+    // A reader in another process that resolved v1 before the swap keeps getting answers
+    // from it for the grace period (it used to be dropped at once: "never asked")...
+    expect(await reads.get(v1, 's-1')).toMatchObject({ count: 3, total: 6 });
+    expect((await readCatalogEntry(reads, 'stream_summary'))!.retired).toEqual([
+      expect.objectContaining({ version: 1, collection: v1 }),
+    ]);
+    // ...and it is dropped after.
+    await waitUntil(async () =>
+      reads.get(v1, 's-1').then(
+        () => false,
+        (error: unknown) => error instanceof UnknownCollectionError,
+      ),
+    );
+    expect((await readCatalogEntry(reads, 'stream_summary'))!.retired).toEqual([]);
+  });
+
+  it('drops a build retired before a stop at the next start, once past its grace period', async () => {
+    await append('s-1', [1, 2]);
+    let r = await startRunner([summary(1)]);
+    await r.waitFor((await events.readLastEvent())!.position);
+    const v1 = r.collectionFor('stream_summary');
+    await r.stop();
+    r = await startRunner([summary(2, 10)], 50, 200);
+    await waitUntil(() => r.status()[0].state === 'live');
+    await r.stop(); // before the grace period is over: v1 is still there
+    expect(await reads.get(v1, 's-1')).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    r = await startRunner([summary(2, 10)], 50, 200);
+    await expect(reads.get(v1, 's-1')).rejects.toBeInstanceOf(UnknownCollectionError);
+    expect(await doc('s-1')).toMatchObject({ count: 2, total: 30 });
   });
 
   it('keeps serving the old version until the rebuild has caught up', async () => {
@@ -386,9 +423,12 @@ describe('ProjectionRunner', () => {
   });
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -3,7 +3,12 @@ import type { EventStore, RecordedEvent } from '@custodian/event-store';
 import type { ReadStore } from '@custodian/read-store';
 import { randomBytes } from 'node:crypto';
 import { LogFollower } from './log-follower';
-import { catalogWrite, ProjectionBuild, readCatalogEntry } from './projection-catalog';
+import {
+  catalogWrite,
+  ProjectionBuild,
+  readCatalogEntry,
+  type RetiredBuild,
+} from './projection-catalog';
 import type { ProjectionStatus } from './projection-runner';
 import { checkpointName, newBuildCollection, ProjectionDefinition } from './projection.definition';
 import type { FollowerSettings } from './runner-options';
@@ -17,6 +22,9 @@ export class ProjectionWorker extends LogFollower {
   /** The build this worker writes: the active one, or a rebuild waiting to be swapped in. */
   private target: ProjectionBuild = { version: 0, collection: '' };
   private readonly handles: (type: string) => boolean;
+  /** Builds swapped out and not yet dropped (see `ProjectionCatalogEntry.retired`). */
+  private retired: RetiredBuild[] = [];
+  private dropTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly definition: ProjectionDefinition<JsonObject>,
@@ -35,6 +43,7 @@ export class ProjectionWorker extends LogFollower {
   async start(): Promise<void> {
     const { name, version } = this.definition;
     const entry = await readCatalogEntry(this.reads, name);
+    this.retired = entry?.retired ?? [];
     if (!this.forceRebuild && entry?.active.version === version) {
       this.active = this.target = entry.active;
     } else if (!this.forceRebuild && entry?.pending?.version === version) {
@@ -56,6 +65,7 @@ export class ProjectionWorker extends LogFollower {
           catalogWrite(name, {
             active: this.active,
             pending: this.rebuilding() ? this.target : null,
+            retired: this.retired,
           }),
         ],
       });
@@ -65,7 +75,57 @@ export class ProjectionWorker extends LogFollower {
     this.position = checkpoint?.position ?? null;
     this.sequence = checkpoint?.sequence ?? 0;
     this.state = this.rebuilding() ? 'rebuilding' : 'catching-up';
+    // Builds a previous run swapped out and could not drop (it stopped first), once past grace.
+    await this.dropRetired();
     this.follow();
+  }
+
+  override async stop(): Promise<void> {
+    if (this.dropTimer) clearTimeout(this.dropTimer);
+    await super.stop();
+  }
+
+  private get graceMs(): number {
+    return this.settings.retiredGraceMs ?? 60_000;
+  }
+
+  /** Drops the retired builds whose grace period is over; the rest wait. */
+  private async dropRetired(): Promise<void> {
+    const now = Date.now();
+    const due = this.retired.filter((build) => build.retiredAt + this.graceMs <= now);
+    if (due.length === 0) return this.scheduleDrop();
+    const kept = this.retired.filter((build) => !due.includes(build));
+    // Unlisted first, then dropped: a crash in between leaves an orphan collection, never a
+    // catalog naming a dropped one.
+    await this.reads.commit({
+      writes: [
+        catalogWrite(this.name, {
+          active: this.active,
+          pending: this.rebuilding() ? this.target : null,
+          retired: kept,
+        }),
+      ],
+    });
+    this.retired = kept;
+    for (const build of due) await this.reads.dropCollection(build.collection);
+    this.scheduleDrop();
+  }
+
+  private scheduleDrop(): void {
+    if (this.dropTimer) clearTimeout(this.dropTimer);
+    this.dropTimer = undefined;
+    if (this.retired.length === 0 || this.controller.signal.aborted) return;
+    const next = Math.min(...this.retired.map((build) => build.retiredAt)) + this.graceMs;
+    this.dropTimer = setTimeout(
+      () =>
+        void this.dropRetired().catch((error: unknown) =>
+          this.settings.logger?.error(
+            `projection ${this.name}: could not drop a retired build: ${(error as Error).message}`,
+          ),
+        ),
+      Math.max(0, next - Date.now()),
+    );
+    this.dropTimer.unref();
   }
 
   status(): ProjectionStatus {
@@ -186,13 +246,17 @@ export class ProjectionWorker extends LogFollower {
   protected async caughtUp(): Promise<void> {
     if (this.rebuilding()) {
       const previous = this.active;
+      // The old build is not dropped here: other processes may still read it under the name
+      // they resolved. It is retired, and dropped once its grace period is over.
+      const retired = [...this.retired, { ...previous, retiredAt: Date.now() }];
       await this.reads.commit({
-        writes: [catalogWrite(this.name, { active: this.target, pending: null })],
+        writes: [catalogWrite(this.name, { active: this.target, pending: null, retired })],
       });
       this.active = this.target;
-      await this.reads.dropCollection(previous.collection);
+      this.retired = retired;
+      this.scheduleDrop();
       this.settings.logger?.log(
-        `projection ${this.name} rebuilt as v${this.definition.version} and swapped in`,
+        `projection ${this.name} rebuilt as v${this.definition.version} and swapped in; v${previous.version} is dropped in ${Math.round(this.graceMs / 1000)} s`,
       );
     }
     this.state = 'live';

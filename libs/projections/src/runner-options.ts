@@ -5,6 +5,12 @@ export interface ProjectionRunnerOptions {
   /** First retry delay after a failure; doubles up to `maxRetryDelayMs`. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /**
+   * How long a build replaced by a rebuild is kept after the swap before it is dropped
+   * (default 60 s): processes that resolved the old collection name (readers cache it for a
+   * second, and a query may be in flight) keep getting answers from it meanwhile.
+   */
+  retiredGraceMs?: number;
   logger?: { log(message: string): void; error(message: string): void };
 }
 

@@ -16,3 +16,13 @@ export class UnknownCollectionError extends Error {
     super(`unknown collection "${collection}"`);
   }
 }
+
+/**
+ * The MongoDB deployment cannot hold the read models: a standalone mongod takes no
+ * transactions (each batch commits with its checkpoint in one). Raised at start-up.
+ */
+export class MongoTopologyError extends Error {
+  override readonly name = 'MongoTopologyError';
+  /** The exit code the entry points stop with (EX_CONFIG). */
+  readonly exitCode = 78;
+}

@@ -102,6 +102,32 @@ export interface WriteBatch {
   scrub?: boolean;
 }
 
+/**
+ * A named lease: at most one holder at a time, until it expires unless its holder renews it.
+ * Times are milliseconds since the epoch, from the callers' clocks (keep them in sync well
+ * within a lease's time to live).
+ */
+export interface Lease {
+  name: string;
+  holder: string;
+  /** When this holder took it (kept across renewals). */
+  acquiredAt: number;
+  expiresAt: number;
+}
+
+export interface LeaseRequest {
+  /** As a collection name: lowercase letters, digits and "_", starting with a letter. */
+  name: string;
+  /** Who asks; at most 200 characters. */
+  holder: string;
+  /** How long from `now` the lease lasts; a whole number of ms from 1 to one day. */
+  ttlMs: number;
+  /** Default `Date.now()`. */
+  now?: number;
+  /** A holder known to be dead (its process is gone): its lease is taken though unexpired. */
+  takeOverFrom?: string;
+}
+
 export interface ReadStore {
   /** Creates the collection and its indexes if missing; safe to call on every start. */
   ensureCollection(spec: CollectionSpec): Promise<void>;
@@ -115,6 +141,17 @@ export interface ReadStore {
   /** All writes and the checkpoint commit together or not at all. */
   commit(batch: WriteBatch): Promise<void>;
   getCheckpoint(name: string): Promise<Checkpoint | null>;
+  /**
+   * Takes the lease for `holder`, or renews it, if it is free, expired, already `holder`'s, or
+   * held by `takeOverFrom`; otherwise leaves it. One atomic step in the store, so two processes
+   * asking at once never both get it. Returns the lease as stored afterwards: `holder` holds it
+   * only if the returned lease names it.
+   */
+  acquireLease(request: LeaseRequest): Promise<Lease>;
+  /** Gives the lease up if `holder` holds it (a no-op otherwise). */
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** The lease as stored (possibly expired), or null if nobody ever took it. */
+  getLease(name: string): Promise<Lease | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

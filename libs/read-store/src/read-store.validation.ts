@@ -2,6 +2,7 @@ import { InvalidReadStoreInputError } from './read-store.errors';
 import type {
   CollectionSpec,
   FindQuery,
+  LeaseRequest,
   RangeBound,
   RangeFilter,
   Scalar,
@@ -219,4 +220,47 @@ function isScalar(value: unknown): value is Scalar {
     typeof value === 'boolean' ||
     (typeof value === 'number' && Number.isFinite(value))
   );
+}
+
+const MAX_LEASE_TTL_MS = 86_400_000;
+
+/** Checks a lease request; returns it with `now` filled in. */
+export function validateLeaseRequest(request: LeaseRequest): Required<
+  Omit<LeaseRequest, 'takeOverFrom'>
+> & {
+  takeOverFrom: string | null;
+} {
+  if (typeof request !== 'object' || request === null)
+    throw new InvalidReadStoreInputError('lease', 'must be an object');
+  const name = validateLeaseName(request.name);
+  const holder = validateLeaseHolder(request.holder, 'holder');
+  const { ttlMs } = request;
+  if (!Number.isInteger(ttlMs) || ttlMs < 1 || ttlMs > MAX_LEASE_TTL_MS)
+    throw new InvalidReadStoreInputError(
+      'ttlMs',
+      `must be a whole number from 1 to ${MAX_LEASE_TTL_MS}`,
+    );
+  const now = request.now ?? Date.now();
+  if (!Number.isSafeInteger(now) || now < 0)
+    throw new InvalidReadStoreInputError('now', 'must be a whole number of ms since the epoch');
+  const takeOverFrom =
+    request.takeOverFrom === undefined
+      ? null
+      : validateLeaseHolder(request.takeOverFrom, 'takeOverFrom');
+  return { name, holder, ttlMs, now, takeOverFrom };
+}
+
+export function validateLeaseHolder(holder: unknown, field = 'holder'): string {
+  if (typeof holder !== 'string' || holder.length === 0 || holder.length > 200)
+    throw new InvalidReadStoreInputError(field, 'must be a string of 1 to 200 characters');
+  return holder;
+}
+
+export function validateLeaseName(name: unknown): string {
+  if (typeof name !== 'string' || !COLLECTION.test(name))
+    throw new InvalidReadStoreInputError(
+      'name',
+      'must be lowercase letters, digits or "_", starting with a letter, at most 63 characters',
+    );
+  return name;
 }

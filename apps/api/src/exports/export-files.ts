@@ -10,18 +10,13 @@ import {
   FieldVault,
   MASTER_KEY,
   ProjectionReader,
+  SingletonLease,
   type AccessReceipt,
   type Clock,
   type CustodianConfig,
 } from '@custodian/platform';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -92,10 +87,9 @@ export class ErasedRowError extends Error {
  * selection as counted at request time (the ids the approver saw), until it is generated.
  */
 @Injectable()
-export class ExportFiles implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ExportFiles {
   private readonly logger = new Logger(ExportFiles.name);
   private readonly dir: string;
-  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(MASTER_KEY) private readonly master: Buffer,
@@ -104,19 +98,16 @@ export class ExportFiles implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly projections: ProjectionReader,
     private readonly vault: FieldVault,
     @Inject(CLOCK) private readonly clock: Clock,
+    lease: SingletonLease,
   ) {
     this.dir = join(config.dataDir, 'exports');
-  }
-
-  /** Files of expired exports are deleted at start-up and every ten minutes; it holds nothing up. */
-  onApplicationBootstrap(): void {
-    void this.purgeExpired();
-    this.sweeper = setInterval(() => void this.purgeExpired(), SWEEP_MS);
-    this.sweeper.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
+    // In the one process holding the singleton lease: when it takes it, then every ten minutes.
+    lease.register({
+      name: 'exports: delete expired files',
+      atAcquire: true,
+      everyMs: SWEEP_MS,
+      run: () => this.purgeExpired(),
+    });
   }
 
   /** The writers of one generation run. */

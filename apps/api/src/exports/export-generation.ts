@@ -13,6 +13,7 @@ import {
   CUSTODIAN_CONFIG,
   Lifecycle,
   ProjectionReader,
+  SingletonLease,
   type AccessReceipt,
   type Clock,
   type CommandMeta,
@@ -27,13 +28,7 @@ import {
   type Role,
 } from '@custodian/policy';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { RolePolicyQuery } from '../access/role-policy.query';
@@ -58,15 +53,14 @@ class GenerationStopped extends Error {}
  * It takes only the customers pinned at request time (the set the approver saw) who are still
  * lawful and matching now, never anyone who came to match since; a pinned selection that is
  * missing or does not match the request's digest fails the export, saying so.
- * Exports left generating by a stopped process are resumed at start-up (their audit records
- * have deterministic ids, so none is written twice); a stopping app leaves the rest for the
- * next start.
+ * Exports left generating by a stopped process are resumed by the process that takes the
+ * singleton lease (at start-up, or when the holder died; their audit records have
+ * deterministic ids, so none is written twice); a stopping app leaves the rest for the next.
  */
 @Injectable()
-export class ExportGeneration implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ExportGeneration implements OnApplicationShutdown {
   private readonly logger = new Logger(ExportGeneration.name);
   private readonly running = new Map<string, Promise<void>>();
-  private resuming: Promise<void> | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
@@ -80,17 +74,18 @@ export class ExportGeneration implements OnApplicationBootstrap, OnApplicationSh
     private readonly files: ExportFiles,
     private readonly lifecycle: Lifecycle,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
-
-  /** Resuming does not hold up start-up. */
-  onApplicationBootstrap(): void {
-    this.resuming = this.resumeUnfinished(this.lifecycle.stopping).catch((error: unknown) =>
-      this.logger.error(`could not resume unfinished exports: ${(error as Error).message}`),
-    );
+    lease: SingletonLease,
+  ) {
+    // In the one process holding the singleton lease, when it takes it (at start-up, or when
+    // the holder before it died); it does not hold up start-up.
+    lease.register({
+      name: 'exports: resume unfinished exports',
+      atAcquire: true,
+      run: (signal) => this.resumeUnfinished(signal),
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.lifecycle.step('exports: resuming unfinished exports', async () => this.resuming);
     // Generation stops at the next row once the app is stopping; the next start resumes it.
     await this.lifecycle.step(`exports: generation of ${this.running.size} export(s)`, () =>
       Promise.allSettled(this.running.values()),

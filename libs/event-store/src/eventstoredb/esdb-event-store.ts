@@ -4,7 +4,10 @@ import {
   EventStoreDBClient,
   excludeSystemEvents,
   FORWARDS,
+  jsonEvent,
+  NO_STREAM,
   START,
+  WrongExpectedVersionError,
   type AllStreamRecordedEvent,
   type AppendResult as EsdbAppendResult,
   type Position,
@@ -15,11 +18,17 @@ import {
   validateStreamName,
   type ValidatedAppend,
 } from '../append-validation';
-import { EventStoreUnavailableError, InvalidEventStoreInputError } from '../event-store.errors';
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  InvalidEventStoreInputError,
+  WrongExpectedRevisionError,
+} from '../event-store.errors';
 import type {
   AppendOptions,
   AppendResult,
   EventStore,
+  ExpectedRevision,
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
@@ -49,6 +58,12 @@ export interface EsdbEventStoreOptions {
   resubscribe?: BackoffOptions;
   /** How long `ping` waits for an answer. Default 5 s. */
   pingTimeoutMs?: number;
+  /**
+   * How long the log's head, once read, answers `readLastEvent` and an idle `countEventsAfter`
+   * without a read of `$all` (default 250 ms). Own appends clear it; a subscription's events
+   * move it forward.
+   */
+  headCacheMs?: number;
 }
 
 /** The part of the client's read and subscription streams this adapter uses. */
@@ -72,6 +87,10 @@ export class EsdbEventStore implements EventStore {
   /** One per live `subscribeAll`, so `close()` can end them. */
   private readonly subscriptions = new Set<AbortController>();
   private closed = false;
+  /** The log's last user event as last read (or seen go by on a subscription), and when. */
+  private head: { event: RecordedEvent | null; at: number } | undefined;
+  /** Bumped by every append here, so a read begun before it does not cache a stale head. */
+  private appends = 0;
 
   /** From a connection string (`esdb://host:2113?tls=false`) or a client; `close()` disposes it. */
   constructor(connection: string | EventStoreDBClient, options: EsdbEventStoreOptions = {}) {
@@ -84,15 +103,107 @@ export class EsdbEventStore implements EventStore {
     this.assertOpen();
     // Validate before anything is sent, exactly as every other adapter does.
     const append = validateAppend(stream, events, options);
-    const context: AppendContext = {
-      stream: append.stream,
-      expectedRevision: append.expectedRevision,
-      firstEventId: append.events[0].id,
-    };
+    return append.expectedRevision === 'any'
+      ? this.appendOnce(append)
+      : this.appendChecked(append, append.expectedRevision);
+  }
+
+  /**
+   * An append with `expectedRevision: 'any'` (audit records: `FieldsAccessed`,
+   * `SubjectExported`…, appended without reading their stream) must still never be stored
+   * twice. The server dedupes `any` appends only by its recent-id cache, which a restart or an
+   * eviction empties; it dedupes an append with an exact expected revision by the stream itself
+   * (the same ids already after that revision). So the append is planned in a stream of its own,
+   * `_once-<first event id>` (deterministic; "_" cannot start a port stream name, and the
+   * adapter never hands these events out): the plan names the revision the events go after,
+   * then they are appended at exactly that revision. A retry, however late, reads the plan and
+   * looks at that revision: its events there are the original, reported as before; otherwise
+   * the original never landed, and the append is planned again at the stream's new head.
+   */
+  private async appendOnce(append: ValidatedAppend): Promise<AppendResult> {
+    const planStream = `${ONCE_STREAM_PREFIX}${append.events[0].id}`;
+    for (let attempt = 1; ; attempt++) {
+      const plan = await this.readPlan(planStream);
+      if (plan) {
+        const original = await this.readStream(append.stream, {
+          fromRevision: plan.after + 1n,
+          maxCount: append.events.length,
+        });
+        if (
+          original.length === append.events.length &&
+          original.every((event, i) => event.id === append.events[i].id)
+        ) {
+          const last = original[original.length - 1];
+          return { nextExpectedRevision: last.revision, position: last.position };
+        }
+      }
+      const [head] = await this.readStream(append.stream, { direction: 'backwards', maxCount: 1 });
+      const after = head ? head.revision : -1n;
+      try {
+        await this.client.appendToStream(
+          planStream,
+          [
+            jsonEvent({
+              type: 'AppendPlanned',
+              data: { stream: append.stream, after: String(after) },
+            }),
+          ],
+          { expectedRevision: plan ? plan.revision : NO_STREAM },
+        );
+      } catch (error) {
+        // Another try of this same append moved the plan: look again (the plan then tells
+        // whether that try stored the events).
+        if (!(error instanceof WrongExpectedVersionError) || attempt >= ONCE_ATTEMPTS)
+          throw toAppendError(error, contextOf(append));
+        continue;
+      }
+      try {
+        return await this.appendChecked(append, head ? head.revision : 'no_stream');
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= ONCE_ATTEMPTS) throw error;
+        // Refused though the stream did not move: some of these ids are stored already, not as
+        // this append (the server's partial-duplicate answer).
+        const [now] = await this.readStream(append.stream, { direction: 'backwards', maxCount: 1 });
+        if ((now ? now.revision : -1n) === after)
+          throw new DuplicateEventIdError(append.stream, append.events[0].id);
+        // Another writer moved the stream since its head was read: plan again at the new head.
+      }
+    }
+  }
+
+  private async readPlan(planStream: string): Promise<{ revision: bigint; after: bigint } | null> {
+    const plans: { revision: bigint; after: bigint }[] = [];
+    try {
+      await consume(
+        this.client.readStream(planStream, {
+          direction: BACKWARDS,
+          fromRevision: END,
+          maxCount: 1,
+        }),
+        (resolved) => {
+          const event = resolved.event;
+          if (event) {
+            const data = event.data as { after?: unknown };
+            plans.push({ revision: event.revision, after: BigInt(String(data.after)) });
+          }
+        },
+      );
+    } catch (error) {
+      if (isStreamNotFound(error)) return null;
+      throw toPortError(error, `reading the plan of an append to "${planStream}"`);
+    }
+    return plans[0] ?? null;
+  }
+
+  private async appendChecked(
+    append: ValidatedAppend,
+    expectedRevision: Exclude<ExpectedRevision, 'any'> | 'any',
+  ): Promise<AppendResult> {
+    const context: AppendContext = { ...contextOf(append), expectedRevision };
     let result: EsdbAppendResult;
     try {
       result = await this.client.appendToStream(append.stream, append.events.map(toEventData), {
-        expectedRevision: toEsdbExpectedRevision(append.expectedRevision),
+        expectedRevision: toEsdbExpectedRevision(expectedRevision),
       });
     } catch (error) {
       throw toAppendError(error, context);
@@ -103,6 +214,8 @@ export class EsdbEventStore implements EventStore {
       const [head] = await this.readStream(append.stream, { direction: 'backwards', maxCount: 1 });
       throw wrongExpectedRevision(context, head ? head.revision : 'no_stream');
     }
+    this.head = undefined;
+    this.appends++;
     return {
       nextExpectedRevision: result.nextExpectedRevision,
       position: encodePosition(await this.positionOfAppend(append, result)),
@@ -176,7 +289,9 @@ export class EsdbEventStore implements EventStore {
             after = event.position;
             attempt = 0;
             if (!isUserEvent(event)) continue;
-            yield toRecordedEvent(event);
+            const recorded = toRecordedEvent(event);
+            this.seen(recorded);
+            yield recorded;
             if (stop.signal.aborted) return;
           }
           // The server ended the subscription without an error: resubscribe all the same.
@@ -196,6 +311,10 @@ export class EsdbEventStore implements EventStore {
 
   async readLastEvent(): Promise<RecordedEvent | null> {
     this.assertOpen();
+    const cached = this.freshHead();
+    if (cached) return cached.event;
+    const at = Date.now();
+    const appends = this.appends;
     let last: RecordedEvent | null = null;
     // Backwards until the first user event: system events (projection links, stats) may
     // follow the last user event in any number, so a fixed small page could miss it.
@@ -211,12 +330,35 @@ export class EsdbEventStore implements EventStore {
     } catch (error) {
       throw toPortError(error, 'reading the last event');
     }
+    // Unless an append or a newer event came by while reading.
+    if (appends === this.appends) this.head ??= { event: last, at };
     return last;
+  }
+
+  /** The cached head while fresh. */
+  private freshHead(): { event: RecordedEvent | null } | undefined {
+    const head = this.head;
+    return head && Date.now() - head.at < (this.options.headCacheMs ?? 250) ? head : undefined;
+  }
+
+  /** A subscription's event: if it is past the known head, it is the head now. */
+  private seen(event: RecordedEvent): void {
+    const known = this.head?.event;
+    if (known && this.comparePositions(event.position, known.position) > 0)
+      this.head = { event, at: Date.now() };
   }
 
   async countEventsAfter(after: string | undefined, cap: number): Promise<number> {
     this.assertOpen();
     const limit = validateMaxCount(cap, 1);
+    // Idle: nothing after the head as just read (or seen on a subscription), no read of $all.
+    const head = this.freshHead();
+    if (
+      after !== undefined &&
+      head?.event &&
+      this.comparePositions(after, head.event.position) >= 0
+    )
+      return 0;
     let count = 0;
     await this.scanForwards(decodeOptional(after), () => ++count < limit);
     return count;
@@ -316,6 +458,18 @@ export class EsdbEventStore implements EventStore {
       },
     };
   }
+}
+
+/** Streams holding the plans of `any` appends (see `appendOnce`); never handed out. */
+export const ONCE_STREAM_PREFIX = '_once-';
+const ONCE_ATTEMPTS = 10;
+
+function contextOf(append: ValidatedAppend): AppendContext {
+  return {
+    stream: append.stream,
+    expectedRevision: append.expectedRevision,
+    firstEventId: append.events[0].id,
+  };
 }
 
 function decodeOptional(position: string | undefined): Position | undefined {

@@ -10,6 +10,17 @@ import { deterministicEventId } from '../event-ids';
 import { EsdbEventStore } from './esdb-event-store';
 import { encodePosition } from './esdb-positions';
 import { FakeEsdbClient } from './testing/fake-esdb-client';
+import { eventStoreContract } from '../testing/event-store.contract';
+
+// The contract against the in-memory client, which forgets recent ids on demand as a
+// restarted server does: audit records must still be stored once.
+eventStoreContract('EventStoreDB (in-memory client)', async () => {
+  const fake = new FakeEsdbClient();
+  const store = new EsdbEventStore(fake.asClient(), {
+    resubscribe: { initialDelayMs: 1, maxDelayMs: 4 },
+  });
+  return { store, dispose: () => store.close(), forgetEventIds: () => fake.forgetEventIds() };
+});
 
 /**
  * The adapter's own logic against an in-memory client that behaves like the server where it
@@ -190,7 +201,9 @@ describe('EsdbEventStore (in-memory client)', () => {
       });
       expect(ns(seen)).toEqual([0, 1, 2, 3, 4, 5]);
       expect(fake.calls.subscribe[0]).toBe('start');
-      expect(fake.calls.subscribe[1]).toEqual(fake.log[1].position);
+      // The second event of the stream (the log also holds the adapter's append plans).
+      const userEvents = fake.log.filter((e) => e.streamId === 's-1');
+      expect(fake.calls.subscribe[1]).toEqual(userEvents[1].position);
       expect(fake.calls.subscribe.length).toBeGreaterThanOrEqual(3);
     });
 
@@ -266,5 +279,62 @@ describe('EsdbEventStore (real client, no server listening)', () => {
     for await (const _ of store.subscribeAll({ signal: controller.signal })) delivered++;
     expect(delivered).toBe(0);
     await store.close();
+  });
+});
+
+describe('EsdbEventStore (in-memory client): the head of the log', () => {
+  let fake: FakeEsdbClient;
+  let store: EsdbEventStore;
+  beforeEach(() => {
+    fake = new FakeEsdbClient();
+    store = new EsdbEventStore(fake.asClient());
+  });
+  afterEach(() => store.close());
+  const ev = (n: number): NewEvent => ({ type: 'ThingHappened', data: { n } });
+
+  it('answers readLastEvent and an idle countEventsAfter from the head it read, without reading $all again', async () => {
+    await store.append('s-1', [ev(0), ev(1)]);
+    const head = await store.readLastEvent();
+    const reads = fake.calls.readAll;
+    for (let i = 0; i < 20; i++) {
+      expect(await store.readLastEvent()).toEqual(head);
+      expect(await store.countEventsAfter(head!.position, 100)).toBe(0);
+    }
+    expect(fake.calls.readAll).toBe(reads);
+    // Its own append clears it: the next read sees the new head.
+    await store.append('s-1', [ev(2)]);
+    expect((await store.readLastEvent())!.data).toEqual({ n: 2 });
+    expect(await store.countEventsAfter(head!.position, 100)).toBe(1);
+  });
+
+  it("sees another process's append once the cached head is older than headCacheMs", async () => {
+    const quick = new EsdbEventStore(fake.asClient(), { headCacheMs: 30 });
+    const other = new EsdbEventStore(fake.asClient());
+    await quick.append('s-1', [ev(0)]);
+    const head = await quick.readLastEvent();
+    await other.append('s-1', [ev(1)]);
+    expect(await quick.readLastEvent()).toEqual(head); // within the cache time
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect((await quick.readLastEvent())!.data).toEqual({ n: 1 });
+    expect(await quick.countEventsAfter(head!.position, 100)).toBe(1);
+  });
+
+  it('moves the cached head forward with the events a subscription delivers', async () => {
+    await store.append('s-1', [ev(0)]);
+    await store.readLastEvent();
+    const controller = new AbortController();
+    const seen: RecordedEvent[] = [];
+    const done = (async () => {
+      for await (const event of store.subscribeAll({ signal: controller.signal })) {
+        seen.push(event);
+        if (seen.length === 2) controller.abort();
+      }
+    })();
+    // Another process appends: only the subscription tells this store.
+    await new EsdbEventStore(fake.asClient()).append('s-1', [ev(1)]);
+    await done;
+    const reads = fake.calls.readAll;
+    expect((await store.readLastEvent())!.data).toEqual({ n: 1 });
+    expect(fake.calls.readAll).toBe(reads);
   });
 });

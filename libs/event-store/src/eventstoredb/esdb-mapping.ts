@@ -32,11 +32,16 @@ export function toEventData(event: ValidatedEvent): EventData {
 
 /**
  * System events (`$`-typed: stats, projection links and checkpoints, metadata) and anything in
- * a `$` stream are the server's own bookkeeping; the port cannot write either, so they never
- * reach a caller.
+ * a `$` stream are the server's own bookkeeping, `_` streams the adapter's; the port cannot
+ * write any of them, so they never reach a caller.
  */
 export function isUserEvent(event: EsdbRecordedEvent): boolean {
-  return !event.type.startsWith('$') && !event.streamId.startsWith('$');
+  return (
+    !event.type.startsWith('$') &&
+    !event.streamId.startsWith('$') &&
+    // The adapter's own plans of `any` appends (`_once-<id>`): no port stream starts with "_".
+    !event.streamId.startsWith('_')
+  );
 }
 
 /** `position` overrides the event's own (stream reads carry it only on 22.6+ servers). */

@@ -12,6 +12,12 @@ export interface EventStoreFixture {
   store: EventStore;
   /** Closes the store and removes what the fixture created. */
   dispose(): Promise<void>;
+  /**
+   * Makes the store forget the event ids it has seen recently, as EventStoreDB's recent-id
+   * cache does on a restart or eviction (the in-memory ESDB client models it); absent where
+   * the store never forgets (SQLite keeps every id) or cannot be made to (a real server).
+   */
+  forgetEventIds?(): void;
 }
 
 /**
@@ -203,6 +209,37 @@ export function eventStoreContract(adapter: string, open: () => Promise<EventSto
         expect(again).toEqual(first);
         const anyAgain = await store.append(stream, batch, { expectedRevision: 'any' });
         expect(anyAgain.nextExpectedRevision).toBe(first.nextExpectedRevision);
+        expect(ns(await store.readStream(stream))).toEqual([0, 1, 2]);
+      });
+
+      it('stores an audit record (any revision) once when it is retried after the store forgot its ids, even after other appends', async () => {
+        const stream = streamOf('access');
+        const record = [7, 8].map((n) => ev(n, { id: deterministicEventId(`audit-${stream}`, n) }));
+        const first = await store.append(stream, record, { expectedRevision: 'any' });
+        await store.append(stream, [ev(9)], { expectedRevision: 'any' });
+        fixture.forgetEventIds?.();
+        // The retry (a resumed export, a client retrying with its Idempotency-Key) comes later.
+        const retried = await store.append(stream, record, { expectedRevision: 'any' });
+        expect(retried).toEqual(first);
+        fixture.forgetEventIds?.();
+        expect(await store.append(stream, record, { expectedRevision: 'any' })).toEqual(first);
+        expect(ns(await store.readStream(stream))).toEqual([7, 8, 9]);
+        const all = await store.readAll();
+        expect(ns(all.filter((e) => e.stream === stream))).toEqual([7, 8, 9]);
+        // Nothing but the stream's own events is handed out, whatever the adapter keeps.
+        expect(all.every((e) => !e.stream.startsWith('_'))).toBe(true);
+      });
+
+      it('stores an append at an exact revision once when it is retried after the store forgot its ids', async () => {
+        const stream = streamOf();
+        const batch = [0, 1].map((n) => ev(n, { id: deterministicEventId(`exact-${stream}`, n) }));
+        const first = await store.append(stream, batch, { expectedRevision: 'no_stream' });
+        fixture.forgetEventIds?.();
+        expect(await store.append(stream, batch, { expectedRevision: 'no_stream' })).toEqual(first);
+        const next = [ev(2, { id: deterministicEventId(`exact-${stream}`, 2) })];
+        const second = await store.append(stream, next, { expectedRevision: 1n });
+        fixture.forgetEventIds?.();
+        expect(await store.append(stream, next, { expectedRevision: 1n })).toEqual(second);
         expect(ns(await store.readStream(stream))).toEqual([0, 1, 2]);
       });
 

@@ -191,7 +191,9 @@ export class CommandExecutor {
    * Append-only records (audit trails such as `access-<subjectId>`, which grow with every read):
    * nothing is read and nothing decided, so no revision can conflict (`expectedRevision:
    * 'any'`). Ids derive from the command's id (or `key`), so appending the same records again
-   * writes nothing.
+   * writes nothing, however late: every adapter dedupes `any` appends by id for good (SQLite by
+   * its unique ids; EventStoreDB, whose own dedupe of `any` lasts only as long as its recent-id
+   * cache, through a plan stream per append and an exact expected revision, see `appendOnce`).
    */
   async record(
     stream: string,

@@ -54,6 +54,11 @@ export interface CustodianConfig {
   projectionLingerMs: number;
   /** How often retention erasures are swept for, in ms; 0 turns the sweep off. */
   retentionSweepMs: number;
+  /**
+   * How long the singleton lease and the projector's heartbeat last unless renewed (renewed
+   * every third of it); a dead holder's work moves after at most this long.
+   */
+  leaseTtlMs: number;
   /** How long a stop may take in all, in ms, before the process exits naming what was left. */
   shutdownTimeoutMs: number;
   /** `/health/ready` answers 503 while any projection is further behind the log than this. */
@@ -179,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const projectionBatchSize = integer('CUSTODIAN_PROJECTION_BATCH_SIZE', 500, 1, 10_000);
   const projectionLingerMs = integer('CUSTODIAN_PROJECTION_LINGER_MS', 10, 0, 1000);
   const retentionSweepMs = integer('CUSTODIAN_RETENTION_SWEEP_MS', 60_000, 0, 86_400_000);
+  const leaseTtlMs = integer('CUSTODIAN_LEASE_TTL_MS', 15_000, 300, 600_000);
   const shutdownTimeoutMs = integer('CUSTODIAN_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   const exportTtlHours = integer('CUSTODIAN_EXPORT_TTL_HOURS', 24, 1, 720);
   const erasureApprovalAbove = integer('CUSTODIAN_ERASURE_APPROVAL_ABOVE', 50, 0, 10_000);
@@ -244,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     projectionBatchSize,
     projectionLingerMs,
     retentionSweepMs,
+    leaseTtlMs,
     shutdownTimeoutMs,
     readiness: { maxLagEvents: readyMaxLagEvents, maxLagMs: readyMaxLagMs },
     logLevel,

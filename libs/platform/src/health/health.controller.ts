@@ -24,8 +24,9 @@ export class HealthController {
 
   /**
    * Readiness: 200 when both stores answer and every projection is running and within the lag
-   * bounds (`CUSTODIAN_READY_MAX_LAG_EVENTS`, `CUSTODIAN_READY_MAX_LAG_MS`), else 503; the body
-   * carries each projection's and processor's lag either way.
+   * bounds (`CUSTODIAN_READY_MAX_LAG_EVENTS`, `CUSTODIAN_READY_MAX_LAG_MS`), some live process
+   * holds the singleton lease and, with the projections in `apps/projector`, its heartbeat is
+   * live; else 503. The body carries each projection's and processor's lag and the leases.
    */
   @Get('ready')
   @HealthCheck()
@@ -34,6 +35,7 @@ export class HealthController {
       () => this.stores.eventStore(),
       () => this.stores.readStore(),
       () => this.stores.projections(),
+      () => this.stores.leases(),
     ]);
   }
 

@@ -5,6 +5,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
+import { PROJECTOR_LEASE } from '../lease/projector-heartbeat';
+import { leaseState, SingletonLease } from '../lease/singleton-lease';
 
 /**
  * Liveness (the process answers) and readiness: both stores answer, no projection has failed
@@ -18,6 +20,7 @@ export class StoresHealthIndicator {
     @Inject(READ_STORE) private readonly reads: ReadStore,
     private readonly runner: ProjectionRunner,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
+    private readonly singleton: SingletonLease,
   ) {}
 
   /** No I/O: answering at all is the check. */
@@ -90,6 +93,37 @@ export class StoresHealthIndicator {
       };
       return failed.length > 0 || behind.length > 0
         ? indicator.down(details)
+        : indicator.up(details);
+    } catch (error) {
+      return indicator.down({ message: describe(error) });
+    }
+  }
+
+  /**
+   * The leases: the singleton lease must be held by a live process (this one or another), or
+   * the deployment's sweeps run nowhere; where `apps/projector` runs the projections
+   * (`CUSTODIAN_PROJECTOR=off` here), its heartbeat must be live too. Each is shown with its
+   * holder and expiry.
+   */
+  async leases() {
+    const indicator = this.health.check('leases');
+    try {
+      const singleton = await this.singleton.state();
+      const projector =
+        this.config.projector === 'in-process'
+          ? undefined
+          : leaseState(await this.reads.getLease(PROJECTOR_LEASE));
+      const details = {
+        ttlMs: this.config.leaseTtlMs,
+        singleton,
+        ...(projector ? { projector: { ...projector, name: PROJECTOR_LEASE } } : {}),
+      };
+      const down: string[] = [];
+      if (!singleton.live) down.push('no live process holds the singleton lease');
+      if (projector && !projector.live)
+        down.push('the projector runs in another process and its heartbeat is stale or missing');
+      return down.length > 0
+        ? indicator.down({ ...details, problems: down })
         : indicator.up(details);
     } catch (error) {
       return indicator.down({ message: describe(error) });

@@ -1,6 +1,13 @@
 import { EVENT_STORE, EsdbEventStore, EventStore, SqliteEventStore } from '@custodian/event-store';
 import { MongoReadStore, READ_STORE, ReadStore, SqliteReadStore } from '@custodian/read-store';
-import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import { CommandExecutor } from '../commands/command-executor';
 import { WriteTracker } from '../commands/write-tracker';
 import { Lifecycle } from '../lifecycle/lifecycle';
@@ -36,7 +43,7 @@ export function createReadStore(config: CustodianConfig): ReadStore {
   ],
   exports: [EVENT_STORE, READ_STORE, CommandExecutor, WriteTracker],
 })
-export class StorageModule implements OnApplicationShutdown {
+export class StorageModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(StorageModule.name);
 
   constructor(
@@ -51,6 +58,20 @@ export class StorageModule implements OnApplicationShutdown {
       `event store: ${config.eventStore.kind}, read store: ${config.readStore.kind}` +
         (config.eventStore.kind === 'sqlite' ? `, data in ${config.dataDir}` : ''),
     );
+  }
+
+  /**
+   * Start-up checks of the deployment, before anything reads or writes: MongoDB must be a
+   * replica set (or sharded). A failure stops start-up with its message (`MongoTopologyError`,
+   * exit code 78 from the entry points).
+   */
+  async onModuleInit(): Promise<void> {
+    if (this.reads instanceof MongoReadStore) {
+      const reads = this.reads;
+      await this.lifecycle.step('storage: check the MongoDB topology', () =>
+        reads.assertTopology(),
+      );
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -6,7 +6,7 @@ import {
   type ProcessorDefinition,
   type ProcessorHandle,
 } from '@custodian/projections';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '../clock/clock';
 import { BlindIndex } from './blind-index';
 
@@ -71,16 +71,23 @@ export class ErasureReconciler {
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(KEY_STORE) private readonly keyStore: KeyStore,
-    private readonly keys: SubjectKeys,
     private readonly blindIndex: BlindIndex,
     private readonly runner: ProjectionRunner,
     @Inject(CLOCK) private readonly clock: Clock,
+    // Absent in the projector, which holds no master key and so no unwrapped keys to forget.
+    @Optional() private readonly keys?: SubjectKeys,
   ) {}
 
-  /** Destroys the erased subject's key and blind-index entries; true if a key was destroyed now. */
+  /**
+   * Destroys the erased subject's key and blind-index entries; true if a key was destroyed now.
+   * Destroying needs the key store only (no master key): the projector runs this too.
+   */
   async apply(subjectId: string): Promise<boolean> {
     const before = await this.keyStore.destroyed(subjectId);
-    const tombstone = await this.keys.destroy(subjectId, this.clock.now());
+    this.keys?.forget(subjectId);
+    const tombstone = await this.keyStore.destroy(subjectId, this.clock.now());
+    // Again, in case a load cached the key while the destroy was in flight.
+    this.keys?.forget(subjectId);
     await this.blindIndex.removeAll(subjectId);
     return before === null && tombstone !== null;
   }

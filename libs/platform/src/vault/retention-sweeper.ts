@@ -1,15 +1,9 @@
 import { retentionDeadline, type PurposeConsent, type PurposeState } from '@custodian/domain';
 import type { PurposeDocument, SubjectDocument } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Lifecycle } from '../lifecycle/lifecycle';
+import { SingletonLease } from '../lease/singleton-lease';
 import { CLOCK, type Clock } from '../clock/clock';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
@@ -23,40 +17,28 @@ export const RETENTION_ACTOR = { id: 'system-retention', role: 'system' };
 /**
  * Erases, with reason `retention`, every customer no active purpose still holds and whose
  * retention period has run out — without anyone acting — and ends the legal holds that have
- * run out (their keys destroyed). Runs where the projections run.
+ * run out (their keys destroyed). Runs every `CUSTODIAN_RETENTION_SWEEP_MS` in the one API
+ * process that holds the singleton lease (wherever the projections run).
  */
 @Injectable()
-export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RetentionSweeper {
   private readonly logger = new Logger('Retention');
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
 
   constructor(
     private readonly erasure: ErasureService,
     private readonly projections: ProjectionReader,
     @Inject(READ_STORE) private readonly reads: ReadStore,
-    @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
-    private readonly lifecycle: Lifecycle,
+    @Inject(CUSTODIAN_CONFIG) config: CustodianConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly holds: LegalHolds,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.config.projector !== 'in-process' || this.config.retentionSweepMs === 0) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .catch((error: unknown) =>
-          this.logger.error(`retention sweep failed: ${(error as Error).message}`),
-        )
-        .finally(() => (this.running = undefined));
-    }, this.config.retentionSweepMs);
-    this.timer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.lifecycle.step('retention: sweep in progress', async () => this.running);
+    lease: SingletonLease,
+  ) {
+    if (config.retentionSweepMs > 0)
+      lease.register({
+        name: 'retention: sweep',
+        everyMs: config.retentionSweepMs,
+        run: () => this.sweep(),
+      });
   }
 
   /** One pass over every customer not yet erased; returns the ids it erased. */

@@ -3,49 +3,35 @@ import {
   KEY_PURPOSES,
   KEY_STORE,
   loadMasterKey,
-  MongoKeyStore,
   resolveBlindIndexKey,
-  SqliteKeyStore,
   SubjectKeys,
   type KeyStore,
 } from '@custodian/crypto';
-import {
-  Global,
-  Inject,
-  Logger,
-  Module,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { join } from 'node:path';
+import { Global, Logger, Module } from '@nestjs/common';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
-import { Lifecycle } from '../lifecycle/lifecycle';
-import { preparePrivateFile } from '../storage/private-files';
 import { AccessRecorder } from './access-receipt';
-import { BlindIndex } from './blind-index';
-import { ErasureLedger, ErasureReconciler } from './erasure-reconciler';
 import { ErasureService } from './erasure.service';
 import { BLIND_INDEX_KEY, FieldVault, PHONE_REGION } from './field-vault';
+import { KeyStoreModule } from './key-store.module';
 import { LegalHolds } from './legal-holds';
 import { RetentionSweeper } from './retention-sweeper';
 
 /** The master key (a Buffer): keys are derived from it for each use (key wrapping, export files). */
 export const MASTER_KEY = Symbol.for('custodian.MasterKey');
 
-export function createKeyStore(config: CustodianConfig): KeyStore {
-  if (config.readStore.kind !== 'sqlite')
-    return new MongoKeyStore({ uri: config.readStore.uri, database: config.readStore.database });
-  const file = join(config.dataDir, 'keys.sqlite');
-  preparePrivateFile(file, (message) => new Logger('Storage').warn(message));
-  return new SqliteKeyStore({ file });
-}
+// Kept importable from here, where it was first defined.
+export { createKeyStore } from './key-store.module';
 
-/** Personal-data protection: the master key, per-subject data keys, the field cipher, erasure. */
+/**
+ * Personal-data protection where values are sealed and opened (the API): the master key,
+ * per-subject data keys, the field cipher, erasure and retention. Needs `KeyStoreModule` (the
+ * key store, blind index and erasure reconciler), which the projector imports alone.
+ */
 @Global()
 @Module({
+  imports: [KeyStoreModule],
   providers: [
-    { provide: KEY_STORE, inject: [CUSTODIAN_CONFIG], useFactory: createKeyStore },
     {
       provide: MASTER_KEY,
       inject: [CUSTODIAN_CONFIG],
@@ -83,49 +69,18 @@ export function createKeyStore(config: CustodianConfig): KeyStore {
     },
     FieldVault,
     AccessRecorder,
-    BlindIndex,
     ErasureService,
-    ErasureLedger,
-    ErasureReconciler,
     RetentionSweeper,
     LegalHolds,
   ],
   exports: [
-    ErasureLedger,
-    ErasureReconciler,
-    KEY_STORE,
     MASTER_KEY,
     SubjectKeys,
     FieldVault,
     AccessRecorder,
-    BlindIndex,
     ErasureService,
     RetentionSweeper,
     LegalHolds,
   ],
 })
-export class VaultModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(
-    @Inject(KEY_STORE) private readonly keyStore: KeyStore,
-    private readonly lifecycle: Lifecycle,
-    private readonly reconciler: ErasureReconciler,
-  ) {}
-
-  /**
-   * Every process that opens the stores (the API, the projector) first brings the key store in
-   * line with the log's erasures, before it serves or runs its processors: a crash between
-   * `SubjectErased` and the key's destruction, or a restored key store, leaves nothing alive.
-   * Then the reconciler follows the log where the projections run.
-   */
-  async onApplicationBootstrap(): Promise<void> {
-    await this.lifecycle.step('vault: reconcile erasures with the log', () =>
-      this.reconciler.reconcile(),
-    );
-    await this.lifecycle.step('vault: start the erasure reconciler', () => this.reconciler.start());
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.lifecycle.step('vault: stop the erasure reconciler', () => this.reconciler.stop());
-    await this.lifecycle.step('vault: close the key store', () => this.keyStore.close());
-  }
-}
+export class VaultModule {}

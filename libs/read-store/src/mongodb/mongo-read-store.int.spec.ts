@@ -2,7 +2,7 @@ import { describeWhenEnv } from '@test/support';
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { InvalidReadStoreInputError } from '../read-store.errors';
-import { readStoreContract } from '../testing/read-store.contract';
+import { leaseContract, readStoreContract } from '../testing/read-store.contract';
 import { MongoReadStore } from './mongo-read-store';
 
 describe('MongoReadStore without a server', () => {
@@ -55,6 +55,7 @@ describeWhenEnv('MONGODB_URI', 'MongoReadStore', (uri) => {
   };
 
   readStoreContract('MongoDB', open);
+  leaseContract('MongoDB', open);
 
   describe('replay guard', () => {
     let fixture: Awaited<ReturnType<typeof open>>;

@@ -1,11 +1,17 @@
 import type { JsonObject } from '@custodian/domain';
 import { Collection, Db, MongoClient, MongoClientOptions, WriteConcern } from 'mongodb';
-import { InvalidReadStoreInputError, UnknownCollectionError } from '../read-store.errors';
+import {
+  InvalidReadStoreInputError,
+  MongoTopologyError,
+  UnknownCollectionError,
+} from '../read-store.errors';
 import type {
   Checkpoint,
   CollectionSpec,
   FindPage,
   FindQuery,
+  Lease,
+  LeaseRequest,
   ReadStore,
   WhereValue,
   WriteBatch,
@@ -17,6 +23,9 @@ import {
   validateCollectionName,
   validateId,
   validateIds,
+  validateLeaseHolder,
+  validateLeaseName,
+  validateLeaseRequest,
   validateSpec,
 } from '../read-store.validation';
 import {
@@ -47,12 +56,20 @@ interface StoredCheckpoint {
   updatedAt: Date;
 }
 
+interface StoredLease {
+  _id: string;
+  holder: string;
+  acquiredAt: number;
+  expiresAt: number;
+}
+
 interface CollectionInfo {
   coll: Collection<StoredModel>;
   indexes: string[];
 }
 
 const NAMESPACE_EXISTS = 48;
+const DUPLICATE_KEY = 11000;
 /** Ids are at most 512 characters, so this keeps each `$in` query well under 16 MB. */
 const GET_MANY_CHUNK = 1000;
 
@@ -70,9 +87,12 @@ export class MongoReadStore implements ReadStore {
   private readonly db: Db;
   private readonly registry: Collection<RegistryEntry>;
   private readonly checkpoints: Collection<StoredCheckpoint>;
+  private readonly leases: Collection<StoredLease>;
   /** Like the SQLite adapter, caches what this process learnt; ensure/drop here refresh it. */
   private readonly collections = new Map<string, CollectionInfo>();
   private closed = false;
+  /** The bookkeeping collections, created once before the first transaction. */
+  private prepared: Promise<void> | undefined;
 
   constructor(options: MongoReadStoreOptions) {
     if ('client' in options) {
@@ -86,6 +106,26 @@ export class MongoReadStore implements ReadStore {
     this.db = this.client.db(options.database);
     this.registry = this.db.collection<RegistryEntry>('rm__collections');
     this.checkpoints = this.db.collection<StoredCheckpoint>('rm__checkpoints');
+    this.leases = this.db.collection<StoredLease>('rm__leases');
+  }
+
+  /**
+   * Refuses a deployment that cannot take transactions: a standalone mongod (its `hello`
+   * answer has no `setName`; a mongos says `msg: "isdbgrid"`). Called at start-up, before
+   * anything is written, so the app stops with this message instead of failing every commit.
+   */
+  async assertTopology(): Promise<void> {
+    const hello = (await this.db.admin().command({ hello: 1 })) as {
+      setName?: unknown;
+      msg?: unknown;
+    };
+    if (typeof hello.setName === 'string' || hello.msg === 'isdbgrid') return;
+    throw new MongoTopologyError(
+      'MONGODB_URI points at a standalone mongod: the read store commits each batch with its ' +
+        'checkpoint in a transaction, which needs a replica set (a single-node one will do: ' +
+        'start mongod with --replSet rs0 and run rs.initiate(), see docker/docker-compose.yml) ' +
+        'or a sharded cluster',
+    );
   }
 
   async ensureCollection(spec: CollectionSpec): Promise<void> {
@@ -188,37 +228,68 @@ export class MongoReadStore implements ReadStore {
     const operations = bulkOperations(batch);
     const checkpoint = batch.checkpoint;
     if (operations.size === 0 && !checkpoint) return;
+    // Created once, outside any transaction: creating it inside concurrent first transactions
+    // makes them conflict.
+    await this.prepare();
 
-    await this.client.withSession((session) =>
-      // withTransaction retries transient errors by calling this again; it only writes
-      // precomputed operations, so a retry is harmless.
-      session.withTransaction(
-        async () => {
-          for (const [name, { coll }] of targets) {
-            const ops = operations.get(name);
-            if (ops) await coll.bulkWrite(ops, { session, ordered: true });
-          }
-          if (checkpoint) {
-            await this.checkpoints.updateOne(
-              { _id: checkpoint.name },
-              {
-                $set: {
-                  position: checkpoint.position,
-                  sequence: checkpoint.sequence,
-                  updatedAt: new Date(),
+    await this.client
+      .withSession((session) =>
+        // withTransaction retries transient errors by calling this again; it only writes
+        // precomputed operations, so a retry is harmless.
+        session.withTransaction(
+          async () => {
+            for (const [name, { coll }] of targets) {
+              const ops = operations.get(name);
+              if (ops) await coll.bulkWrite(ops, { session, ordered: true });
+            }
+            if (checkpoint) {
+              await this.checkpoints.updateOne(
+                { _id: checkpoint.name },
+                {
+                  $set: {
+                    position: checkpoint.position,
+                    sequence: checkpoint.sequence,
+                    updatedAt: new Date(),
+                  },
                 },
-              },
-              { upsert: true, session },
-            );
-          }
-        },
-        {
-          readConcern: { level: 'snapshot' },
-          writeConcern: new WriteConcern('majority'),
-          readPreference: 'primary',
-        },
+                { upsert: true, session },
+              );
+            }
+          },
+          {
+            readConcern: { level: 'snapshot' },
+            writeConcern: new WriteConcern('majority'),
+            readPreference: 'primary',
+          },
+        ),
+      )
+      .catch((error: unknown) => {
+        // Not transient: retrying cannot help, so say what is wrong instead.
+        if (isStandaloneError(error))
+          throw new MongoTopologyError(
+            'MongoDB refused a transaction: the server is not a replica set member (start mongod with --replSet and rs.initiate())',
+          );
+        throw error;
+      });
+  }
+
+  private prepare(): Promise<void> {
+    this.prepared ??= Promise.all(
+      ['rm__checkpoints', 'rm__collections'].map((name) =>
+        this.db.createCollection(name).then(
+          () => undefined,
+          (error: unknown) => {
+            if (errorCode(error) !== NAMESPACE_EXISTS) throw error;
+          },
+        ),
       ),
-    );
+    )
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        this.prepared = undefined;
+        throw error;
+      });
+    return this.prepared;
   }
 
   async getCheckpoint(name: string): Promise<Checkpoint | null> {
@@ -226,6 +297,50 @@ export class MongoReadStore implements ReadStore {
     if (typeof name !== 'string') throw new InvalidReadStoreInputError('name', 'must be a string');
     const row = await this.checkpoints.findOne({ _id: name });
     return row ? { position: row.position, sequence: row.sequence } : null;
+  }
+
+  async acquireLease(request: LeaseRequest): Promise<Lease> {
+    const { name, holder, ttlMs, now, takeOverFrom } = validateLeaseRequest(request);
+    const takeable: object[] = [{ holder }, { expiresAt: { $lte: now } }];
+    if (takeOverFrom !== null) takeable.push({ holder: takeOverFrom });
+    try {
+      // One document update is atomic. If the lease is held by another (the filter matches
+      // nothing), the upsert tries to insert a second document with the same _id and fails
+      // with a duplicate key: the lease stays where it is.
+      await this.leases.updateOne(
+        { _id: name, $or: takeable },
+        [
+          {
+            $set: {
+              // $literal: a holder starting with "$" must not be read as a field path.
+              acquiredAt: {
+                $cond: [{ $eq: ['$holder', { $literal: holder }] }, '$acquiredAt', now],
+              },
+              holder: { $literal: holder },
+              expiresAt: now + ttlMs,
+            },
+          },
+        ],
+        { upsert: true, writeConcern: { w: 'majority' } },
+      );
+    } catch (error) {
+      if (errorCode(error) !== DUPLICATE_KEY) throw error;
+    }
+    return (await this.getLease(name))!;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    validateLeaseName(name);
+    validateLeaseHolder(holder);
+    await this.leases.deleteOne({ _id: name, holder }, { writeConcern: { w: 'majority' } });
+  }
+
+  async getLease(name: string): Promise<Lease | null> {
+    validateLeaseName(name);
+    const row = await this.leases.findOne({ _id: name }, { readPreference: 'primary' });
+    return row
+      ? { name, holder: row.holder, acquiredAt: row.acquiredAt, expiresAt: row.expiresAt }
+      : null;
   }
 
   async ping(): Promise<void> {
@@ -258,6 +373,14 @@ export class MongoReadStore implements ReadStore {
 /** Names are validated to [a-z0-9_] starting with a letter. */
 function mongoName(collection: string): string {
   return `rm_${collection}`;
+}
+
+/** "Transaction numbers are only allowed on a replica set member or mongos" (IllegalOperation). */
+export function isStandaloneError(error: unknown): boolean {
+  return (
+    errorCode(error) === 20 &&
+    /only allowed on a replica set member or mongos/i.test((error as Error).message ?? '')
+  );
 }
 
 function errorCode(error: unknown): number | undefined {

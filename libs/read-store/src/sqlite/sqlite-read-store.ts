@@ -8,6 +8,8 @@ import type {
   CollectionSpec,
   FindPage,
   FindQuery,
+  Lease,
+  LeaseRequest,
   ReadStore,
   Scalar,
   WhereValue,
@@ -22,6 +24,9 @@ import {
   validateCollectionName,
   validateId,
   validateIds,
+  validateLeaseHolder,
+  validateLeaseName,
+  validateLeaseRequest,
   validateSpec,
 } from '../read-store.validation';
 import type { NormalizedQuery, RangeOp } from '../read-store.validation';
@@ -101,6 +106,9 @@ export class SqliteReadStore implements ReadStore {
       CREATE TABLE IF NOT EXISTS _collections (name TEXT PRIMARY KEY, indexes TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS _checkpoints (
         name TEXT PRIMARY KEY, position TEXT NOT NULL, sequence INTEGER NOT NULL, updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS _leases (
+        name TEXT PRIMARY KEY, holder TEXT NOT NULL, acquired_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
       );
     `);
     // A crash between an erasure's commit and its checkpoint leaves the old frames in the WAL.
@@ -296,6 +304,41 @@ export class SqliteReadStore implements ReadStore {
   async getCheckpoint(name: string): Promise<Checkpoint | null> {
     const row = this.checkpointGet.get(name);
     return row ? { position: row.position, sequence: row.sequence } : null;
+  }
+
+  async acquireLease(request: LeaseRequest): Promise<Lease> {
+    const { name, holder, ttlMs, now, takeOverFrom } = validateLeaseRequest(request);
+    // One statement: SQLite's write lock makes the check and the take one step across
+    // processes. In DO UPDATE, `_leases.*` are the stored values, `excluded.*` the new ones.
+    this.db
+      .prepare(
+        `INSERT INTO _leases (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET
+           acquired_at = CASE WHEN _leases.holder = excluded.holder THEN _leases.acquired_at
+                              ELSE excluded.acquired_at END,
+           holder = excluded.holder,
+           expires_at = excluded.expires_at
+         WHERE _leases.holder = excluded.holder OR _leases.expires_at <= excluded.acquired_at
+            OR _leases.holder = ?`,
+      )
+      .run(name, holder, now, now + ttlMs, takeOverFrom);
+    return (await this.getLease(name))!;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    validateLeaseName(name);
+    validateLeaseHolder(holder);
+    this.db.prepare('DELETE FROM _leases WHERE name = ? AND holder = ?').run(name, holder);
+  }
+
+  async getLease(name: string): Promise<Lease | null> {
+    validateLeaseName(name);
+    const row = this.db
+      .prepare('SELECT holder, acquired_at, expires_at FROM _leases WHERE name = ?')
+      .get(name) as { holder: string; acquired_at: number; expires_at: number } | undefined;
+    return row
+      ? { name, holder: row.holder, acquiredAt: row.acquired_at, expiresAt: row.expires_at }
+      : null;
   }
 
   async ping(): Promise<void> {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readStoreContract } from '../testing/read-store.contract';
+import { leaseContract, readStoreContract } from '../testing/read-store.contract';
 import { SqliteReadStore } from './sqlite-read-store';
 
 readStoreContract('SQLite', async () => {
@@ -17,6 +17,51 @@ readStoreContract('SQLite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+});
+
+const openSqlite = async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'custodian-rs-'));
+  const store = new SqliteReadStore({ file: join(dir, 'read.sqlite') });
+  return {
+    store,
+    dispose: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+};
+leaseContract('SQLite', openSqlite);
+
+describe('SQLite read store: a lease across connections to one file (as across processes)', () => {
+  it('is held by one connection at a time and moves at expiry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'custodian-rs-lease-'));
+    const file = join(dir, 'read.sqlite');
+    const a = new SqliteReadStore({ file });
+    const b = new SqliteReadStore({ file });
+    try {
+      const now = Date.now();
+      expect(
+        (await a.acquireLease({ name: 'singleton', holder: 'a', ttlMs: 100, now })).holder,
+      ).toBe('a');
+      expect(
+        (await b.acquireLease({ name: 'singleton', holder: 'b', ttlMs: 100, now: now + 50 }))
+          .holder,
+      ).toBe('a');
+      expect((await b.getLease('singleton'))?.holder).toBe('a');
+      expect(
+        (await b.acquireLease({ name: 'singleton', holder: 'b', ttlMs: 100, now: now + 100 }))
+          .holder,
+      ).toBe('b');
+      expect(
+        (await a.acquireLease({ name: 'singleton', holder: 'a', ttlMs: 100, now: now + 101 }))
+          .holder,
+      ).toBe('b');
+    } finally {
+      await a.close();
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('SQLite read store: deleted entries leave no copy in its files', () => {

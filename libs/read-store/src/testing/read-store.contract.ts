@@ -526,3 +526,100 @@ export function readStoreContract(adapter: string, open: () => Promise<ReadStore
     });
   });
 }
+
+/**
+ * Leases (`acquireLease`): one holder at a time, renewal keeps it, expiry or a take-over moves
+ * it, and of many asking at once exactly one gets it. Names are unique per test.
+ */
+export function leaseContract(adapter: string, open: () => Promise<ReadStoreFixture>): void {
+  describe(`ReadStore leases: ${adapter}`, () => {
+    let fixture: ReadStoreFixture;
+    let store: ReadStore;
+    let name: string;
+    const t0 = 1_800_000_000_000;
+    beforeEach(async () => {
+      fixture = await open();
+      store = fixture.store;
+      name = `lease_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+    });
+    afterEach(() => fixture.dispose());
+
+    it('gives a free lease to the first holder, refuses it to another until it expires, then moves it', async () => {
+      expect(await store.getLease(name)).toBeNull();
+      const a = await store.acquireLease({ name, holder: 'a', ttlMs: 1000, now: t0 });
+      expect(a).toEqual({ name, holder: 'a', acquiredAt: t0, expiresAt: t0 + 1000 });
+      // Held and unexpired: b does not get it, and is told who holds it until when.
+      const b = await store.acquireLease({ name, holder: 'b', ttlMs: 1000, now: t0 + 999 });
+      expect(b).toEqual(a);
+      // a renews (a heartbeat): the expiry moves, acquiredAt stays.
+      const renewed = await store.acquireLease({ name, holder: 'a', ttlMs: 1000, now: t0 + 500 });
+      expect(renewed).toEqual({ name, holder: 'a', acquiredAt: t0, expiresAt: t0 + 1500 });
+      expect(
+        (await store.acquireLease({ name, holder: 'b', ttlMs: 1000, now: t0 + 1499 })).holder,
+      ).toBe('a');
+      // a stops renewing (it died): at expiry b takes it.
+      const moved = await store.acquireLease({ name, holder: 'b', ttlMs: 1000, now: t0 + 1500 });
+      expect(moved).toEqual({ name, holder: 'b', acquiredAt: t0 + 1500, expiresAt: t0 + 2500 });
+      // a, back, cannot renew what it lost.
+      expect(
+        (await store.acquireLease({ name, holder: 'a', ttlMs: 1000, now: t0 + 1600 })).holder,
+      ).toBe('b');
+      expect(await store.getLease(name)).toEqual(moved);
+    });
+
+    it('is taken over from a holder named dead before it expires, and released only by its holder', async () => {
+      await store.acquireLease({ name, holder: 'a', ttlMs: 60_000, now: t0 });
+      const wrong = await store.acquireLease({
+        name,
+        holder: 'b',
+        ttlMs: 1000,
+        now: t0 + 1,
+        takeOverFrom: 'someone-else',
+      });
+      expect(wrong.holder).toBe('a');
+      const taken = await store.acquireLease({
+        name,
+        holder: 'b',
+        ttlMs: 1000,
+        now: t0 + 1,
+        takeOverFrom: 'a',
+      });
+      expect(taken).toEqual({ name, holder: 'b', acquiredAt: t0 + 1, expiresAt: t0 + 1001 });
+      await store.releaseLease(name, 'a');
+      expect((await store.getLease(name))?.holder).toBe('b');
+      await store.releaseLease(name, 'b');
+      expect(await store.getLease(name)).toBeNull();
+      expect((await store.acquireLease({ name, holder: 'c', ttlMs: 10, now: t0 + 2 })).holder).toBe(
+        'c',
+      );
+    });
+
+    it('gives the lease to exactly one of many asking at once', async () => {
+      const holders = Array.from({ length: 8 }, (_, i) => `h${i}`);
+      const answers = await Promise.all(
+        holders.map((holder) => store.acquireLease({ name, holder, ttlMs: 5000, now: t0 })),
+      );
+      const winner = answers[0].holder;
+      expect(holders).toContain(winner);
+      for (const answer of answers) expect(answer.holder).toBe(winner);
+    });
+
+    it('refuses bad names, holders and times', async () => {
+      const bad = [
+        [{ name: 'Bad-Name', holder: 'a', ttlMs: 10 }, 'name'],
+        [{ name, holder: '', ttlMs: 10 }, 'holder'],
+        [{ name, holder: 'x'.repeat(201), ttlMs: 10 }, 'holder'],
+        [{ name, holder: 'a', ttlMs: 0 }, 'ttlMs'],
+        [{ name, holder: 'a', ttlMs: 1.5 }, 'ttlMs'],
+        [{ name, holder: 'a', ttlMs: 10, now: -1 }, 'now'],
+        [{ name, holder: 'a', ttlMs: 10, takeOverFrom: 7 }, 'takeOverFrom'],
+      ] as const;
+      for (const [request, field] of bad) {
+        const error = await store.acquireLease(request as never).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(InvalidReadStoreInputError);
+        expect((error as InvalidReadStoreInputError).field).toBe(field);
+      }
+      expect(await store.getLease(name)).toBeNull();
+    });
+  });
+}

@@ -15,8 +15,11 @@ import { Readable } from 'node:stream';
 /**
  * An in-memory stand-in for the parts of the ESDB client the adapter calls, with the server's
  * observable behaviour where the adapter depends on it: `readAll` and `subscribeToAll` start
- * AT `fromPosition` (inclusive), unknown streams fail with StreamNotFoundError, appends are
- * idempotent per stream by event id, and conflicts throw WrongExpectedVersionError.
+ * AT `fromPosition` (inclusive), unknown streams fail with StreamNotFoundError, conflicts throw
+ * WrongExpectedVersionError, and a repeated append is a no-op the way the server's is: with an
+ * exact expected revision (or no_stream), when the same ids already follow that revision; with
+ * `any` (or stream_exists), only while its ids are in the server's recent-id cache, which
+ * `forgetEventIds()` empties (as a restart or eviction does): then the events are stored again.
  * It lets the adapter's own logic (filtering, exclusivity, resubscribing) run without a server;
  * the contract suite against a real server remains the proof.
  */
@@ -63,6 +66,8 @@ export class FakeEsdbClient {
   /** Set to write a `$>` projection link after every append, as system projections do. */
   emitLinks = false;
   readonly live = new Set<LiveSubscription>();
+  /** The server's cache of recently written event ids (what `any` appends are deduplicated by). */
+  private readonly recentIds = new Set<string>();
   readonly subscriptions: FakeCall[] = [];
   disposed = false;
   private nextPosition = 100n;
@@ -78,14 +83,34 @@ export class FakeEsdbClient {
   ): Promise<AppendResult> {
     this.calls.append++;
     const existing = this.log.filter((e) => e.streamId === stream);
-    const retried = existing.find((e) => e.id === events[0].id);
+    const idempotent = (last: FakeEvent): AppendResult => ({
+      success: true,
+      nextExpectedRevision: last.revision,
+      position: this.omitIdempotentPosition ? undefined : last.position,
+    });
+    if (typeof expectedRevision === 'bigint' || expectedRevision === 'no_stream') {
+      // The same ids right after the expected revision: the server checks the stream itself.
+      const from = expectedRevision === 'no_stream' ? 0 : Number(expectedRevision) + 1;
+      const there = existing.slice(from, from + events.length);
+      if (there.length === events.length && there.every((e, i) => e.id === events[i].id))
+        return idempotent(there[there.length - 1]);
+    }
+    const retried = this.recentIds.has(events[0].id)
+      ? existing.find((e) => e.id === events[0].id)
+      : undefined;
     if (retried) {
-      const last = existing[Number(retried.revision) + events.length - 1];
-      return {
-        success: true,
-        nextExpectedRevision: last.revision,
-        position: this.omitIdempotentPosition ? undefined : last.position,
-      };
+      const there = existing.slice(
+        Number(retried.revision),
+        Number(retried.revision) + events.length,
+      );
+      if (there.length === events.length && there.every((e, i) => e.id === events[i].id))
+        return idempotent(there[there.length - 1]);
+      // Only some of the ids match what is stored: the server refuses the append.
+      throw new WrongExpectedVersionError(undefined, {
+        streamName: stream,
+        expected: expectedRevision,
+        current: BigInt(existing.length) - 1n,
+      });
     }
     const current = BigInt(existing.length) - 1n;
     const ok =
@@ -135,10 +160,16 @@ export class FakeEsdbClient {
       position: { commit: this.nextPosition, prepare: this.nextPosition },
     };
     this.log.push(stored);
+    this.recentIds.add(stored.id);
     for (const sub of this.live) {
       if (!sub.typePattern || sub.typePattern.test(stored.type)) sub.call.push({ event: stored });
     }
     return stored;
+  }
+
+  /** Empties the recent-id cache, as a server restart or cache eviction does. */
+  forgetEventIds(): void {
+    this.recentIds.clear();
   }
 
   readStream(
