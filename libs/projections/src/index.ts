@@ -25,7 +25,7 @@ export * from './audit/audit-reads.projection';
 export * from './privacy-requests/privacy-requests.projection';
 export * from './log-fan-out';
 export * from './timeline/subject-timeline.projection';
-export * from './connectors/sortable-position';
+export * from './sortable-position';
 export * from './connectors/connectors.projection';
 export * from './connectors/webhook-payloads';
 export * from './downstream/downstream-obligations.projection';

@@ -2,6 +2,8 @@ import {
   canonicalJson,
   CLOCK,
   actorOf,
+  CurrentActor,
+  type RequestActor,
   FieldVault,
   RequirePermission,
   SubjectIdParam,

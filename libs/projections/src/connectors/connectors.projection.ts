@@ -6,7 +6,7 @@ import {
   type JsonObject,
 } from '@custodian/domain';
 import type { TypedProjection } from '../projection.definition';
-import { sortablePosition } from './sortable-position';
+import { sortablePosition } from '../sortable-position';
 
 /**
  * A connector as it stands, with where in the log it was registered (`since`, a sortable

@@ -7,7 +7,7 @@ import {
 } from '@custodian/domain';
 import type { Recorded } from '@custodian/event-store';
 import type { ConnectorDocument } from './connectors.projection';
-import { sortablePosition } from './sortable-position';
+import { sortablePosition } from '../sortable-position';
 
 /** The log events webhooks and the feed are made from. */
 export const WEBHOOK_SOURCE_EVENT_TYPES = [

@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from '@custodian/domain';
 import type { DocumentLookup, ProjectionDefinition, StoredEvent } from '../projection.definition';
+import { sortablePosition } from '../sortable-position';
 
 /**
  * One entry of a customer's timeline: an event that names them (`data.subjectId`), or the
@@ -129,14 +130,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function subjectOf(event: StoredEvent): string | null {
   const id = str((event.data as Data | null)?.subjectId);
   return id && UUID.test(id) ? id.toLowerCase() : null;
-}
-
-/** A position as a string that sorts in log order: integers padded; `commit/prepare` both padded. */
-export function sortablePosition(position: string): string {
-  return position
-    .split('/')
-    .map((part) => part.padStart(20, '0'))
-    .join('/');
 }
 
 /** When the event happened: its own time field, else when it was recorded. */
