@@ -356,10 +356,13 @@ function readDocument(
           : null,
     fields: fields.map((f) => ({ name: f.name, mask: f.mask })),
     policyVersion: event.type === 'FieldsAccessed' ? event.data.policyVersion : null,
+    // An export row's event names no request: the one that caused it is its correlation id.
     requestId:
       event.type === 'SubjectExported'
-        ? null
-        : ((event.data.requestId as string | undefined) ?? null),
+        ? typeof event.metadata.correlationId === 'string'
+          ? event.metadata.correlationId
+          : null
+        : event.data.requestId,
     withoutConsent: event.type === 'FieldsAccessed' && event.data.withoutConsent === true,
     reason: event.type === 'AccessDenied' ? event.data.reason : null,
     exportId: event.type === 'SubjectExported' ? event.data.exportId : null,
