@@ -647,7 +647,7 @@ describe('audit queries, justifications and re-judging (HTTP, embedded stores)',
         window: { from: affected[0].at },
       });
       // marketing-1 read another customer in that window too: not affected by this receipt.
-      expect(opened.body.window.to > affected.at(-1)!.at).toBe(true);
+      expect(opened.body.window.to > String(affected.at(-1)!.at)).toBe(true);
       expect(
         (await as.dpo.get(`/v1/incidents/${opened.body.incidentId}`)).body.affected.subjectIds,
       ).toEqual([subject[0]]);
