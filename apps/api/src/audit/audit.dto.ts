@@ -6,7 +6,8 @@ import { IsoTimestamp } from '../shared/iso-timestamp';
 import { OperationalText } from '../shared/operational-text';
 
 export const AUDIT_OUTCOMES = ['read', 'refused'] as const;
-export const AUDIT_VIAS = ['view', 'lookup', 'dsar', 'export'] as const;
+/** Every `via` a read's event may hold (`legal-hold`: the system's reads for a legal hold). */
+export const AUDIT_VIAS = ['view', 'lookup', 'dsar', 'legal-hold', 'export'] as const;
 export const EXPORT_STATUSES = [
   'awaiting_approval',
   'generating',

@@ -4,6 +4,7 @@ import {
   type ActorEvent,
   type ConsentEvent,
   type ConsentReceiptInvalidated,
+  type FieldsAccessed,
   type JsonObject,
   type PurposeEvent,
 } from '@custodian/domain';
@@ -25,8 +26,8 @@ export const AUDIT_READ_EVENT_TYPES = [
   'SubjectExported',
 ] as const;
 
-/** `via` of a read: how the customer was reached (refusals have none). */
-export type AuditVia = 'view' | 'lookup' | 'dsar' | 'export';
+/** `via` of a read: how the customer was reached, as its event says (refusals have none). */
+export type AuditVia = FieldsAccessed['data']['via'] | 'export';
 
 /** A consent as the index folds it, per customer and purpose. */
 export interface AuditConsentState extends JsonObject {
