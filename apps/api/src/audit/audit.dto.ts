@@ -7,6 +7,7 @@ import { IsoTimestamp } from '../shared/iso-timestamp';
 import { OperationalText } from '../shared/operational-text';
 
 export const AUDIT_OUTCOMES = ['read', 'refused'] as const;
+/** Every `via` a read's event may hold, and `export` for exports. */
 export const AUDIT_VIAS = [...ACCESS_VIAS, 'export'] as const;
 export const EXPORT_STATUSES = [
   'awaiting_approval',

@@ -4,6 +4,7 @@ import {
   type ActorEvent,
   type ConsentEvent,
   type ConsentReceiptInvalidated,
+  type FieldsAccessed,
   type JsonObject,
   type PurposeEvent,
   type AccessVia,
@@ -26,8 +27,7 @@ export const AUDIT_READ_EVENT_TYPES = [
   'SubjectExported',
 ] as const;
 
-/** `via` of a read: how the customer was reached (refusals have none). */
-/** Where a read came from: a `FieldsAccessed` route, or an export (`SubjectExported`). */
+/** `via` of a read: how the customer was reached, as its event says (refusals have none). */
 export type AuditVia = AccessVia | 'export';
 
 /** A consent as the index folds it, per customer and purpose. */
@@ -358,10 +358,13 @@ function readDocument(
           : null,
     fields: fields.map((f) => ({ name: f.name, mask: f.mask })),
     policyVersion: event.type === 'FieldsAccessed' ? event.data.policyVersion : null,
+    // An export row's event names no request: the one that caused it is its correlation id.
     requestId:
       event.type === 'SubjectExported'
-        ? null
-        : ((event.data.requestId as string | undefined) ?? null),
+        ? typeof event.metadata.correlationId === 'string'
+          ? event.metadata.correlationId
+          : null
+        : event.data.requestId,
     withoutConsent: event.type === 'FieldsAccessed' && event.data.withoutConsent === true,
     reason: event.type === 'AccessDenied' ? event.data.reason : null,
     exportId: event.type === 'SubjectExported' ? event.data.exportId : null,
