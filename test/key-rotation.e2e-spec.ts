@@ -1,6 +1,7 @@
 import {
   decryptField,
   deriveKey,
+  durableKeyAad,
   fieldAad,
   KEY_PURPOSES,
   kekFingerprint,
@@ -271,7 +272,9 @@ describe('custodian keys rotate-master: 10,000 customers, SIGKILL halfway, resum
     try {
       expect(await readRotationMarker(keys)).toBeNull();
       const wrappedIndexKey = (await keys.getSetting(WRAPPED_BLIND_INDEX_KEY))!;
-      expect(() => unwrapKey(oldKek, wrappedIndexKey, 'custodian:blind-index-key')).toThrow();
+      expect(() =>
+        unwrapKey(oldKek, wrappedIndexKey, durableKeyAad(KEY_PURPOSES.blindIndex)),
+      ).toThrow();
       expect(await resolveBlindIndexKey(keys, newMaster)).toEqual(
         deriveKey(oldMaster, KEY_PURPOSES.blindIndex),
       );

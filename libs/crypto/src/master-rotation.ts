@@ -22,9 +22,26 @@ export const ROTATION_MARKER = 'master_key_rotation';
 /** The blind-index key, wrapped by the KEK, once a rotation has separated it from the master. */
 export const WRAPPED_BLIND_INDEX_KEY = 'blind_index_key';
 
+/**
+ * `deriveKey` purposes whose keys must outlive a master key: what they protect or sign is kept
+ * (the blind index's HMACs). Each is resolved with `resolveDurableKey`, and the first rotation
+ * stores it wrapped in the key store. A feature deriving such a key adds its purpose here.
+ */
+export const DURABLE_KEY_PURPOSES: readonly string[] = [KEY_PURPOSES.blindIndex];
+
 const NEW_KEK_AAD = 'custodian:rotation:new-kek';
 const OLD_KEK_AAD = 'custodian:rotation:old-kek';
-const BLIND_INDEX_AAD = 'custodian:blind-index-key';
+
+/** Where a durable derived key is kept once wrapped; the blind-index key under its first name. */
+function durableSetting(purpose: string): string {
+  return purpose === KEY_PURPOSES.blindIndex
+    ? WRAPPED_BLIND_INDEX_KEY
+    : `durable_key_${purpose.replace(/[^a-z0-9]/g, '_')}`.slice(0, 64);
+}
+
+export function durableKeyAad(purpose: string): string {
+  return `custodian:durable-key:${purpose}`;
+}
 
 export interface RotationMarker {
   format: 1;
@@ -82,15 +99,22 @@ export function wrappingKek(marker: RotationMarker | null, kek: Buffer): Buffer 
 }
 
 /**
- * The blind-index key: the one stored wrapped in the key store (after a rotation), else derived
- * from the master key. A master key that opens neither the stored key nor, through a rotation
- * marker, the KEK it is wrapped under is not this key store's: refused, naming fingerprints.
+ * A durable derived key (`DURABLE_KEY_PURPOSES`): the one stored wrapped in the key store (after
+ * a rotation), else derived from the master key. A master key that opens neither the stored key
+ * nor, through a rotation marker, the KEK it is wrapped under is not this key store's: refused,
+ * naming fingerprints.
  */
-export async function resolveBlindIndexKey(store: KeyStore, master: Buffer): Promise<Buffer> {
-  const stored = await store.getSetting(WRAPPED_BLIND_INDEX_KEY);
-  if (stored === null) return deriveKey(master, KEY_PURPOSES.blindIndex);
+export async function resolveDurableKey(
+  store: KeyStore,
+  master: Buffer,
+  purpose: string,
+): Promise<Buffer> {
+  if (!DURABLE_KEY_PURPOSES.includes(purpose))
+    throw new MasterKeyError(`"${purpose}" is not listed in DURABLE_KEY_PURPOSES`);
+  const stored = await store.getSetting(durableSetting(purpose));
+  if (stored === null) return deriveKey(master, purpose);
   const kek = deriveKey(master, KEY_PURPOSES.keyWrap);
-  const opened = openWithAny(stored, BLIND_INDEX_AAD, [
+  const opened = openWithAny(stored, durableKeyAad(purpose), [
     kek,
     otherKek(await readRotationMarker(store), kek),
   ]);
@@ -99,6 +123,11 @@ export async function resolveBlindIndexKey(store: KeyStore, master: Buffer): Pro
     `the configured master key (fingerprint ${kekFingerprint(kek)}) does not open this key store: ` +
       'the master key was rotated; configure the current one',
   );
+}
+
+/** The blind-index key (see `resolveDurableKey`). */
+export function resolveBlindIndexKey(store: KeyStore, master: Buffer): Promise<Buffer> {
+  return resolveDurableKey(store, master, KEY_PURPOSES.blindIndex);
 }
 
 export interface RotationProgress {
@@ -152,9 +181,14 @@ export async function rotateMasterKey(
           `these keys are ${oldFingerprint} and ${newFingerprint}: resume it with the same keys`,
       );
   } else {
-    // The blind-index key must outlive the old master: opened now (which also proves the old
-    // key is this store's), it is stored wrapped under the new KEK before any key moves.
-    const blindIndexKey = await resolveBlindIndexKey(store, oldMaster);
+    // Durable derived keys must outlive the old master: opened now (which also proves the old
+    // key is this store's), they are stored wrapped under the new KEK before any key moves.
+    const durable = await Promise.all(
+      DURABLE_KEY_PURPOSES.map(async (purpose) => ({
+        purpose,
+        key: await resolveDurableKey(store, oldMaster, purpose),
+      })),
+    );
     marker = {
       format: 1,
       oldFingerprint,
@@ -167,10 +201,8 @@ export async function rotateMasterKey(
       oldKekUnderNew: wrapKey(newKek, oldKek, OLD_KEK_AAD),
     };
     await store.setSetting(ROTATION_MARKER, JSON.stringify(marker));
-    await store.setSetting(
-      WRAPPED_BLIND_INDEX_KEY,
-      wrapKey(newKek, blindIndexKey, BLIND_INDEX_AAD),
-    );
+    for (const { purpose, key } of durable)
+      await store.setSetting(durableSetting(purpose), wrapKey(newKek, key, durableKeyAad(purpose)));
   }
   const current = marker;
   const total = await store.countKeys();
@@ -229,9 +261,11 @@ export async function finishRotation(
     done = Math.min(done + page.length, total);
     options.onProgress?.({ done, total });
   });
-  const blindIndex = await store.getSetting(WRAPPED_BLIND_INDEX_KEY);
-  if (blindIndex !== null && !openWithAny(blindIndex, BLIND_INDEX_AAD, [newKek]))
-    throw new MasterKeyError('the stored blind-index key does not open under the new master key');
+  for (const purpose of DURABLE_KEY_PURPOSES) {
+    const stored = await store.getSetting(durableSetting(purpose));
+    if (stored !== null && !openWithAny(stored, durableKeyAad(purpose), [newKek]))
+      throw new MasterKeyError(`the stored ${purpose} key does not open under the new master key`);
+  }
   await store.setSetting(ROTATION_MARKER, null);
   return { resumed: true, ...counts, total };
 }

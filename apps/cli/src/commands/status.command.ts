@@ -15,8 +15,8 @@ import { cliConfig, withKeyStore, withStores } from '../cli-stores';
 
 /** The processors the product runs (their checkpoints are `reactor:<name>`). */
 const PROCESSORS = ['anomaly-detector', 'erasure-reconciler'] as const;
-/** Where a singleton lease is kept, when the stores have one (checked, never created). */
-const LEASE_COLLECTIONS = ['leases', 'singleton_leases'];
+/** The leases a deployment holds (`singleton`: sweeps and resumptions; `projector`: its heartbeat). */
+const LEASES = ['singleton', 'projector'];
 
 /** `status [--json]`: what the stores hold and how far each reader has got. */
 @Command({
@@ -162,12 +162,13 @@ async function countAll(reads: ReadStore, collection: string): Promise<number> {
   }
 }
 
+/** The leases as stored, when the read store keeps leases (`getLease`); null otherwise. */
 async function lease(reads: ReadStore) {
-  for (const collection of LEASE_COLLECTIONS) {
-    const found = await all(reads, collection);
-    if (found.length > 0) return found.map(({ id, doc }) => ({ id, ...doc }));
-  }
-  return null;
+  const store = reads as ReadStore & { getLease?: (name: string) => Promise<object | null> };
+  if (typeof store.getLease !== 'function') return null;
+  const found: Record<string, object | null> = {};
+  for (const name of LEASES) found[name] = await store.getLease(name);
+  return Object.values(found).some((l) => l !== null) ? found : null;
 }
 
 function actorsSummary(config: CustodianConfig) {

@@ -36,4 +36,23 @@ describe('actors file: key actors and people', () => {
     expect(() => parse([entry])).toThrow(ActorsFileError);
     expect(() => parse([entry])).toThrow(message);
   });
+
+  it('leaves disabled actors out of the registry, and takes a new reading in place', () => {
+    const registry = new ActorRegistry(
+      parse([
+        { id: 'svc', roles: ['service'], apiKey: KEY, disabled: true },
+        { id: 'u-1', roles: ['dpo'], kind: 'person', disabled: true },
+        { id: 'dpo-key', roles: ['dpo'], apiKey: `${KEY}-2`, disabled: false },
+      ]),
+    );
+    expect(registry.byApiKey(KEY)).toBeUndefined();
+    expect(registry.person('u-1')).toBeUndefined();
+    expect(registry.holdersOf('dpo')).toEqual(['dpo-key']);
+    registry.replace(parse([{ id: 'svc', roles: ['service'], apiKey: KEY }]));
+    expect(registry.byApiKey(KEY)?.id).toBe('svc');
+    expect(registry.byApiKey(`${KEY}-2`)).toBeUndefined();
+    expect(() => parse([{ id: 'svc', roles: ['service'], apiKey: KEY, disabled: 'yes' }])).toThrow(
+      /actors\[0\]\.disabled must be true or false/,
+    );
+  });
 });
