@@ -82,6 +82,15 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/incidents/:incidentId/notes', 'incidents.manage'],
   ['POST', '/v1/incidents/:incidentId/notifications', 'incidents.manage'],
   ['POST', '/v1/incidents/:incidentId/close', 'incidents.manage'],
+  // privacy-requests.controller.ts
+  ['POST', '/v1/privacy-requests', 'privacy-requests.open'],
+  ['GET', '/v1/privacy-requests', 'privacy-requests.read'],
+  ['GET', '/v1/privacy-requests/:requestId', 'privacy-requests.read'],
+  ['POST', '/v1/privacy-requests/:requestId/verify', 'privacy-requests.manage'],
+  ['POST', '/v1/privacy-requests/:requestId/extend', 'privacy-requests.manage'],
+  ['POST', '/v1/privacy-requests/:requestId/complete', 'privacy-requests.manage'],
+  ['POST', '/v1/privacy-requests/:requestId/refuse', 'privacy-requests.manage'],
+  ['GET', '/v1/dashboard/privacy-requests', 'dashboard.read'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];
@@ -101,6 +110,7 @@ const PARAM_VALUES: Record<string, () => string> = {
   receiptId: newSubjectId,
   purposeId: () => 'newsletter',
   incidentId: newSubjectId,
+  requestId: newSubjectId,
   exportId: newSubjectId,
   actorId: () => 'someone-else',
 };

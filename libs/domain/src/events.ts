@@ -9,6 +9,7 @@ import type { ActorEvent } from './oversight/actor.decider';
 import type { ErasureApprovalEvent } from './oversight/erasure-approval.decider';
 import type { ExportEvent } from './oversight/export.decider';
 import type { IncidentEvent } from './oversight/incident.decider';
+import type { PrivacyRequestEvent } from './privacy-requests/privacy-request.decider';
 import type { PurposeEvent } from './purposes/purpose.events';
 import type { FieldDeclared } from './subjects/field-catalogue';
 import type { SubjectEvent } from './subjects/subject.events';
@@ -23,7 +24,8 @@ export type DomainEventOfCatalogue =
   | ActorEvent
   | ExportEvent
   | ErasureApprovalEvent
-  | IncidentEvent;
+  | IncidentEvent
+  | PrivacyRequestEvent;
 
 /** One codec per type; the mapped type makes a missing or misspelt type a compile error. */
 export const domainEventCodecs: {
@@ -64,4 +66,9 @@ export const domainEventCodecs: {
   IncidentNoteAdded: eventCodec('IncidentNoteAdded'),
   IncidentNotificationSent: eventCodec('IncidentNotificationSent'),
   IncidentClosed: eventCodec('IncidentClosed'),
+  PrivacyRequestReceived: eventCodec('PrivacyRequestReceived'),
+  PrivacyRequestIdentityVerified: eventCodec('PrivacyRequestIdentityVerified'),
+  PrivacyRequestExtended: eventCodec('PrivacyRequestExtended'),
+  PrivacyRequestCompleted: eventCodec('PrivacyRequestCompleted'),
+  PrivacyRequestRefused: eventCodec('PrivacyRequestRefused'),
 };

@@ -21,4 +21,7 @@ export * from './oversight/actor.decider';
 export * from './oversight/export.decider';
 export * from './oversight/erasure-approval.decider';
 export * from './oversight/incident.decider';
+export * from './privacy-requests/ru-working-days';
+export * from './privacy-requests/privacy-deadlines';
+export * from './privacy-requests/privacy-request.decider';
 export * from './events';

@@ -66,6 +66,11 @@ export const PERMISSIONS = {
   'actors.reinstate': ['dpo'],
   'incidents.manage': ['admin', 'dpo'],
   'incidents.read': ['admin', 'dpo'],
+  /** Open a data subject's request as a case (the DPO; the CRM forwards requests as `service`). */
+  'privacy-requests.open': ['dpo', 'service'],
+  /** Verify the identity, extend, complete or refuse a privacy request. */
+  'privacy-requests.manage': ['dpo'],
+  'privacy-requests.read': ['admin', 'dpo'],
   /** Aggregates only, never personal values. */
   'dashboard.read': ['admin', 'dpo', 'analyst', 'dashboard'],
   /** `GET /metrics` (Prometheus): counts and durations, no ids; for the monitoring key. */

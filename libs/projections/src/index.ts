@@ -19,4 +19,5 @@ export * from './oversight/actor-status.projection';
 export * from './oversight/actor-reads.projection';
 export * from './oversight/exports.projection';
 export * from './oversight/incidents.projection';
+export * from './privacy-requests/privacy-requests.projection';
 export * from './log-fan-out';

@@ -1,7 +1,12 @@
-import type { ExportStatus } from '@custodian/domain';
+import { PRIVACY_REQUEST_KINDS, type ExportStatus } from '@custodian/domain';
 import { EVENT_STORE, SqliteEventStore, type EventStore } from '@custodian/event-store';
 import { ProjectionRunner } from '@custodian/projections';
-import { READ_STORE, UnknownCollectionError, type ReadStore } from '@custodian/read-store';
+import {
+  READ_STORE,
+  UnknownCollectionError,
+  type ReadStore,
+  type WhereValue,
+} from '@custodian/read-store';
 import {
   DynamicModule,
   Global,
@@ -12,6 +17,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
+import { CLOCK, type Clock } from '../clock/clock';
 import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { ProjectionReader } from '../projections/projection-reader';
@@ -41,6 +47,7 @@ export class StoreMetrics implements OnModuleInit {
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -104,7 +111,7 @@ export class StoreMetrics implements OnModuleInit {
           this.inc({ processor: status.name }, status.retries);
       },
     });
-    const count = (projection: string, where?: Record<string, string>) =>
+    const count = (projection: string, where?: Record<string, WhereValue>) =>
       this.countIn(projection, where);
     new Counter({
       name: 'custodian_anomalies_detected_total',
@@ -125,10 +132,35 @@ export class StoreMetrics implements OnModuleInit {
           this.set({ status }, await count('exports', { status }));
       },
     });
+    const clock = this.clock;
+    new Gauge({
+      name: 'custodian_privacy_requests_open',
+      help: "Privacy requests (data subjects' requests) not yet completed or refused, by kind",
+      labelNames: ['kind'] as const,
+      registers,
+      async collect() {
+        for (const kind of PRIVACY_REQUEST_KINDS)
+          this.set({ kind }, await count('privacy_requests', { phase: 'open', kind }));
+      },
+    });
+    new Gauge({
+      name: 'custodian_privacy_requests_overdue',
+      help: 'Open privacy requests past their legal deadline, by kind',
+      labelNames: ['kind'] as const,
+      registers,
+      async collect() {
+        const now = clock.now().toISOString();
+        for (const kind of PRIVACY_REQUEST_KINDS)
+          this.set(
+            { kind },
+            await count('privacy_requests', { phase: 'open', kind, dueAt: { lt: now } }),
+          );
+      },
+    });
   }
 
   /** Documents in a projection's active collection; 0 before it is first built. */
-  private async countIn(projection: string, where?: Record<string, string>): Promise<number> {
+  private async countIn(projection: string, where?: Record<string, WhereValue>): Promise<number> {
     try {
       return await this.reads.count(await this.reader.collection(projection), where);
     } catch (error) {

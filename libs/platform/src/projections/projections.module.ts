@@ -21,6 +21,7 @@ import {
   eventCountsProjection,
   exportsProjection,
   incidentsProjection,
+  privacyRequestsProjection,
   ProjectionDefinition,
   ProjectionRunner,
   purposesProjection,
@@ -65,6 +66,7 @@ export function projectionDefinitions(
     untyped(actorReadsProjection),
     untyped(exportsProjection),
     untyped(incidentsProjection),
+    untyped(privacyRequestsProjection),
   ];
 }
 
