@@ -23,6 +23,7 @@ import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { ExportsModule } from './exports/exports.module';
 import { OversightApiModule } from './oversight/oversight.module';
+import { PrivacyCentreModule } from './privacy-centre/privacy-centre.module';
 import { PrivacyRequestsModule } from './privacy-requests/privacy-requests.module';
 import { PurposesModule } from './purposes/purposes.module';
 import { SubjectsModule } from './subjects/subjects.module';
@@ -63,6 +64,7 @@ export class AppModule {
         OversightApiModule,
         ExportsModule,
         PrivacyRequestsModule,
+        PrivacyCentreModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

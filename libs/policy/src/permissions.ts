@@ -71,6 +71,8 @@ export const PERMISSIONS = {
   /** Verify the identity, extend, complete or refuse a privacy request. */
   'privacy-requests.manage': ['dpo'],
   'privacy-requests.read': ['admin', 'dpo'],
+  /** Issue a customer's signed link to the privacy centre (the CRM sends it; a DPO may too). */
+  'privacy-links.issue': ['dpo', 'service'],
   /** Aggregates only, never personal values. */
   'dashboard.read': ['admin', 'dpo', 'analyst', 'dashboard'],
   /** `GET /metrics` (Prometheus): counts and durations, no ids; for the monitoring key. */

@@ -55,6 +55,8 @@ export interface CustodianConfig {
   logLevel: LogLevel;
   /** Write logs to this file instead of standard output. */
   logFile: string | undefined;
+  /** Where customers reach the privacy centre (links are built on it); else the API's own origin. */
+  privacyCentreUrl: string | undefined;
   /** ISO 3166 region a phone number without a country code is read in (`CUSTODIAN_PHONE_REGION`, default RU). */
   phoneRegion: string;
 }
@@ -171,6 +173,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const readyMaxLagEvents = integer('CUSTODIAN_READY_MAX_LAG_EVENTS', 10_000, 1, 1_000_000);
   const readyMaxLagMs = integer('CUSTODIAN_READY_MAX_LAG_MS', 10_000, 1, 86_400_000);
   const logFile = text('CUSTODIAN_LOG_FILE');
+  const privacyCentreUrl = text('CUSTODIAN_PRIVACY_CENTRE_URL');
+  if (
+    privacyCentreUrl !== undefined &&
+    !/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/.test(privacyCentreUrl)
+  )
+    throw new Error(
+      'CUSTODIAN_PRIVACY_CENTRE_URL must be an http(s) URL with no query or fragment',
+    );
   const phoneRegion = (text('CUSTODIAN_PHONE_REGION') ?? DEFAULT_PHONE_REGION).toUpperCase();
   if (!isSupportedPhoneRegion(phoneRegion)) {
     problems.push(
@@ -223,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     readiness: { maxLagEvents: readyMaxLagEvents, maxLagMs: readyMaxLagMs },
     logLevel,
     logFile: logFile === undefined ? undefined : resolve(logFile),
+    privacyCentreUrl,
     phoneRegion,
   };
 }
