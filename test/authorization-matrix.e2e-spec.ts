@@ -91,6 +91,8 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/privacy-requests/:requestId/complete', 'privacy-requests.manage'],
   ['POST', '/v1/privacy-requests/:requestId/refuse', 'privacy-requests.manage'],
   ['GET', '/v1/dashboard/privacy-requests', 'dashboard.read'],
+  // privacy-centre/privacy-links.controller.ts
+  ['POST', '/v1/subjects/:subjectId/privacy-links', 'privacy-links.issue'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];
