@@ -93,6 +93,8 @@ const ROUTES: readonly Route[] = [
   ['GET', '/v1/dashboard/privacy-requests', 'dashboard.read'],
   // privacy-centre/privacy-links.controller.ts
   ['POST', '/v1/subjects/:subjectId/privacy-links', 'privacy-links.issue'],
+  // legal-holds.controller.ts
+  ['GET', '/v1/subjects/:subjectId/held', 'subjects.held-read'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];

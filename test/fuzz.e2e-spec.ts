@@ -284,6 +284,24 @@ function templates(anomalyRules: unknown, rolePolicy: unknown): Record<string, u
       reference: 'RKN-1',
     },
     'POST /v1/incidents/:incidentId/close': { remediation: 'Keys rotated' },
+    'POST /v1/privacy-requests': {
+      subjectId: newSubjectId(),
+      kind: 'erasure',
+      jurisdiction: 'ru',
+      receivedVia: 'crm',
+      receivedAt: '2026-01-01T00:00:00Z',
+    },
+    'POST /v1/privacy-requests/:requestId/extend': { reason: 'Records are in the archive' },
+    'POST /v1/privacy-requests/:requestId/refuse': { reason: 'Identity could not be verified' },
+    'POST /v1/privacy-requests/:requestId/complete': {
+      outcome: 'Done',
+      receiptId: newSubjectId(),
+    },
+    'POST /v1/subjects/:subjectId/privacy-links': {
+      language: 'en',
+      jurisdiction: 'ru',
+      validForMinutes: 60,
+    },
   };
 }
 
@@ -384,6 +402,7 @@ const PARAM_VALUES: Record<string, fc.Arbitrary<string>> = {
   receiptId: fc.oneof(fc.uuid(), nastyString),
   exportId: fc.oneof(fc.uuid(), nastyString),
   incidentId: fc.oneof(fc.uuid(), nastyString),
+  requestId: fc.oneof(fc.uuid(), nastyString),
   purposeId: fc.oneof(fc.constantFrom(PURPOSE, 'no-such-purpose'), nastyString),
   // Never the fuzzer itself: suspending it would turn every later request into a 403.
   actorId: fc

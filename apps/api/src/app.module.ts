@@ -24,6 +24,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { ExportsModule } from './exports/exports.module';
 import { OversightApiModule } from './oversight/oversight.module';
 import { PrivacyCentreModule } from './privacy-centre/privacy-centre.module';
+import { LegalHoldsModule } from './legal-holds/legal-holds.module';
 import { PrivacyRequestsModule } from './privacy-requests/privacy-requests.module';
 import { PurposesModule } from './purposes/purposes.module';
 import { SubjectsModule } from './subjects/subjects.module';
@@ -65,6 +66,7 @@ export class AppModule {
         ExportsModule,
         PrivacyRequestsModule,
         PrivacyCentreModule,
+        LegalHoldsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

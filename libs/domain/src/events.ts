@@ -12,6 +12,7 @@ import type { IncidentEvent } from './oversight/incident.decider';
 import type { PrivacyRequestEvent } from './privacy-requests/privacy-request.decider';
 import type { PurposeEvent } from './purposes/purpose.events';
 import type { FieldDeclared } from './subjects/field-catalogue';
+import type { LegalHoldEvent } from './subjects/legal-hold';
 import type { SubjectEvent } from './subjects/subject.events';
 import { eventCodec, type EventCodec } from './shared/event-codec';
 
@@ -25,7 +26,8 @@ export type DomainEventOfCatalogue =
   | ExportEvent
   | ErasureApprovalEvent
   | IncidentEvent
-  | PrivacyRequestEvent;
+  | PrivacyRequestEvent
+  | LegalHoldEvent;
 
 /** One codec per type; the mapped type makes a missing or misspelt type a compile error. */
 export const domainEventCodecs: {
@@ -71,4 +73,6 @@ export const domainEventCodecs: {
   PrivacyRequestExtended: eventCodec('PrivacyRequestExtended'),
   PrivacyRequestCompleted: eventCodec('PrivacyRequestCompleted'),
   PrivacyRequestRefused: eventCodec('PrivacyRequestRefused'),
+  LegalHoldPlaced: eventCodec('LegalHoldPlaced'),
+  LegalHoldEnded: eventCodec('LegalHoldEnded'),
 };

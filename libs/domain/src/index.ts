@@ -16,6 +16,7 @@ export * from './subjects/subject.events';
 export * from './subjects/subject.decider';
 export * from './subjects/field-catalogue';
 export * from './subjects/retention';
+export * from './subjects/legal-hold';
 export * from './oversight/access.events';
 export * from './oversight/actor.decider';
 export * from './oversight/export.decider';

@@ -24,6 +24,7 @@ export * from './vault/blind-index';
 export * from './vault/erasure.service';
 export * from './vault/erasure-reconciler';
 export * from './vault/retention-sweeper';
+export * from './vault/legal-holds';
 export * from './commands/write-tracker';
 export * from './auth/jwt-verifier';
 export * from './oversight/suspension-registry';

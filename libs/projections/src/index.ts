@@ -12,6 +12,7 @@ export * from './consent/consent-state.projection';
 export * from './consent/consent-receipts.projection';
 export * from './consent/consent-daily.projection';
 export * from './subjects/subjects.projection';
+export * from './subjects/legal-holds.projection';
 export * from './access/customer-views.projection';
 export * from './oversight/anomaly-counters.projection';
 export * from './oversight/anomalies.projection';

@@ -5,6 +5,7 @@ import {
   coveredByGpc,
   effectiveStatus,
   gone,
+  GRANT_EVIDENCE,
   invalid,
   parseIsoTimestamp,
   type ConsentStatus,
@@ -13,6 +14,7 @@ import {
 } from '@custodian/domain';
 import { deterministicEventId, newEventId } from '@custodian/event-store';
 import { CommandExecutor, ErasureLedger, FieldVault, type CommandMeta } from '@custodian/platform';
+import { BadRequestException } from '@nestjs/common';
 import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
 import { AllPurposesQuery } from '../purposes/all-purposes.query';
 import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
@@ -53,6 +55,18 @@ export class RecordConsentHandler implements ICommandHandler<RecordConsentComman
   ) {}
 
   async execute({ subjectId, body, gpc, meta }: RecordConsentCommand): Promise<ConsentRecorded> {
+    if (body.action === 'grant') {
+      // A grant carries its full evidence (a revocation needs only the channel).
+      const missing = GRANT_EVIDENCE.filter((field) => body.evidence[field] === undefined);
+      if (missing.length > 0)
+        throw new BadRequestException({
+          message: `invalid request: ${missing.map((f) => `evidence.${f}`).join(', ')} required for a grant`,
+          details: missing.map((f) => ({
+            field: `evidence.${f}`,
+            problem: 'is required for a grant',
+          })),
+        });
+    }
     // The log says who is erased, not the key store: its key may not be destroyed yet.
     if (await this.erasures.isErased(subjectId)) throw gone(subjectId);
     const expiresAt = body.expiresAt === undefined ? null : parseIsoTimestamp(body.expiresAt);
@@ -67,10 +81,8 @@ export class RecordConsentHandler implements ICommandHandler<RecordConsentComman
       noticeVersion: body.noticeVersion ?? null,
       evidence: {
         channel: body.evidence.channel,
-        collectionPoint: body.evidence.collectionPoint,
-        method: body.evidence.method,
-        language: body.evidence.language,
-        jurisdiction: body.evidence.jurisdiction,
+        // A revocation may leave these out; what is given is recorded.
+        ...present(body.evidence, ['collectionPoint', 'method', 'language', 'jurisdiction']),
         // Only a fingerprint keyed by the customer's data key: the proof holds the customer.
         ...(body.evidence.proofSha256
           ? { proofHmac: await this.vault.proofDigest(subjectId, body.evidence.proofSha256) }
@@ -126,4 +138,14 @@ export class RecordConsentHandler implements ICommandHandler<RecordConsentComman
     const all = await this.queries.execute(new AllPurposesQuery());
     return [...all.values()].filter((p) => p.status === 'active' && coveredByGpc(p.flags));
   }
+}
+
+/** The keys of `value` among `keys` that are set. */
+function present<T extends object, K extends keyof T>(
+  value: T,
+  keys: readonly K[],
+): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
+  return out;
 }

@@ -19,24 +19,31 @@ import {
 import { ClosedFormat } from '../shared/closed-format';
 import { IsoTimestamp } from '../shared/iso-timestamp';
 
+/**
+ * The evidence of a decision. A grant needs all of it but the proof; a revocation only the
+ * channel (withdrawing is as easy as giving, GDPR art. 7(3)): what else it carries is recorded.
+ */
 export class ConsentEvidenceDto {
   @IsIn(CONSENT_CHANNELS) channel!: ConsentChannel;
   /** Where the consent was collected: a slug or a plain https URL (kept in clear in the log). */
+  @IsOptional()
   @ClosedFormat(
     'a slug of 1-100 lowercase letters, digits, ".", "_", "-" or "/" (such as signup-form-v3), or an https:// URL with no userinfo, query, fragment or percent-encoding, with no email address or phone number in it',
     COLLECTION_POINT_SLUG,
     COLLECTION_POINT_URI,
   )
-  collectionPoint!: string;
-  @IsIn(CONSENT_METHODS) method!: ConsentMethod;
+  collectionPoint?: string;
+  @IsOptional() @IsIn(CONSENT_METHODS) method?: ConsentMethod;
+  @IsOptional()
   @Matches(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, {
     message: 'language must be a BCP 47 tag such as en or ru-RU',
   })
-  language!: string;
+  language?: string;
+  @IsOptional()
   @Matches(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, {
     message: 'jurisdiction must be an ISO 3166 code such as RU, DE or US-CA',
   })
-  jurisdiction!: string;
+  jurisdiction?: string;
   @IsOptional()
   @Matches(/^[0-9a-f]{64}$/, { message: 'proofSha256 must be 64 lowercase hex digits' })
   proofSha256?: string;

@@ -128,5 +128,13 @@ function toDefinition(body: RegisterPurposeDto): PurposeDefinition {
       withdrawal: assessment.withdrawal,
       mainRisk: assessment.mainRisk,
     },
+    ...(body.legalHold
+      ? {
+          legalHold: {
+            holdAfterBasisEnds: body.legalHold.holdAfterBasisEnds,
+            fields: [...new Set(body.legalHold.fields)],
+          },
+        }
+      : {}),
   };
 }

@@ -16,6 +16,7 @@ import {
   IsIn,
   IsNotEmpty,
   IsObject,
+  IsOptional,
   IsString,
   Matches,
   MaxLength,
@@ -47,6 +48,20 @@ export class PurposeAssessmentDto {
   @IsString() @IsNotEmpty() @MaxLength(2000) mainRisk!: string;
 }
 
+/** Fields kept under their own key for a period after the basis ends (see README, "Legal holds"). */
+export class LegalHoldDto {
+  @Matches(ISO_DURATION, {
+    message: 'holdAfterBasisEnds must be an ISO-8601 duration such as P5Y',
+  })
+  holdAfterBasisEnds!: string;
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  fields!: string[];
+}
+
 export class RegisterPurposeDto {
   @Matches(PURPOSE_ID_PATTERN, {
     message: 'purposeId must be 2-64 lowercase letters, digits or "-"',
@@ -73,6 +88,11 @@ export class RegisterPurposeDto {
   @ValidateNested()
   @Type(() => PurposeAssessmentDto)
   assessment!: PurposeAssessmentDto;
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => LegalHoldDto)
+  legalHold?: LegalHoldDto;
 }
 
 export class PublishNoticeDto {

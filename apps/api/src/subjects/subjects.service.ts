@@ -22,6 +22,8 @@ import {
   CUSTODIAN_CONFIG,
   ErasureLedger,
   FieldVault,
+  holdKeyName,
+  LegalHolds,
   ProjectionReader,
   type Clock,
   type CustodianConfig,
@@ -45,6 +47,24 @@ export interface ErasureReceipt {
   keyDestroyedAt: string | null;
   eventId: string;
   projections: Array<{ name: string; processed: boolean }>;
+  /**
+   * What the erasure kept under a legal hold (field names, never values), for which purposes and
+   * until when, and whether the hold has ended and its key been destroyed; null when nothing
+   * was held.
+   */
+  legalHold: {
+    fields: string[];
+    purposes: Array<{
+      purposeId: string;
+      fields: string[];
+      holdAfterBasisEnds: string;
+      until: string;
+    }>;
+    until: string;
+    keyId: string;
+    endedAt: string | null;
+    keyDestroyedAt: string | null;
+  } | null;
 }
 
 /** Reads of customers (profiles, lookups, erasure receipts, subject access) and the profile checks commands share. */
@@ -62,6 +82,7 @@ export class SubjectsService {
     private readonly runner: ProjectionRunner,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly erasures: ErasureLedger,
+    private readonly holds: LegalHolds,
   ) {}
 
   /** Customers whose email or phone is exactly this value (after normalisation). */
@@ -165,6 +186,8 @@ export class SubjectsService {
         return { name, processed };
       }),
     );
+    const hold = await this.holds.state(subjectId);
+    const holdKey = hold && (await this.keyStore.destroyed(holdKeyName(subjectId)));
     return {
       subjectId,
       erasedAt: data.erasedAt,
@@ -175,6 +198,14 @@ export class SubjectsService {
       keyDestroyedAt: tombstone?.destroyedAt ?? null,
       eventId: event.id,
       projections,
+      legalHold: hold && {
+        fields: Object.keys(hold.placed.fields).sort(),
+        purposes: hold.placed.purposes,
+        until: hold.placed.until,
+        keyId: hold.placed.keyId,
+        endedAt: hold.ended?.endedAt ?? null,
+        keyDestroyedAt: holdKey?.destroyedAt ?? null,
+      },
     };
   }
 

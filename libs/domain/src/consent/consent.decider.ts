@@ -28,6 +28,9 @@ export interface ConsentContext {
   gpcReceiptId(purposeId: string): string;
 }
 
+/** The evidence a grant must carry; a revocation needs only the channel. */
+export const GRANT_EVIDENCE = ['collectionPoint', 'method', 'language', 'jurisdiction'] as const;
+
 /** One customer's consents, per purpose: grants and revocations with their evidence. */
 export const consentDecider: Decider<RecordConsent, ConsentState, ConsentEvent, ConsentContext> = {
   initialState: () => ({ purposes: {} }),
@@ -44,7 +47,7 @@ export const consentDecider: Decider<RecordConsent, ConsentState, ConsentEvent, 
           since: granted ? event.data.grantedAt : event.data.revokedAt,
           noticeVersion: d.noticeVersion,
           channel: d.evidence.channel,
-          method: d.evidence.method,
+          method: d.evidence.method ?? null,
           expiresAt: granted ? event.data.expiresAt : null,
           receiptId: d.receiptId,
         },
@@ -73,7 +76,10 @@ export const consentDecider: Decider<RecordConsent, ConsentState, ConsentEvent, 
     if (command.action === 'grant') {
       if (command.noticeVersion === null)
         throw invalid('noticeVersion', 'a grant must name the notice shown');
-      if (!AFFIRMATIVE_METHODS.includes(command.evidence.method)) {
+      for (const field of GRANT_EVIDENCE)
+        if (command.evidence[field] === undefined)
+          throw invalid(`evidence.${field}`, 'is required for a grant');
+      if (!AFFIRMATIVE_METHODS.includes(command.evidence.method!)) {
         throw invalid(
           'evidence.method',
           `"${command.evidence.method}" is not an affirmative act of consent`,

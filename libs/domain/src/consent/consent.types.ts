@@ -31,15 +31,19 @@ export const AFFIRMATIVE_METHODS: readonly ConsentMethod[] = [
   'signed_form',
 ];
 
+/**
+ * A grant carries all of it (but the proof); a revocation needs only the channel: withdrawing
+ * must be as easy as giving (GDPR art. 7(3)), so the rest is recorded when it is given.
+ */
 export interface ConsentEvidence {
   channel: ConsentChannel;
   /** Where it was collected: a form id, a page, a call-centre script. Never personal data. */
-  collectionPoint: string;
-  method: ConsentMethod;
+  collectionPoint?: string;
+  method?: ConsentMethod;
   /** BCP 47 language of the notice shown. */
-  language: string;
+  language?: string;
   /** ISO 3166 country or region code whose law applies (RU, DE, US-CA, EU). */
-  jurisdiction: string;
+  jurisdiction?: string;
   /**
    * The stored proof (a recording, a signed form) holds the customer, so no plain digest of it
    * is kept: `proofHmac` is an HMAC of its SHA-256 under a key derived from the customer's data
@@ -69,7 +73,8 @@ export interface PurposeConsent {
   since: string;
   noticeVersion: string | null;
   channel: ConsentChannel;
-  method: ConsentMethod;
+  /** Null for a revocation that did not say how it was made. */
+  method: ConsentMethod | null;
   expiresAt: string | null;
   receiptId: string;
 }

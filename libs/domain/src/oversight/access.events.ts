@@ -13,9 +13,11 @@ export interface FieldsAccessed {
     purposeId: string;
     /**
      * `view` (the customer card), `lookup` (found by email or phone) or `dsar` (everything held
-     * about the customer, for an access or portability request; purpose `subject-access`).
+     * about the customer, for an access or portability request; purpose `subject-access`) or
+     * `legal-hold` (fields a legal hold keeps after an erasure: re-keyed under the hold's key at
+     * the erasure, purpose `legal-hold`, or read by the DPO for the purpose holding them).
      */
-    via: 'view' | 'lookup' | 'dsar';
+    via: 'view' | 'lookup' | 'dsar' | 'legal-hold';
     fields: Array<{ name: string; mask: FieldMask }>;
     policyVersion: number;
     requestId: string;

@@ -55,6 +55,22 @@ export const purposeDecider: Decider<
           'purposeId',
           `purpose "${command.definition.purposeId}" is already registered`,
         );
+      const hold = command.definition.legalHold;
+      if (hold) {
+        // A hold rests on a law or a contract; a consent withdrawn leaves nothing to keep.
+        if (command.definition.legalBasis === 'consent')
+          throw invalid(
+            'legalHold',
+            'a legal hold needs a legal basis other than consent (legal_obligation, contract…)',
+          );
+        const minimum = new Set(command.definition.assessment.minimumFields);
+        const stray = hold.fields.filter((f) => !minimum.has(f));
+        if (stray.length > 0)
+          throw invalid(
+            'legalHold.fields',
+            `must be among the purpose's minimum fields (not: ${stray.join(', ')})`,
+          );
+      }
       return [{ type: 'PurposeRegistered', data: { ...command.definition, registeredAt: at } }];
     }
     if (!state) throw notFound('purposeId', `purpose "${command.purposeId}" is not registered`);

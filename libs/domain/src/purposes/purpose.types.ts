@@ -44,6 +44,17 @@ export interface PurposeAssessment {
   mainRisk: string;
 }
 
+/**
+ * Fields the law makes the controller keep for a period after the purpose's basis ends (e.g.
+ * accounting records, 5 years): an erasure keeps them under a key of their own until then.
+ */
+export interface LegalHold {
+  /** ISO-8601 duration, counted from the end of the basis (at the latest, the erasure). */
+  holdAfterBasisEnds: string;
+  /** Among the purpose's minimum fields. */
+  fields: string[];
+}
+
 export interface PurposeDefinition {
   purposeId: string;
   title: string;
@@ -56,6 +67,8 @@ export interface PurposeDefinition {
   allowedRoles: string[];
   flags: PurposeFlags;
   assessment: PurposeAssessment;
+  /** Absent: nothing is kept past an erasure. */
+  legalHold?: LegalHold;
 }
 
 export interface Notice {

@@ -21,6 +21,7 @@ import {
   eventCountsProjection,
   exportsProjection,
   incidentsProjection,
+  legalHoldsProjection,
   privacyRequestsProjection,
   ProjectionDefinition,
   ProjectionRunner,
@@ -67,6 +68,7 @@ export function projectionDefinitions(
     untyped(exportsProjection),
     untyped(incidentsProjection),
     untyped(privacyRequestsProjection),
+    untyped(legalHoldsProjection),
   ];
 }
 

@@ -11,10 +11,11 @@ import { readTypedStream, type EventStore } from '@custodian/event-store';
 import { Injectable, Logger } from '@nestjs/common';
 import { CommandExecutor, type CommandMeta, type LoadedState } from '../commands/command-executor';
 import { BlindIndex } from './blind-index';
+import { LegalHolds } from './legal-holds';
 
 /**
- * Crypto-shredding: record the erasure, then destroy the subject's data key and blind-index
- * entries. The events stay (the audit trail survives) but nothing can decrypt them.
+ * Crypto-shredding: keep what a legal hold must keep under its own key (`LegalHolds`), record
+ * the erasure, then destroy the subject's data key and blind-index entries. The events stay (the audit trail survives) but nothing can decrypt them.
  * It reads two events whatever the customer's history (see `erasureState`), so erasing ten
  * events or a hundred thousand costs the same. Repeating an erasure decides nothing new and
  * completes the destruction if a first attempt stopped after the event was written.
@@ -30,6 +31,7 @@ export class ErasureService {
     private readonly commands: CommandExecutor,
     private readonly keys: SubjectKeys,
     private readonly blindIndex: BlindIndex,
+    private readonly holds: LegalHolds,
   ) {}
 
   /** Returns true when this call erased the subject, false when it already was. */
@@ -38,6 +40,8 @@ export class ErasureService {
     request: { reason: ErasureReason; requestedVia: ErasureChannel },
     meta: CommandMeta,
   ): Promise<boolean> {
+    // Fields a purpose must keep past the erasure move to the hold key first.
+    await this.holds.placeBeforeErasure(subjectId, meta);
     const outcome = await this.commands.execute(
       subjectStream(subjectId),
       subjectDecider,

@@ -17,6 +17,12 @@ import { createHmac } from 'node:crypto';
 import { AccessReceipt, exportSubject } from './access-receipt';
 
 export const BLIND_INDEX_KEY = Symbol.for('custodian.BlindIndexKey');
+
+/**
+ * The name a customer's legal-hold key is kept under in the key store: beside, never instead
+ * of, the customer's own data key, so destroying one leaves the other.
+ */
+export const holdKeyName = (subjectId: string) => `hold-${subjectId}`;
 /** The region a phone number without a country code is read in (`CUSTODIAN_PHONE_REGION`). */
 export const PHONE_REGION = Symbol.for('custodian.PhoneRegion');
 
@@ -67,6 +73,49 @@ export class FieldVault {
     for (const [name, value] of Object.entries(fields))
       values[name] = decryptField(key.dek, value, fieldAad(subjectId, name));
     return values;
+  }
+
+  /**
+   * Moves fields a legal hold keeps from the customer's data key to the customer's hold key
+   * (created here), before the erasure destroys the data key. The receipt of the access record
+   * appended for the re-keying must cover them; the plaintext never leaves this method. Null
+   * when the data key is already gone.
+   */
+  async holdFields(
+    receipt: AccessReceipt,
+    fields: Record<string, string>,
+  ): Promise<{ keyId: string; fields: Record<string, string> } | null> {
+    const subjectId = receipt.subjectId;
+    AccessReceipt.prototype.spend.call(receipt, subjectId, Object.keys(fields));
+    const key = await this.keys.existingDataKey(subjectId);
+    if (!key) return null;
+    const hold = await this.keys.dataKeyFor(holdKeyName(subjectId));
+    const held: Record<string, string> = {};
+    for (const [name, value] of Object.entries(fields)) {
+      const aad = fieldAad(subjectId, name);
+      held[name] = encryptField(hold.dek, hold.keyId, decryptField(key.dek, value, aad), aad);
+    }
+    return { keyId: hold.keyId, fields: held };
+  }
+
+  /** Plaintext of held fields against the receipt of the read's access record; null once the hold key is destroyed. */
+  async openHeld(
+    receipt: AccessReceipt,
+    fields: Record<string, string>,
+  ): Promise<Record<string, string> | null> {
+    const subjectId = receipt.subjectId;
+    AccessReceipt.prototype.spend.call(receipt, subjectId, Object.keys(fields));
+    const hold = await this.keys.existingDataKey(holdKeyName(subjectId));
+    if (!hold) return null;
+    const values: Record<string, string> = {};
+    for (const [name, value] of Object.entries(fields))
+      values[name] = decryptField(hold.dek, value, fieldAad(subjectId, name));
+    return values;
+  }
+
+  /** Shreds what a legal hold kept: destroys the customer's hold key. */
+  async destroyHoldKey(subjectId: string, at: Date): Promise<void> {
+    await this.keys.destroy(holdKeyName(subjectId), at);
   }
 
   /**

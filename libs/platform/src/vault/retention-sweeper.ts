@@ -15,13 +15,15 @@ import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { ProjectionReader } from '../projections/projection-reader';
 import { ErasureService } from './erasure.service';
+import { LegalHolds } from './legal-holds';
 
 /** The actor recorded on erasures the retention rules make. */
 export const RETENTION_ACTOR = { id: 'system-retention', role: 'system' };
 
 /**
  * Erases, with reason `retention`, every customer no active purpose still holds and whose
- * retention period has run out — without anyone acting. Runs where the projections run.
+ * retention period has run out — without anyone acting — and ends the legal holds that have
+ * run out (their keys destroyed). Runs where the projections run.
  */
 @Injectable()
 export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -36,6 +38,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
     private readonly lifecycle: Lifecycle,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly holds: LegalHolds,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -99,6 +102,8 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnApplicationSh
     } while (cursor);
     if (erased.length > 0)
       this.logger.log(`erased ${erased.length} customer(s) whose retention ran out`);
+    // Legal holds that have run out: their keys destroyed, what they kept shredded.
+    await this.holds.endExpired(now);
     return erased;
   }
 

@@ -26,6 +26,7 @@ import { BlindIndex } from './blind-index';
 import { ErasureLedger, ErasureReconciler } from './erasure-reconciler';
 import { ErasureService } from './erasure.service';
 import { BLIND_INDEX_KEY, FieldVault, PHONE_REGION } from './field-vault';
+import { LegalHolds } from './legal-holds';
 import { RetentionSweeper } from './retention-sweeper';
 
 /** The master key (a Buffer): keys are derived from it for each use (key wrapping, export files). */
@@ -84,6 +85,7 @@ export function createKeyStore(config: CustodianConfig): KeyStore {
     ErasureLedger,
     ErasureReconciler,
     RetentionSweeper,
+    LegalHolds,
   ],
   exports: [
     ErasureLedger,
@@ -96,6 +98,7 @@ export function createKeyStore(config: CustodianConfig): KeyStore {
     BlindIndex,
     ErasureService,
     RetentionSweeper,
+    LegalHolds,
   ],
 })
 export class VaultModule implements OnApplicationBootstrap, OnApplicationShutdown {
