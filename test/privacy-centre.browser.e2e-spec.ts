@@ -213,7 +213,7 @@ browserDescribe('privacy centre in headless Chromium', () => {
       await screenshots(page, 'home-withdrawn');
 
       // The data: a readable page and a JSON download.
-      await page.getByRole('link', { name: 'Your data' }).click();
+      await nav.getByRole('link', { name: 'Your data', exact: true }).click();
       await page.waitForURL(/\/privacy\/data/);
       expect(await page.locator('main').textContent()).toContain('anna@example.com');
       expect(await axeViolations(page)).toEqual([]);
@@ -229,7 +229,7 @@ browserDescribe('privacy centre in headless Chromium', () => {
       expect(JSON.stringify(bundle)).not.toContain('support-1');
 
       // Who saw the data, and why.
-      await page.getByRole('link', { name: 'Who saw your data' }).click();
+      await nav.getByRole('link', { name: 'Who saw your data', exact: true }).click();
       await page.waitForURL(/\/privacy\/access/);
       const rows = await page.locator('tbody tr').allTextContents();
       expect(rows.some((row) => row.includes('support') && row.includes('newsletter'))).toBe(true);
@@ -241,7 +241,7 @@ browserDescribe('privacy centre in headless Chromium', () => {
       await screenshots(page, 'access');
 
       // Ask for deletion: a case opens and shows on the page.
-      await page.getByRole('link', { name: 'Requests' }).click();
+      await nav.getByRole('link', { name: 'Requests', exact: true }).click();
       await page.waitForURL(/\/privacy\/requests/);
       await page.getByLabel('Delete my data').check();
       await Promise.all([

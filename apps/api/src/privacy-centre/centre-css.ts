@@ -12,13 +12,13 @@ a:hover{color:#083a7a}
 .skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem 1rem;z-index:10}
 .skip:focus{left:.5rem;top:.5rem}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-.top{background:#12355b;color:#fff;padding:.75rem 1rem}
+.top{background:#12355b;color:#fff;padding:.75rem 0}
 .top a{color:#fff}
 .top :focus-visible{outline-color:#ffd166}
-.bar{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem;max-width:60rem;margin:0 auto}
+.bar{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem;max-width:60rem;margin:0 auto;padding:0 1rem}
 .brand{margin:0;font-weight:600}
 .lang{margin:0}
-.nav{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1rem;padding:0;margin:.5rem auto 0;max-width:60rem}
+.nav{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1rem;padding:0 1rem;margin:.5rem auto 0;max-width:60rem}
 .nav a{display:inline-block;padding:.35rem 0;text-decoration:none;border-bottom:3px solid transparent}
 .nav a[aria-current="page"]{border-bottom-color:#ffd166;font-weight:600}
 main{display:block;max-width:60rem;margin:0 auto;padding:1rem}

@@ -56,9 +56,14 @@ export function layout(frame: PageFrame, title: string, main: string): string {
             }>${h(t[s.label])}</a></li>`,
         ).join('')}</ul></nav>`;
   const other: CentreLanguage = frame.language === 'ru' ? 'en' : 'ru';
-  const switcher = `<p class="lang"><span class="visually-hidden">${h(t.language)}: </span><a href="${h(
-    withLang(frame.path, other),
-  )}" lang="${other}" hreflang="${other}">${other === 'ru' ? 'Русский' : 'English'}</a></p>`;
+  // Outside a session (a refused link, signed out) there is no page to switch to: the language
+  // came from the link, `?lang=` or the browser.
+  const switcher =
+    frame.section === null
+      ? ''
+      : `<p class="lang"><span class="visually-hidden">${h(t.language)}: </span><a href="${h(
+          withLang(frame.path, other),
+        )}" lang="${other}" hreflang="${other}">${other === 'ru' ? 'Русский' : 'English'}</a></p>`;
   const signOut =
     frame.csrf === undefined
       ? ''
@@ -141,7 +146,11 @@ export function homePage(
     return `<li class="card" data-purpose="${h(card.purposeId)}">
 <h2 id="${h(headingId)}">${h(card.title)}</h2>
 <p>${h(card.description)}</p>
-<p class="status status-${h(card.status)}"><strong>${h(t.status)}:</strong> ${h(statusText)}</p>
+${
+  card.legalBasis === 'consent'
+    ? `<p class="status status-${h(card.status)}"><strong>${h(t.status)}:</strong> ${h(statusText)}</p>`
+    : ''
+}
 <dl>
 <div><dt>${h(t.basis)}</dt><dd>${h(BASIS_TEXT[language][card.legalBasis] ?? card.legalBasis)}</dd></div>
 <div><dt>${h(t.categories)}</dt><dd>${h(
