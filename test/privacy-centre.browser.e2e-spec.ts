@@ -213,6 +213,7 @@ browserDescribe('privacy centre in headless Chromium', () => {
       await screenshots(page, 'home-withdrawn');
 
       // The data: a readable page and a JSON download.
+      const nav = page.getByRole('navigation');
       await nav.getByRole('link', { name: 'Your data', exact: true }).click();
       await page.waitForURL(/\/privacy\/data/);
       expect(await page.locator('main').textContent()).toContain('anna@example.com');
