@@ -1,7 +1,6 @@
 import {
   ManualClock,
   purposeBody,
-  noticeBody,
   consentBody,
   Scenario,
   startTestApp,
