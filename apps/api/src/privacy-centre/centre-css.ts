@@ -50,9 +50,14 @@ legend{font-weight:600;padding:0 .25rem}
 .choice input{width:1.25rem;height:1.25rem;margin:0}
 .table{overflow-x:auto;background:#fff;border:1px solid #c9ced6;border-radius:.375rem}
 table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.5rem .75rem;border-bottom:1px solid #e2e5ea;vertical-align:top;overflow-wrap:anywhere}
+th,td{text-align:left;padding:.5rem .75rem;border-bottom:1px solid #e2e5ea;vertical-align:top;overflow-wrap:break-word}
 thead th{background:#eef1f5}
 .problems{padding-left:1.25rem}
 footer{max-width:60rem;margin:0 auto;padding:1rem}
-@media (max-width:30rem){h1{font-size:1.35rem}dl div{grid-template-columns:1fr;gap:0}main{padding:.75rem}}
+@media (max-width:30rem){h1{font-size:1.35rem}dl div{grid-template-columns:1fr;gap:0}main{padding:.75rem}
+table,tbody,tr,th,td{display:block}
+thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+tr{border-bottom:2px solid #c9ced6;padding:.25rem 0}
+th,td{border-bottom:none;padding:.2rem .75rem}
+td[data-label]::before{content:attr(data-label) ": ";font-weight:600}}
 `;

@@ -41,6 +41,9 @@ const SECTIONS: Array<{ id: Exclude<Section, null>; path: string; label: keyof t
   { id: 'requests', path: '/privacy/requests', label: 'navRequests' },
 ];
 
+/** A table cell that names its column, shown as a label when a narrow screen stacks the table. */
+const td = (label: string, content: string) => `<td data-label="${h(label)}">${content}</td>`;
+
 const withLang = (path: string, language: CentreLanguage) => `${path}?lang=${language}`;
 
 /** The page around every view: skip link, header, navigation, language switch, sign-out. */
@@ -190,17 +193,19 @@ export function dataPage(frame: PageFrame, bundle: SubjectBundle): string {
   const profile = Object.entries(bundle.profile)
     .map(
       ([name, field]) =>
-        `<tr><th scope="row">${h(name)}</th><td>${h(field.value)}</td><td>${h(
-          CATEGORY_TEXT[language][field.category] ?? field.category,
-        )}</td></tr>`,
+        `<tr><th scope="row">${h(name)}</th>${td(t.value, h(field.value))}${td(
+          t.categories,
+          h(CATEGORY_TEXT[language][field.category] ?? field.category),
+        )}</tr>`,
     )
     .join('');
   const consents = bundle.consents.current
     .map(
       (c) =>
-        `<tr><th scope="row">${h(c.purposeId)}</th><td>${h(
-          STATUS_TEXT[language][c.status] ?? c.status,
-        )}</td><td>${c.since ? h(moment(language, c.since)) : '—'}</td></tr>`,
+        `<tr><th scope="row">${h(c.purposeId)}</th>${td(
+          t.status,
+          h(STATUS_TEXT[language][c.status] ?? c.status),
+        )}${td(t.since, c.since ? h(moment(language, c.since)) : '—')}</tr>`,
     )
     .join('');
   return layout(
@@ -243,11 +248,13 @@ export function accessPage(frame: PageFrame, entries: CentreAccessEntry[]): stri
     .sort((a, b) => b.at.localeCompare(a.at))
     .map(
       (e) =>
-        `<tr><td>${h(moment(language, e.at))}</td><td>${h(e.role)}</td><td>${h(
-          e.purposeId,
-        )}</td><td>${h(OUTCOME_TEXT[language][e.outcome] ?? e.outcome)}${
-          e.via ? ` (${h(e.via)})` : ''
-        }</td><td>${h((e.fields ?? []).map((f) => f.name).join(', '))}</td></tr>`,
+        `<tr>${td(t.when, h(moment(language, e.at)))}${td(t.role, h(e.role))}${td(
+          t.why,
+          h(e.purposeId),
+        )}${td(
+          t.outcome,
+          `${h(OUTCOME_TEXT[language][e.outcome] ?? e.outcome)}${e.via ? ` (${h(e.via)})` : ''}`,
+        )}${td(t.fields, h((e.fields ?? []).map((f) => f.name).join(', ')))}</tr>`,
     )
     .join('');
   return layout(
@@ -299,13 +306,13 @@ export function requestsPage(
   const rows = cases
     .map(
       (c) =>
-        `<tr data-request="${h(c.requestId)}"><td>${h(
-          KIND_TEXT[language][c.kind] ?? c.kind,
-        )}</td><td>${h(CASE_STATUS_TEXT[language][c.status] ?? c.status)}</td><td>${h(
-          moment(language, c.receivedAt),
-        )}</td><td>${h(moment(language, c.dueAt))}</td><td><code>${h(
-          c.requestId.slice(0, 8),
-        )}</code></td></tr>`,
+        `<tr data-request="${h(c.requestId)}">${td(
+          t.kind,
+          h(KIND_TEXT[language][c.kind] ?? c.kind),
+        )}${td(t.status, h(CASE_STATUS_TEXT[language][c.status] ?? c.status))}${td(
+          t.received,
+          h(moment(language, c.receivedAt)),
+        )}${td(t.due, h(moment(language, c.dueAt)))}${td('№', `<code>${h(c.requestId.slice(0, 8))}</code>`)}</tr>`,
     )
     .join('');
   return layout(
