@@ -106,6 +106,8 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/privacy-requests/:requestId/complete', 'privacy-requests.manage'],
   ['POST', '/v1/privacy-requests/:requestId/refuse', 'privacy-requests.manage'],
   ['GET', '/v1/dashboard/privacy-requests', 'dashboard.read'],
+  // privacy-centre/privacy-links.controller.ts
+  ['POST', '/v1/subjects/:subjectId/privacy-links', 'privacy-links.issue'],
   // legal-holds.controller.ts
   ['GET', '/v1/subjects/:subjectId/held', 'subjects.held-read'],
   // connectors.controller.ts

@@ -310,6 +310,11 @@ function templates(anomalyRules: unknown, rolePolicy: unknown): Record<string, u
       outcome: 'Done',
       receiptId: newSubjectId(),
     },
+    'POST /v1/subjects/:subjectId/privacy-links': {
+      language: 'en',
+      jurisdiction: 'ru',
+      validForMinutes: 60,
+    },
   };
 }
 

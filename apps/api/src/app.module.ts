@@ -30,6 +30,7 @@ import { DownstreamModule } from './downstream/downstream.module';
 import { ExportsModule } from './exports/exports.module';
 import { IntegrityApiModule } from './integrity/integrity.module';
 import { OversightApiModule } from './oversight/oversight.module';
+import { PrivacyCentreModule } from './privacy-centre/privacy-centre.module';
 import { LegalHoldsModule } from './legal-holds/legal-holds.module';
 import { PrivacyRequestsModule } from './privacy-requests/privacy-requests.module';
 import { PurposesModule } from './purposes/purposes.module';
@@ -82,6 +83,7 @@ export class AppModule {
         IntegrityApiModule,
         TimelineModule,
         PrivacyRequestsModule,
+        PrivacyCentreModule,
         LegalHoldsModule,
         ConnectorsModule,
       ],

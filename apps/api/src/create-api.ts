@@ -13,6 +13,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module';
 import { setUpApiDocs } from './openapi';
+import { acceptCentreForms } from './privacy-centre/form-bodies';
 
 /** Builds the API application (not yet listening); used by `main.ts` and the end-to-end tests. */
 export async function createApi(
@@ -30,6 +31,8 @@ export async function createApi(
   traceRequests(adapter.getInstance());
   // JSON nested too deep or holding prototype keys is a 400; a body over the limit is drained, then 413.
   limitRequestBodies(adapter.getInstance());
+  // The privacy centre's HTML forms (urlencoded), on its own routes only.
+  acceptCentreForms(adapter.getInstance());
   // Request durations by route pattern and status, for GET /metrics.
   const metrics = options?.metrics ?? new CustodianMetrics();
   metrics.observeHttp(adapter.getInstance());

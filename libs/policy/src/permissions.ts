@@ -77,6 +77,8 @@ export const PERMISSIONS = {
   /** Verify the identity, extend, complete or refuse a privacy request. */
   'privacy-requests.manage': ['dpo'],
   'privacy-requests.read': ['admin', 'dpo'],
+  /** Issue a customer's signed link to the privacy centre (the CRM sends it; a DPO may too). */
+  'privacy-links.issue': ['dpo', 'service'],
   /** Read the fields a legal hold keeps after an erasure, for the purpose that holds them. */
   'subjects.held-read': ['dpo'],
   /** Aggregates only, never personal values. */

@@ -5,6 +5,8 @@ export const CONSENT_CHANNELS = [
   'offline',
   'import',
   'email',
+  /** The customer's own privacy centre (`/privacy`). */
+  'privacy-centre',
 ] as const;
 export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
 

@@ -66,6 +66,8 @@ export interface CustodianConfig {
   logLevel: LogLevel;
   /** Write logs to this file instead of standard output. */
   logFile: string | undefined;
+  /** Where customers reach the privacy centre (links are built on it); else the API's own origin. */
+  privacyCentreUrl: string | undefined;
   /** ISO 3166 region a phone number without a country code is read in (`CUSTODIAN_PHONE_REGION`, default RU). */
   phoneRegion: string;
   /**
@@ -201,6 +203,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     return raw === 'true';
   };
   const webhooks = loadWebhooksConfig(flag, integer);
+  const privacyCentreUrl = text('CUSTODIAN_PRIVACY_CENTRE_URL');
+  if (
+    privacyCentreUrl !== undefined &&
+    !/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/.test(privacyCentreUrl)
+  )
+    problems.push('CUSTODIAN_PRIVACY_CENTRE_URL: must be an http(s) URL with no query or fragment');
   const phoneRegion = (text('CUSTODIAN_PHONE_REGION') ?? DEFAULT_PHONE_REGION).toUpperCase();
   if (!isSupportedPhoneRegion(phoneRegion)) {
     problems.push(
@@ -255,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     readiness: { maxLagEvents: readyMaxLagEvents, maxLagMs: readyMaxLagMs },
     logLevel,
     logFile: logFile === undefined ? undefined : resolve(logFile),
+    privacyCentreUrl,
     phoneRegion,
     integrity: { checkpointEvery, checkpointIntervalMs },
     webhooks,
