@@ -31,7 +31,7 @@ describe('GET /health/ready reports processors next to projections', () => {
       });
       const { status, body } = await request(`${t.baseUrl}/health/ready`);
       expect(status).toBe(200);
-      expect(body.details.projections.processors).toHaveLength(3);
+      expect(body.details.projections.processors).toHaveLength(4);
       expect(body.details.projections.processors).toEqual(
         expect.arrayContaining([
           expect.objectContaining({
@@ -88,7 +88,7 @@ describe('GET /health/ready reports processors next to projections', () => {
         secondsBehind: expect.any(Number),
         deadLetters: 0,
       });
-      expect(body.details.projections.processors).toHaveLength(3);
+      expect(body.details.projections.processors).toHaveLength(4);
       expect(body.details.projections.processors).toEqual(
         expect.arrayContaining([
           behind('anomaly-detector'),
