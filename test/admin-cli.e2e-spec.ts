@@ -175,7 +175,9 @@ describe('custodian admin CLI (child process, embedded stores)', () => {
     const after = reads();
     try {
       expect(await after.count(result.collection)).toBe(20);
-      await expect(after.count(before.collection)).rejects.toThrow();
+      // The previous build is retired, not dropped at the swap: a reader in another process may
+      // still hold its name; the next projector start (or a minute later) drops it.
+      expect(await after.count(before.collection)).toBe(20);
     } finally {
       await after.close();
     }

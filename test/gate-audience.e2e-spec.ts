@@ -129,7 +129,7 @@ describe('the consent gate returns the audience of a purpose (HTTP, embedded sto
       const reads = await gateReads(p.subjectId);
       expect(reads).toEqual([
         expect.objectContaining({
-          outcome: 'granted',
+          outcome: 'read',
           actorId: 'mailer',
           role: 'marketing',
           purposeId: 'audience-news',

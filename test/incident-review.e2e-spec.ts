@@ -315,7 +315,7 @@ describe('incidents that hold up to review (HTTP, embedded stores)', () => {
     });
     const log = (await as.dpo.get(`/v1/subjects/${subjects[2]}/access-log`)).body.entries;
     expect(log[log.length - 1]).toMatchObject({
-      outcome: 'granted',
+      outcome: 'read',
       actorId: 'dpo-1',
       role: 'dpo',
       purposeId: 'subject-access',

@@ -173,18 +173,18 @@ describe('legal holds: an erasure keeps exactly the held fields, the DPO alone r
     expect(log).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          outcome: 'granted',
+          outcome: 'read',
           actorId: 'system-legal-hold',
           purposeId: 'legal-hold',
           via: 'legal-hold',
         }),
         expect.objectContaining({
-          outcome: 'granted',
+          outcome: 'read',
           actorId: 'dpo-1',
           purposeId: 'accounting',
           via: 'legal-hold',
         }),
-        expect.objectContaining({ outcome: 'denied', actorId: 'dpo-1', purposeId: 'newsletter' }),
+        expect.objectContaining({ outcome: 'refused', actorId: 'dpo-1', purposeId: 'newsletter' }),
       ]),
     );
 

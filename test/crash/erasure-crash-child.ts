@@ -6,7 +6,7 @@
  * Usage: node -r test/support/register-ts.cjs test/crash/erasure-crash-child.ts <dataDir> <actorsFile>
  */
 import 'reflect-metadata';
-import { SubjectKeys } from '@custodian/crypto';
+import { KEY_STORE, SubjectKeys, type KeyStore } from '@custodian/crypto';
 import { loadConfig } from '@custodian/platform';
 import { createApi } from '../../apps/api/src/create-api';
 
@@ -21,11 +21,16 @@ async function main(): Promise<void> {
     PORT: '0',
   });
   const app = await createApi(config);
-  const keys = app.get(SubjectKeys);
-  keys.destroy = (subjectId: string) => {
-    write(`DESTROYING ${subjectId}`);
-    return new Promise(() => undefined);
+  // Both ways a key is destroyed: the erasure's own (SubjectKeys) and the reconciler's, which
+  // needs only the key store. The first to begin prints; neither ever finishes.
+  const announced = new Set<string>();
+  const hang = (subjectId: string) => {
+    if (!announced.has(subjectId)) write(`DESTROYING ${subjectId}`);
+    announced.add(subjectId);
+    return new Promise<never>(() => undefined);
   };
+  app.get(SubjectKeys).destroy = hang;
+  app.get<KeyStore>(KEY_STORE).destroy = hang;
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   write(`READY ${typeof address === 'object' && address ? address.port : 0}`);

@@ -19,7 +19,17 @@ export interface CheckpointSigner {
  * gives the same key pair, in every process.
  */
 export function checkpointSigner(master: Buffer): CheckpointSigner {
-  const seed = deriveKey(master, INTEGRITY_SIGNING_PURPOSE);
+  return checkpointSignerFromKey(deriveKey(master, INTEGRITY_SIGNING_PURPOSE));
+}
+
+/**
+ * The same from the signing key itself (`resolveDurableKey(store, master,
+ * INTEGRITY_SIGNING_PURPOSE)`: after a master-key rotation it is kept wrapped in the key store,
+ * so checkpoints signed before the rotation still verify). The key is zeroed once used.
+ */
+export function checkpointSignerFromKey(key: Buffer): CheckpointSigner {
+  const seed = Buffer.from(key);
+  key.fill(0);
   const privateKey = createPrivateKey({
     key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
     format: 'der',

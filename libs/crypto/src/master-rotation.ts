@@ -15,6 +15,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { DecryptionError, MasterKeyError } from './crypto.errors';
+import { INTEGRITY_SIGNING_PURPOSE } from './checkpoint-signing';
 import { deriveKey, KEY_PURPOSES, keyWrapAad, unwrapKey, wrapKey } from './envelope';
 import type { KeyStore, WrappedKeyRecord, WrappingChange } from './key-store.port';
 
@@ -22,12 +23,21 @@ export const ROTATION_MARKER = 'master_key_rotation';
 /** The blind-index key, wrapped by the KEK, once a rotation has separated it from the master. */
 export const WRAPPED_BLIND_INDEX_KEY = 'blind_index_key';
 
+/** The key webhook signing secrets are sealed under before they reach the log. */
+export const WEBHOOK_SECRETS_PURPOSE = 'webhook-secrets';
+
 /**
  * `deriveKey` purposes whose keys must outlive a master key: what they protect or sign is kept
  * (the blind index's HMACs). Each is resolved with `resolveDurableKey`, and the first rotation
  * stores it wrapped in the key store. A feature deriving such a key adds its purpose here.
  */
-export const DURABLE_KEY_PURPOSES: readonly string[] = [KEY_PURPOSES.blindIndex];
+export const DURABLE_KEY_PURPOSES: readonly string[] = [
+  KEY_PURPOSES.blindIndex,
+  // Checkpoints signed before a rotation must still verify under the same public key.
+  INTEGRITY_SIGNING_PURPOSE,
+  // Webhook secrets sealed in the log before a rotation must still open.
+  WEBHOOK_SECRETS_PURPOSE,
+];
 
 const NEW_KEK_AAD = 'custodian:rotation:new-kek';
 const OLD_KEK_AAD = 'custodian:rotation:old-kek';

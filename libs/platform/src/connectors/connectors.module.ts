@@ -2,12 +2,12 @@ import { Global, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@
 import { Lifecycle } from '../lifecycle/lifecycle';
 import { ConnectorKeys } from './connector-keys';
 import { WebhookDispatcher } from './webhook-dispatcher';
-import { WebhookSecrets } from './webhook-secrets';
+import { WebhookSecrets, webhookSecretsKeyProvider } from './webhook-secrets';
 
 /** Connectors' keys (checked by the guard), their webhook secrets, and webhook delivery. */
 @Global()
 @Module({
-  providers: [ConnectorKeys, WebhookSecrets, WebhookDispatcher],
+  providers: [webhookSecretsKeyProvider, ConnectorKeys, WebhookSecrets, WebhookDispatcher],
   exports: [ConnectorKeys, WebhookSecrets, WebhookDispatcher],
 })
 export class ConnectorsPlatformModule implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -1,8 +1,23 @@
-import { deriveKey } from '@custodian/crypto';
+import {
+  KEY_STORE,
+  resolveDurableKey,
+  WEBHOOK_SECRETS_PURPOSE,
+  type KeyStore,
+} from '@custodian/crypto';
 import type { SealedSecret } from '@custodian/domain';
 import { Inject, Injectable } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { MASTER_KEY } from '../vault/vault.module';
+
+/** The sealing key: a durable key, so secrets sealed before a master-key rotation still open. */
+export const WEBHOOK_SECRETS_KEY = Symbol.for('custodian.WebhookSecretsKey');
+
+export const webhookSecretsKeyProvider = {
+  provide: WEBHOOK_SECRETS_KEY,
+  inject: [KEY_STORE, MASTER_KEY],
+  useFactory: (keyStore: KeyStore, master: Buffer) =>
+    resolveDurableKey(keyStore, master, WEBHOOK_SECRETS_PURPOSE),
+};
 
 const SEALED = /^ws1\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{40,})$/;
 
@@ -16,8 +31,8 @@ const SEALED = /^ws1\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{40,})$/;
 export class WebhookSecrets {
   private readonly key: Buffer;
 
-  constructor(@Inject(MASTER_KEY) master: Buffer) {
-    this.key = deriveKey(master, 'webhook-secrets');
+  constructor(@Inject(WEBHOOK_SECRETS_KEY) key: Buffer) {
+    this.key = key;
   }
 
   /** A fresh secret: its clear form (to hand out once) and its sealed form (for the log). */

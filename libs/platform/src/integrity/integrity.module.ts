@@ -13,7 +13,7 @@ import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { Lifecycle } from '../lifecycle/lifecycle';
 import { checkpointerProcessor } from './checkpointer.processor';
-import { LogIntegrity } from './log-integrity';
+import { integritySigningKeyProvider, LogIntegrity } from './log-integrity';
 
 /**
  * Runs the checkpointer where the projections run: the processor seals every full range, and a
@@ -62,7 +62,7 @@ export class IntegrityCheckpointer {
 /** Tamper evidence: signed checkpoints over the log, and their verification. */
 @Global()
 @Module({
-  providers: [LogIntegrity, IntegrityCheckpointer],
+  providers: [integritySigningKeyProvider, LogIntegrity, IntegrityCheckpointer],
   exports: [LogIntegrity],
 })
 export class IntegrityModule implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -1,4 +1,11 @@
-import { checkpointSigner, type CheckpointSigner } from '@custodian/crypto';
+import {
+  checkpointSignerFromKey,
+  INTEGRITY_SIGNING_PURPOSE,
+  KEY_STORE,
+  resolveDurableKey,
+  type CheckpointSigner,
+  type KeyStore,
+} from '@custodian/crypto';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../clock/clock';
@@ -6,6 +13,16 @@ import { CUSTODIAN_CONFIG } from '../config/config.module';
 import type { CustodianConfig } from '../config/custodian-config';
 import { MASTER_KEY } from '../vault/vault.module';
 import { CheckpointSealer, readCheckpoints } from './checkpoint-sealer';
+
+/** The checkpoints' Ed25519 seed: a durable key, so a master-key rotation keeps the public key. */
+export const INTEGRITY_SIGNING_KEY = Symbol.for('custodian.IntegritySigningKey');
+
+export const integritySigningKeyProvider = {
+  provide: INTEGRITY_SIGNING_KEY,
+  inject: [KEY_STORE, MASTER_KEY],
+  useFactory: (keyStore: KeyStore, master: Buffer) =>
+    resolveDurableKey(keyStore, master, INTEGRITY_SIGNING_PURPOSE),
+};
 import type { CheckpointData } from './log-hash';
 import { verifyLogIntegrity, type IntegrityReport } from './verify-log';
 
@@ -26,7 +43,8 @@ export interface CheckpointPage {
 
 /**
  * Tamper evidence for the lead's callers (the API, the reports, the CLI): verify the log or a
- * range, list the checkpoints, seal now. The signing key is derived from the master key.
+ * range, list the checkpoints, seal now. The signing key is derived from the master key, and
+ * kept wrapped in the key store once the master key is rotated (`INTEGRITY_SIGNING_KEY`).
  */
 @Injectable()
 export class LogIntegrity {
@@ -35,11 +53,11 @@ export class LogIntegrity {
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
-    @Inject(MASTER_KEY) master: Buffer,
+    @Inject(INTEGRITY_SIGNING_KEY) signingKey: Buffer,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.signer = checkpointSigner(master);
+    this.signer = checkpointSignerFromKey(signingKey);
     this.sealer = new CheckpointSealer(events, this.signer);
   }
 

@@ -1,8 +1,15 @@
-import { checkpointSigner, loadMasterKey, MASTER_KEY_FILE_NAME } from '@custodian/crypto';
+import {
+  checkpointSignerFromKey,
+  INTEGRITY_SIGNING_PURPOSE,
+  loadMasterKey,
+  MASTER_KEY_FILE_NAME,
+  resolveDurableKey,
+} from '@custodian/crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CustodianConfig } from '../config/custodian-config';
 import { createEventStore } from '../storage/storage.module';
+import { createKeyStore } from '../vault/key-store.module';
 import { verifyLogIntegrity, type IntegrityReport } from './verify-log';
 
 export const LOG_VERIFY_USAGE = `log verify [--from <position>] [--to <position>] [--public-key <base64 SPKI>]
@@ -43,7 +50,7 @@ export async function runLogVerify(
   args: LogVerifyArgs,
   print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Promise<{ code: 0 | 1; report: IntegrityReport }> {
-  const publicKey = args.publicKey ?? publicKeyFromMaster(config);
+  const publicKey = args.publicKey ?? (await publicKeyFromMaster(config));
   const store = createEventStore(config);
   try {
     const report = await verifyLogIntegrity(store, { publicKey, from: args.from, to: args.to });
@@ -54,7 +61,7 @@ export async function runLogVerify(
   }
 }
 
-function publicKeyFromMaster(config: CustodianConfig): string {
+async function publicKeyFromMaster(config: CustodianConfig): Promise<string> {
   // Never generate a key here: a new one would fail every checkpoint rather than verify it.
   if (config.masterKey === undefined && !existsSync(join(config.dataDir, MASTER_KEY_FILE_NAME)))
     throw new Error(
@@ -65,5 +72,12 @@ function publicKeyFromMaster(config: CustodianConfig): string {
     dataDir: config.dataDir,
     embedded: config.eventStore.kind === 'sqlite',
   });
-  return checkpointSigner(key).publicKey;
+  // The signing key outlives a master-key rotation, kept wrapped in the key store.
+  const keyStore = createKeyStore(config);
+  try {
+    const seed = await resolveDurableKey(keyStore, key, INTEGRITY_SIGNING_PURPOSE);
+    return checkpointSignerFromKey(seed).publicKey;
+  } finally {
+    await keyStore.close();
+  }
 }
