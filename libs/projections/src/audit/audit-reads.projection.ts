@@ -4,7 +4,6 @@ import {
   type ActorEvent,
   type ConsentEvent,
   type ConsentReceiptInvalidated,
-  type FieldsAccessed,
   type JsonObject,
   type PurposeEvent,
   type AccessVia,
