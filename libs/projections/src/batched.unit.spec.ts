@@ -2,15 +2,22 @@ import { batched } from './batched';
 
 describe('batched', () => {
   it('hands on what has arrived without waiting for a full batch', async () => {
+    // 4 comes only once the first batch has been handed on: no timer, so no race under load
+    // (a batcher that waited for a full batch would never see 4, and the test would time out).
+    let release!: () => void;
+    const handedOn = new Promise<void>((resolve) => (release = resolve));
     async function* source() {
       yield 1;
       yield 2;
       yield 3;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await handedOn;
       yield 4;
     }
     const batches = [];
-    for await (const batch of batched(source(), 10)) batches.push(batch);
+    for await (const batch of batched(source(), 10)) {
+      batches.push(batch);
+      release();
+    }
     expect(batches).toEqual([
       { items: [1, 2, 3], idle: true },
       { items: [4], idle: true },
