@@ -6,8 +6,8 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 /**
- * Layering (issue 10): which code may import which. domain, policy and crypto import no other
- * lib; event-store, read-store and projections never import platform; no lib imports an app;
+ * Layering (issue 10): which code may import which. domain, policy, crypto and redaction import
+ * no other lib; event-store, read-store and projections never import platform; no lib imports an app;
  * an app imports no other app. Only test/ and bench/ may import apps. An import is caught by
  * alias (`@custodian/platform`), by relative path (`../../platform/src`,
  * `../../../libs/platform/src`) and by baseUrl path (`libs/platform/src`).
@@ -51,7 +51,7 @@ const restrict = (files, patterns, { ignores = [], paths = UNAUDITED_DECRYPTION 
 const VAULT = 'libs/platform/src/vault/**';
 const NO_APPS = [ANY_APP, 'Layering: only test/ and bench/ import apps.'];
 const layering = [
-  ...['domain', 'policy', 'crypto'].map((lib) =>
+  ...['domain', 'policy', 'crypto', 'redaction'].map((lib) =>
     restrict(
       [`libs/${lib}/**`],
       [
