@@ -20,10 +20,10 @@ export function memoiseValidationMetadata(storage: Storage = getMetadataStorage(
   if (marked[MEMOISED]) return;
   marked[MEMOISED] = true;
 
-  let lookups = new Map<Function | string, Map<string, ValidationMetadata[]>>();
+  let lookups = new Map<unknown, Map<string, ValidationMetadata[]>>();
   let groupings = new WeakMap<ValidationMetadata[], Record<string, ValidationMetadata[]>>();
   const forget = () => {
-    lookups = new Map();
+    lookups = new Map<unknown, Map<string, ValidationMetadata[]>>();
     groupings = new WeakMap();
   };
 
