@@ -14,6 +14,9 @@ import { checkpointName, newBuildCollection, ProjectionDefinition } from './proj
 import type { FollowerSettings } from './runner-options';
 import type { SharedFeed } from './shared-feed';
 
+/** Events per page while catching up, unless the runner's options say otherwise. */
+export const DEFAULT_CATCH_UP_PAGE = 5000;
+
 /** One projection: its builds, its checkpoint and its documents. */
 export class ProjectionWorker extends LogFollower {
   readonly stage = 'projection';
@@ -40,7 +43,11 @@ export class ProjectionWorker extends LogFollower {
     this.handles = types ? (type) => types.has(type) : () => true;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Opens its build and starts following the log from its checkpoint; with `follow: false` it
+   * waits to be handed to a shared catch-up (`joinCatchUp`) or told to `followNow`.
+   */
+  async start(options: { follow?: boolean } = {}): Promise<void> {
     const { name, version } = this.definition;
     const entry = await readCatalogEntry(this.reads, name);
     this.retired = entry?.retired ?? [];
@@ -77,7 +84,15 @@ export class ProjectionWorker extends LogFollower {
     this.state = this.rebuilding() ? 'rebuilding' : 'catching-up';
     // Builds a previous run swapped out and could not drop (it stopped first), once past grace.
     await this.dropRetired();
+    if (options.follow !== false) this.follow();
+  }
+
+  followNow(): void {
     this.follow();
+  }
+
+  protected override catchUpPage(): number {
+    return this.settings.catchUpBatchSize ?? DEFAULT_CATCH_UP_PAGE;
   }
 
   override async stop(): Promise<void> {
