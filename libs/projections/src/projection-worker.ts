@@ -28,6 +28,8 @@ export class ProjectionWorker extends LogFollower {
   /** Builds swapped out and not yet dropped (see `ProjectionCatalogEntry.retired`). */
   private retired: RetiredBuild[] = [];
   private dropTimer: NodeJS.Timeout | undefined;
+  /** Its build's indexes are built (they are deferred until it first catches up). */
+  private indexed = false;
 
   constructor(
     readonly definition: ProjectionDefinition<JsonObject>,
@@ -66,7 +68,7 @@ export class ProjectionWorker extends LogFollower {
       };
       // With nothing older to serve, the first build is served while it catches up.
       this.active = entry?.active ?? this.target;
-      await this.ensureTarget();
+      await this.ensureTarget(true);
       await this.reads.commit({
         writes: [
           catalogWrite(name, {
@@ -77,8 +79,10 @@ export class ProjectionWorker extends LogFollower {
         ],
       });
     }
-    await this.ensureTarget();
     const checkpoint = await this.reads.getCheckpoint(this.checkpointName());
+    // Not live yet: a build far behind (new, or resumed after a stop) writes without indexes.
+    this.indexed = false;
+    await this.ensureTarget(true);
     this.position = checkpoint?.position ?? null;
     this.sequence = checkpoint?.sequence ?? 0;
     this.state = this.rebuilding() ? 'rebuilding' : 'catching-up';
@@ -163,11 +167,16 @@ export class ProjectionWorker extends LogFollower {
     return checkpointName(this.target.collection);
   }
 
-  private ensureTarget(): Promise<void> {
+  /**
+   * With `deferIndexes`, a build catching up writes without maintaining its indexes; they are
+   * built in one pass once it is live (or at the first query of it, whichever comes first).
+   */
+  private ensureTarget(deferIndexes = false): Promise<void> {
     return this.reads.ensureCollection({
       name: this.target.collection,
       indexes: [...(this.definition.indexes ?? [])],
       compoundIndexes: (this.definition.compoundIndexes ?? []).map((fields) => [...fields]),
+      ...(deferIndexes ? { deferIndexes } : {}),
     });
   }
 
@@ -259,6 +268,11 @@ export class ProjectionWorker extends LogFollower {
   }
 
   protected async caughtUp(): Promise<void> {
+    if (!this.indexed) {
+      // Before it is swapped in or called live: readers query it from here on.
+      await this.ensureTarget();
+      this.indexed = true;
+    }
     if (this.rebuilding()) {
       const previous = this.active;
       // The old build is not dropped here: other processes may still read it under the name
