@@ -125,7 +125,7 @@ async function main(): Promise<void> {
         subjectId,
         {
           purposeId: PURPOSES[round % PURPOSES.length],
-          action: Math.floor(round / PURPOSES.length) % 2 === 0 ? 'grant' : 'withdraw',
+          action: Math.floor(round / PURPOSES.length) % 2 === 0 ? 'grant' : 'revoke',
           noticeVersion: 'v1',
           evidence: {
             channel: 'web',
@@ -144,7 +144,9 @@ async function main(): Promise<void> {
   total = await events.countEventsAfter(undefined, Number.MAX_SAFE_INTEGER);
   const seconds = (Date.now() - started) / 1000;
   // The live read models must have caught up before they are compared with rebuilt ones.
-  const runner = app.get(load<{ ProjectionRunner: Ctor }>('libs/projections/src/index.js').ProjectionRunner) as {
+  const runner = app.get(
+    load<{ ProjectionRunner: Ctor }>('libs/projections/src/index.js').ProjectionRunner,
+  ) as {
     status(): Array<{ state: string }>;
     lag(): Promise<Array<{ eventsBehind: number }>>;
   };

@@ -38,7 +38,10 @@ export class CatchUpFeed {
     let after = lowest(this.events, active);
     try {
       while (active.length > 0) {
-        const page = await this.events.readAll({ after: after ?? undefined, maxCount: this.pageSize });
+        const page = await this.events.readAll({
+          after: after ?? undefined,
+          maxCount: this.pageSize,
+        });
         this.pagesRead++;
         if (page.length === 0) break;
         const items = upcastLog(page);
