@@ -85,9 +85,12 @@ export class ProjectionRunner {
     await Promise.all(this.workers.map((worker) => worker.start({ follow: false })));
     const page = this.settings.catchUpBatchSize ?? DEFAULT_CATCH_UP_PAGE;
     const behind = await Promise.all(
-      this.workers.map(
-        async (worker) =>
-          (await this.events.countEventsAfter(worker.position ?? undefined, page)) >= page,
+      this.workers.map((worker) =>
+        this.events
+          .countEventsAfter(worker.position ?? undefined, page)
+          .then((n) => n >= page)
+          // The log did not answer: it follows alone, retrying with backoff.
+          .catch(() => false),
       ),
     );
     const far = this.workers.filter((_, i) => behind[i]);
