@@ -94,7 +94,7 @@ for (const a of AMBIGUOUS) {
 export const isAmbiguousName = (word: string): boolean => AMBIGUOUS_FORMS.has(nameKey(word));
 
 const PATRONYMIC = /(?:вич|вна|чна|ична|инична|ич)$/;
-const PATRONYMIC_FORM = /(?:вич|вна|ична|чна|ич)(?:а|у|ем|е|ы|ой|ну|не)?$/i;
+const PATRONYMIC_FORM = /(?:вич(?:а|у|ем|е)?|[вч]н(?:а|ы|е|у|ой)|ич(?:а|у|ем|е)?)$/i;
 const FEMALE_LAST = /(?:ова|ева|ёва|ина|ына|ая|яя|ская|цкая)$/;
 
 /** Whether a capitalised word looks like a Russian patronymic in any case. */

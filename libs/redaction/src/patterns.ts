@@ -38,8 +38,9 @@ export interface Candidate {
 const cueBefore = (text: string, at: number, re: RegExp, span = 40): boolean =>
   re.test(text.slice(Math.max(0, at - span), at));
 
+/** A reference number's cue right before a number: "заказ № ", "ticket number is ", "item ". */
 const NOT_AN_ID =
-  /(?:заказ\w*|order|invoice|сч[её]т\w*|договор\w*|ticket|тикет\w*|обращени\w*|трек\w*|tracking|артикул\w*|sku|№|#|no\.)\s*:?\s*$/i;
+  /(?:заказ[а-яё]*|order|invoice|сч[её]т[а-яё]*|договор[а-яё]*|ticket|тикет[а-яё]*|обращени[а-яё]*|заявк[а-яё]*|трек[а-яё-]*|tracking|артикул[а-яё]*|item|sku|ean|штрихкод[а-яё]*|№|#)(?:\s*(?:number|номер|no\.?|#|№|is|:))*\s*$/i;
 
 // ---------------------------------------------------------------- emails
 
@@ -129,7 +130,7 @@ export function findPhones(text: string, out: Candidate[]): void {
 // ---------------------------------------------------------------- numbered identifiers
 
 const CARD_RUN =
-  /(?<![\d-])(?:\d{4}[ -]?){3}\d{1,7}(?![\d])|(?<![\d-])\d{4}[ -]\d{6}[ -]\d{5}(?!\d)/g;
+  /(?<![\p{L}\d-])(?:(?:\d{4}[ -]){4}\d{1,3}|(?:\d{4}[ -]?){3}\d{1,7}|\d{4}[ -]\d{6}[ -]\d{5})(?![\p{L}\d])/gu;
 const CARD_CUE = /(?:карт\w*|card|visa|mastercard|мир|maestro|amex|cc)\W*$/i;
 
 export function findCards(text: string, out: Candidate[]): void {
@@ -137,6 +138,7 @@ export function findCards(text: string, out: Candidate[]): void {
     const d = digitsOf(m[0]);
     if (!isValidCard(d)) continue;
     const cue = cueBefore(text, m.index, CARD_CUE, 30);
+    if (!cue && cueBefore(text, m.index, NOT_AN_ID, 30)) continue;
     out.push({
       type: 'CARD',
       start: m.index,
@@ -261,7 +263,7 @@ const DATE = new RegExp(
   'gi',
 );
 const BIRTH_CUE =
-  /(?:родил(?:ся|ась|ись)?|рожд[её]н\w*|рождени\w*|д\.\s?р\.?|д\/р|др\b|г\.\s?р\.|born|dob|d\.o\.b\.?|birth\w*|b\.?\s?day)[^.!?\n]{0,25}$/i;
+  /(?:родил(?:ся|ась|ись)?|рожд[её]н\w*|рождени\w*|д\.\s?р\.?|д\/р|(?<![а-яё])др(?![а-яё])|г\.\s?р\.|born|dob|d\.o\.b\.?|birth\w*|b\.?\s?day)[^.!?\n]{0,25}$/i;
 const BIRTH_CUE_AFTER = /^\s?(?:г\.\s?р\.|г\/р|года рождения|г\.р)/i;
 
 export function findBirthDates(text: string, out: Candidate[]): void {
@@ -285,14 +287,14 @@ export function findBirthDates(text: string, out: Candidate[]): void {
 
 const RU_WORD = '[А-ЯЁ0-9][А-ЯЁа-яё0-9-]*';
 const RU_STREET_MARK =
-  'ул\\.|улиц[аеуы]|пр-т|пр-кт|просп\\.|проспект[аеу]?|пер\\.|переул(?:ок|ке)|бул\\.|б-р|бульвар[аеу]?|ш\\.|шоссе|наб\\.|набережн(?:ая|ой)|пл\\.|площад[ьи]|мкр\\.?|микрорайон[аеу]?|проезд[аеу]?|тупик';
+  'ул\\.|ул(?=\\s)|улиц[аеуы]|пр-т|пр-кт|просп\\.|проспект[аеу]?|пер\\.|переул(?:ок|ке)|бул\\.|б-р|бульвар[аеу]?|ш\\.|шоссе|наб\\.|набережн(?:ая|ой)|пл\\.|площад[ьи]|мкр\\.?|микрорайон[аеу]?|проезд[аеу]?|тупик';
 const RU_TAIL =
   '(?:,?\\s?(?:д\\.|дом|д(?=\\s?\\d))\\s?\\d+[а-яА-Я]?(?:/\\d+)?)?(?:,?\\s?(?:корп\\.|корпус|к\\.|стр\\.|строение)\\s?\\d+[а-я]?)?(?:,?\\s?(?:кв\\.|квартира|кв|оф\\.|офис)\\s?\\d+)?';
 const RU_CITY = '(?:(?:г\\.|город|гор\\.)\\s?[А-ЯЁ][а-яё-]+,?\\s)?';
 const RU_ADDRESS = new RegExp(
   [
     // г. Москва, ул. Ленина, д. 5, кв. 12 / улица Малая Садовая 3
-    `${RU_CITY}(?:${RU_STREET_MARK})\\s?(?:${RU_WORD}\\s){0,2}${RU_WORD}${RU_TAIL}`,
+    `${RU_CITY}(?<![А-ЯЁа-яё])(?:${RU_STREET_MARK})\\s?(?:${RU_WORD}\\s){0,2}${RU_WORD}${RU_TAIL}`,
     // Ленинский проспект, д. 5
     `${RU_CITY}${RU_WORD}(?:\\s${RU_WORD})?\\s(?:ул\\.|улица|проспект|пр-т|переулок|бульвар|шоссе|набережная|пер\\.|ш\\.)${RU_TAIL}`,
   ].join('|'),
@@ -321,7 +323,7 @@ export function findAddresses(text: string, out: Candidate[]): void {
 // ---------------------------------------------------------------- names
 
 /** A word: letters, with inner hyphens ("Римский-Корсаков"). */
-export const WORD = /\p{L}+(?:-\p{L}+)*/gu;
+export const WORD = /\p{L}+(?:-\p{L}+|['’]\p{L}{2,})*/gu;
 export interface Word {
   readonly text: string;
   readonly start: number;
@@ -336,14 +338,14 @@ export function wordsOf(text: string): Word[] {
 }
 
 const isCapitalised = (w: string): boolean =>
-  w.length > 1 && /^\p{Lu}\p{Ll}/u.test(w) && !/^\p{Lu}+$/u.test(w);
+  w.length > 1 && /^\p{Lu}(?:\p{Ll}|['’]\p{Lu})/u.test(w) && !/^\p{Lu}+$/u.test(w);
 /** Only spaces (no punctuation, no line break) between two words. */
 const adjacent = (text: string, a: Word, b: Word): boolean =>
   /^[ \t]+$/.test(text.slice(a.end, b.start));
 /** An initial after a name: " И.", " И. П.", " J." */
 const INITIALS = /^\s?(?:\p{Lu}\.\s?){1,2}/u;
 const TITLE =
-  /(?:\b(?:mr|mrs|ms|miss|dr|prof|sir|madam)\.?|г-н|г-жа|господин\w*|госпож\w*|тов\.)\s$/i;
+  /(?:\b(?:mr|mrs|ms|miss|dr|prof|sir|madam)\.?|(?<![а-яё])ип|г-н|г-жа|господин\w*|госпож\w*|тов\.)\s$/i;
 const SENTENCE_START = /(?:^|[.!?…:\n]\s*|[«"(]\s*)$/;
 const NOT_NAMES = new Set(
   [
@@ -438,6 +440,28 @@ export function findDictionaryNames(text: string, words: readonly Word[], out: C
       }
       if (from === to && isAmbiguousName(w.text) && !titled) continue;
       emit(from, to, to > from ? 20 : 10);
+      i = to;
+      continue;
+    }
+    // An unknown first name followed by a patronymic: "Эльвире Рашидовне".
+    if (
+      i + 1 < words.length &&
+      /[а-яё]/i.test(w.text) &&
+      isCapitalised(words[i + 1].text) &&
+      adjacent(text, w, words[i + 1]) &&
+      looksLikePatronymic(words[i + 1].text) &&
+      !NOT_NAMES.has(nameKey(w.text))
+    ) {
+      let to = i + 1;
+      if (
+        to + 1 < words.length &&
+        isCapitalised(words[to + 1].text) &&
+        adjacent(text, words[to], words[to + 1]) &&
+        looksLikeRuSurname(words[to + 1].text)
+      ) {
+        to++;
+      }
+      emit(i, to, 18);
       i = to;
       continue;
     }
