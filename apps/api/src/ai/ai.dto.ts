@@ -1,5 +1,6 @@
 import { PURPOSE_ID_PATTERN } from '@custodian/platform';
 import { IsOptional, IsString, IsUUID, Matches, ValidateBy } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 
 /** A kind of insight: a short label such as `sentiment` or `churn_risk`, never free text. */
 export const INSIGHT_KIND = /^[a-z][a-z0-9_.-]{0,63}$/;
@@ -35,6 +36,13 @@ export class RecordInsightDto {
   })
   kind!: string;
   /** A tag (short label) or a score (a number). */
+  @JSONSchema(() => ({
+    description: 'a tag (1-64 letters, digits, "_", ".", ":" or "-") or a score (a number)',
+    oneOf: [
+      { type: 'string', minLength: 1, maxLength: 64, example: 'negative' },
+      { type: 'number', minimum: -INSIGHT_SCORE_LIMIT, maximum: INSIGHT_SCORE_LIMIT },
+    ],
+  }))
   @ValidateBy({
     name: 'insightValue',
     validator: {
