@@ -164,9 +164,15 @@ describe('redaction, pseudonyms, insights and AI transparency (HTTP, embedded st
     const res = await restore(redactionId, `Ответ модели: ${text}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ redactionId, text: `Ответ модели: ${textAbout}` });
+    // Sales may declare the purpose, but sees an email only partially: the restore masks it too.
+    const sales = await restore(redactionId, text, as.sales);
+    expect(sales.status).toBe(200);
+    expect(sales.body.text).not.toContain(PROFILE.email);
+    expect(sales.body.text).not.toContain('[EMAIL_1]');
+    expect(sales.body.text).toContain('8 (912) 845-39-71');
     const entries = await log();
-    expect(entries).toHaveLength(before + 1);
-    expect(entries.at(-1)).toMatchObject({
+    expect(entries).toHaveLength(before + 2);
+    expect(entries.at(-2)).toMatchObject({
       outcome: 'read',
       via: 'restore',
       role: 'service',
@@ -299,6 +305,18 @@ describe('redaction, pseudonyms, insights and AI transparency (HTTP, embedded st
       const answer = await scenario.expectNothingWritten(() => redact(body), status);
       expect(answer.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
     }
+    // A purpose that trains models must say it uses AI at all.
+    const training = await scenario.expectNothingWritten(
+      () =>
+        as.admin.post(
+          '/v1/purposes',
+          purposeBody('bad-training', {
+            flags: { ...AI_FLAGS, aiProcessing: false, aiTraining: true },
+          }),
+        ),
+      400,
+    );
+    expect(training.details).toEqual([{ field: 'flags.aiTraining', problem: expect.any(String) }]);
     const { redactionId } = (await redact({ ...ok, subjectId })).body;
     for (const [id, body, status, field] of [
       ['nope', { text: 'x' }, 400, 'redactionId'],

@@ -8,6 +8,7 @@ import {
   type CommandMeta,
   type RequestActor,
 } from '@custodian/platform';
+import { maskValue, type RoleRules } from '@custodian/policy';
 import { restore } from '@custodian/redaction';
 import { ConflictException, GoneException } from '@nestjs/common';
 import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
@@ -66,8 +67,9 @@ export class RestoreTextHandler implements ICommandHandler<RestoreTextCommand> {
       this.queries.execute(new RolePolicyQuery()),
       this.queries.execute(new CurrentPurposeQuery(purposeId)),
     ]);
+    const rules = policy.roles[meta.actor.role as keyof typeof policy.roles];
     const refusal = readRefusal(
-      policy.roles[meta.actor.role as keyof typeof policy.roles],
+      rules,
       meta.actor.role,
       purpose,
       purposeId,
@@ -106,6 +108,31 @@ export class RestoreTextHandler implements ICommandHandler<RestoreTextCommand> {
     };
     // The mapping names its redaction: a sealed mapping copied into another record opens nothing.
     if (plain.redactionId !== redactionId) throw gone(subjectId);
-    return { redactionId, text: restore(text, plain.mapping) };
+    return { redactionId, text: restore(text, masked(plain.mapping, rules)) };
   }
+}
+
+/** The profile field each placeholder type of a customer's own values stands for. */
+const FIELD_OF_TYPE: Readonly<Record<string, string>> = {
+  NAME: 'name',
+  EMAIL: 'email',
+  PHONE: 'phone',
+  ADDRESS: 'address',
+  BIRTHDATE: 'birthDate',
+};
+
+/**
+ * The mapping as the role may see it, like `/view`: each value under its field's mask (other
+ * types, such as cards, under the role's `otherFields`); a hidden one keeps its placeholder.
+ */
+function masked(mapping: Record<string, string>, rules: RoleRules): Record<string, string> {
+  const shown: Record<string, string> = {};
+  for (const [placeholder, value] of Object.entries(mapping)) {
+    const type = /^\[([A-Z]+)_\d+\]$/.exec(placeholder)?.[1] ?? '';
+    const field = FIELD_OF_TYPE[type];
+    const mask = (field && rules.fields[field]) || rules.otherFields;
+    const out = maskValue(field ?? type.toLowerCase(), value, mask);
+    if (out !== null) shown[placeholder] = out;
+  }
+  return shown;
 }
