@@ -111,7 +111,23 @@ export const looksLikeRuSurname = (word: string): boolean =>
  * guessed: a patronymic by its ending, a first name by the dictionary, the rest as surnames),
  * and the first name's diminutives in each case. Returned as name keys (see nameKey).
  */
-export function knownNameForms(fullName: string): Set<string> {
+export function knownNameForms(fullName: string): ReadonlySet<string> {
+  const cached = FORMS_CACHE.get(fullName);
+  if (cached) return cached;
+  const forms = computeKnownNameForms(fullName);
+  if (FORMS_CACHE.size >= FORMS_CACHE_SIZE) FORMS_CACHE.clear();
+  FORMS_CACHE.set(fullName, forms);
+  return forms;
+}
+
+/**
+ * Recent names' forms, so a caller redacting many texts of one customer declines the name once.
+ * Holds names only while the process runs, like the engine's callers hold them for one call.
+ */
+const FORMS_CACHE = new Map<string, ReadonlySet<string>>();
+const FORMS_CACHE_SIZE = 256;
+
+function computeKnownNameForms(fullName: string): Set<string> {
   const parts = fullName
     .normalize('NFC')
     .split(/[\s,]+/)

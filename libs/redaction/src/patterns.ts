@@ -47,6 +47,7 @@ const NOT_AN_ID =
 const EMAIL = /[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 
 export function findEmails(text: string, out: Candidate[]): void {
+  if (!text.includes('@')) return;
   for (const m of text.matchAll(EMAIL)) {
     const start = m.index;
     out.push({
@@ -118,7 +119,14 @@ export function scanPhones(
 export function findPhones(text: string, out: Candidate[]): void {
   scanPhones(text, out, (piece, start) => {
     const digits = digitsOf(piece);
-    if (digits.length < 10 && !piece.startsWith('+')) return undefined;
+    // Without a +code only Russian national forms can be valid: 10 digits, or 11 after 7 or 8.
+    if (
+      !piece.startsWith('+') &&
+      digits.length !== 10 &&
+      !(digits.length === 11 && (digits[0] === '8' || digits[0] === '7'))
+    ) {
+      return undefined;
+    }
     // A bare number after "заказ №" / "order #" is a reference, not a phone.
     if (!/[\s()+-]/.test(piece) && cueBefore(text, start, NOT_AN_ID, 20)) return undefined;
     const key = phoneKey(piece, true);
@@ -303,6 +311,11 @@ const RU_ADDRESS = new RegExp(
 const EN_ADDRESS =
   /\b\d{1,5}[A-Za-z]?\s(?:[A-Z][a-z]+\.?\s){1,3}(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Lane|Ln\.?|Drive|Dr\.?|Way|Court|Ct\.?|Place|Pl\.?|Square|Sq\.?|Terrace|Close|Crescent)(?![a-z])(?:,?\s?(?:Apt\.?|Apartment|Suite|Unit|Flat|#)\s?[A-Za-z0-9-]+)?/g;
 
+/** A cheap test that a street marker may be present before running the long expression. */
+const RU_ADDRESS_HINT = new RegExp(
+  `(?:${RU_STREET_MARK}|\\s(?:ул\\.|улица|проспект|пр-т|переулок|бульвар|шоссе|набережная|пер\\.|ш\\.))`,
+);
+
 export function findAddresses(text: string, out: Candidate[]): void {
   const push = (m: RegExpMatchArray & { index: number }) => {
     const value = m[0].replace(/[\s,]+$/, '');
@@ -316,8 +329,8 @@ export function findAddresses(text: string, out: Candidate[]): void {
       key: value.toLowerCase().replace(/\s+/g, ' '),
     });
   };
-  for (const m of text.matchAll(RU_ADDRESS)) push(m);
-  for (const m of text.matchAll(EN_ADDRESS)) push(m);
+  if (RU_ADDRESS_HINT.test(text)) for (const m of text.matchAll(RU_ADDRESS)) push(m);
+  if (/\d/.test(text)) for (const m of text.matchAll(EN_ADDRESS)) push(m);
 }
 
 // ---------------------------------------------------------------- names

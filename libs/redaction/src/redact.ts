@@ -93,16 +93,20 @@ function findKnown(
   // Phones: any formatting; compared as E.164 (8 and +7 prefixes are the same number).
   const phoneKeys = new Set<string>();
   const tails = new Set<string>();
+  let everyPhoneHasTail = true;
   for (const p of known.phones ?? []) {
     const k = phoneKey(p, false);
     if (k) phoneKeys.add(k);
     const d = digitsOf(p);
     if (d.length >= 10) tails.add(d.slice(-10));
+    else everyPhoneHasTail = false;
   }
   if (phoneKeys.size > 0 || tails.size > 0) {
     scanPhones(text, out, (piece, start) => {
-      const k = phoneKey(piece, false);
       const d = digitsOf(piece);
+      // Cheap test first: every stored phone has its last ten digits in `tails`.
+      if (everyPhoneHasTail && (d.length < 10 || !tails.has(d.slice(-10)))) return undefined;
+      const k = phoneKey(piece, false);
       const hit =
         (k !== undefined && phoneKeys.has(k)) ||
         (d.length >= 10 && d.length <= 12 && tails.has(d.slice(-10)));
