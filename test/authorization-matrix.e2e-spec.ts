@@ -125,6 +125,10 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/connectors/:connectorId/acknowledgements', 'connectors.acknowledge'],
   ['GET', '/v1/connectors/acknowledgements', 'connectors.read'],
   ['GET', '/v1/dashboard/downstream', 'dashboard.read'],
+  // ai/ai.controller.ts
+  ['POST', '/v1/redactions', 'redactions.create'],
+  ['POST', '/v1/redactions/:redactionId/restore', 'redactions.restore'],
+  ['POST', '/v1/subjects/:subjectId/insights', 'insights.record'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];
@@ -147,6 +151,7 @@ const PARAM_VALUES: Record<string, () => string> = {
   eventId: newSubjectId,
   requestId: newSubjectId,
   exportId: newSubjectId,
+  redactionId: newSubjectId,
   actorId: () => 'someone-else',
   connectorId: () => 'no-such-connector',
 };

@@ -22,6 +22,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccessModule } from './access/access.module';
+import { AiModule } from './ai/ai.module';
 import { AuditModule } from './audit/audit.module';
 import { ConnectorsModule } from './connectors/connectors.module';
 import { ConsentsModule } from './consents/consents.module';
@@ -86,6 +87,7 @@ export class AppModule {
         PrivacyCentreModule,
         LegalHoldsModule,
         ConnectorsModule,
+        AiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },
