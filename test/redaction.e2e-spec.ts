@@ -1,4 +1,6 @@
+import { KEY_STORE, type KeyStore } from '@custodian/crypto';
 import { EVENT_STORE, type EventStore } from '@custodian/event-store';
+import { ProjectionReader } from '@custodian/platform';
 import {
   connectorBody,
   consentBody,
@@ -9,6 +11,7 @@ import {
   type ApiClient,
   type TestApp,
 } from '@test/support';
+import { RedactionExpirySweeper } from '../apps/api/src/ai/redaction-expiry.sweeper';
 
 /**
  * AI processing over HTTP (issue 17): redaction bound to a purpose and an AI connector, the
@@ -29,6 +32,7 @@ describe('redaction, pseudonyms, insights and AI transparency (HTTP, embedded st
   let t: TestApp;
   let scenario: Scenario;
   let events: EventStore;
+  let keyStore: KeyStore;
   const clock = new ManualClock('2026-11-30T09:00:00.000Z');
   const as: Record<string, ApiClient> = {};
   let subjectId: string;
@@ -53,6 +57,7 @@ describe('redaction, pseudonyms, insights and AI transparency (HTTP, embedded st
     );
     scenario = new Scenario(t);
     events = t.app.get<EventStore>(EVENT_STORE);
+    keyStore = t.app.get<KeyStore>(KEY_STORE);
     for (const role of ROLES) as[role] = scenario.client(`${role}-1`);
     const assessment = {
       ...purposeBody('x').assessment,
@@ -430,6 +435,10 @@ describe('redaction, pseudonyms, insights and AI transparency (HTTP, embedded st
         })
       ).status,
     ).toBe(202);
+    // The customer's key is destroyed; the mapping's own key has not expired yet, and still
+    // nothing opens: the inner layer was under the customer's key.
+    expect(await keyStore.get(customer)).toBeNull();
+    expect(await keyStore.get(`redaction-${redactionId}`)).not.toBeNull();
     const gone = await restore(redactionId, text);
     expect(gone.status).toBe(410);
     expect(JSON.stringify(gone.body)).not.toContain('anna.kuz@example.org');
@@ -460,7 +469,7 @@ describe('redaction, pseudonyms, insights and AI transparency (HTTP, embedded st
     ).toBe(410);
   });
 
-  it('lets a mapping restore nothing once it has expired', async () => {
+  it('lets a mapping restore nothing once it has expired, and the sweep destroys its own key', async () => {
     const { redactionId, text } = (
       await redact({
         text: textAbout,
@@ -469,11 +478,81 @@ describe('redaction, pseudonyms, insights and AI transparency (HTTP, embedded st
         connectorId: 'llm-vendor',
       })
     ).body;
+    const ownKey = `redaction-${redactionId}`;
+    // Sealed under a key of its own beside the customer's: it restores while that key lives.
+    expect(await keyStore.get(ownKey)).not.toBeNull();
+    const [recorded] = await events.readStream(`redaction-${redactionId}`);
+    expect(recorded.data).toMatchObject({ mapping: { redactionKeyId: expect.any(String) } });
+    const { mapping, expiresAt } = recorded.data as {
+      mapping: { redactionKeyId: string };
+      expiresAt: string;
+    };
+    expect((await restore(redactionId, text)).status).toBe(200);
+
     clock.advance(24 * 3_600_000);
+    // Past expiry, before the sweep: the route refuses by the clock.
     const expired = await restore(redactionId, text);
     expect(expired.status).toBe(410);
     expect(expired.body.details).toEqual([{ field: 'redactionId', problem: 'mapping_expired' }]);
     expect(JSON.stringify(expired.body)).not.toContain(PROFILE.email);
+    // A mapping made now has not expired: the sweep leaves it.
+    const fresh = (
+      await redact({
+        text: textAbout,
+        subjectId,
+        purposeId: 'chat-analysis',
+        connectorId: 'llm-vendor',
+      })
+    ).body;
+
+    await t.app.get(ProjectionReader).catchUp('redaction_mappings');
+    const sweeper = t.app.get(RedactionExpirySweeper);
+    const swept = await sweeper.sweep();
+    expect(swept).toContain(redactionId);
+    expect(swept).not.toContain(fresh.redactionId);
+    expect(await keyStore.get(ownKey)).toBeNull();
+    expect(await keyStore.destroyed(ownKey)).toMatchObject({
+      keyId: mapping.redactionKeyId,
+    });
+    // The customer's own key is untouched; the fresh mapping's key too, and it still restores.
+    expect(await keyStore.get(subjectId)).not.toBeNull();
+    expect(await keyStore.get(`redaction-${fresh.redactionId}`)).not.toBeNull();
+    const stillFresh = await restore(fresh.redactionId, fresh.text);
+    expect(stillFresh.status).toBe(200);
+    expect(stillFresh.body.text).toBe(textAbout);
+
+    // The destruction is recorded once, facts only, however often the sweep runs.
+    await t.app.get(ProjectionReader).catchUp('redaction_mappings');
+    expect(await sweeper.sweep()).not.toContain(redactionId);
+    const stream = await events.readStream(`redaction-${redactionId}`);
+    expect(stream.map((e) => e.type)).toEqual(['TextRedacted', 'RedactionMappingShredded']);
+    expect(stream[1].data).toEqual({
+      redactionId,
+      subjectId,
+      keyId: mapping.redactionKeyId,
+      expiredAt: expiresAt,
+      at: clock.now().toISOString(),
+    });
+
+    const after = await restore(redactionId, text);
+    expect(after.status).toBe(410);
+    expect(after.body.details).toEqual([{ field: 'redactionId', problem: 'mapping_expired' }]);
+    // Even with the clock wound back before the expiry, the sealed mapping opens for nobody;
+    // the attempt was audited as a read before the decryption failed.
+    const now = clock.now();
+    clock.set(new Date(now.getTime() - 12 * 3_600_000));
+    try {
+      const before = (await log()).length;
+      const rewound = await restore(redactionId, text);
+      expect(rewound.status).toBe(410);
+      expect(rewound.body.details).toEqual([{ field: 'redactionId', problem: 'mapping_expired' }]);
+      expect(JSON.stringify(rewound.body)).not.toContain(PROFILE.email);
+      const entries = await log();
+      expect(entries).toHaveLength(before + 1);
+      expect(entries.at(-1)).toMatchObject({ outcome: 'read', via: 'restore' });
+    } finally {
+      clock.set(now);
+    }
   });
 
   it('answers "is my data used to train AI?" in the privacy centre, in Russian and English', async () => {

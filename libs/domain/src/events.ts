@@ -101,4 +101,5 @@ export const domainEventCodecs: {
   DownstreamAcknowledged: eventCodec('DownstreamAcknowledged'),
   TextRedacted: eventCodec('TextRedacted'),
   InsightRecorded: eventCodec('InsightRecorded'),
+  RedactionMappingShredded: eventCodec('RedactionMappingShredded'),
 };

@@ -3,9 +3,13 @@ import { InsightsController, RedactionsController } from './ai.controller';
 import { AiTransparencyHandler, RedactionHandler, SubjectInsightsHandler } from './ai.queries';
 import { RecordInsightHandler } from './record-insight.command';
 import { RedactTextHandler } from './redact-text.command';
+import { RedactionExpirySweeper } from './redaction-expiry.sweeper';
 import { RestoreTextHandler } from './restore-text.command';
 
-/** AI processing (issue 17): redaction and restore, insights, AI transparency. */
+/**
+ * AI processing (issue 17): redaction and restore, the expiry sweep of pseudonym mappings,
+ * insights, AI transparency.
+ */
 @Module({
   controllers: [RedactionsController, InsightsController],
   providers: [
@@ -15,6 +19,7 @@ import { RestoreTextHandler } from './restore-text.command';
     RedactionHandler,
     SubjectInsightsHandler,
     AiTransparencyHandler,
+    RedactionExpirySweeper,
   ],
 })
 export class AiModule {}

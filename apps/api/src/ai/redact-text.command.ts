@@ -29,7 +29,7 @@ import { RolePolicyQuery } from '../access/role-policy.query';
 import { ConnectorQuery } from '../connectors/connectors.query';
 import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
 import { auditRefusal } from './ai-refusal';
-import { sealFor } from './seal';
+import { sealMapping } from './seal';
 
 export interface RedactionAnswer {
   redactionId: string;
@@ -49,7 +49,8 @@ const KNOWN_FIELDS = ['name', 'email', 'phone', 'address', 'birthDate'] as const
  * processing and be served by the connector, which must be active; the caller's role must be
  * allowed to declare the purpose. With a customer: the read is checked like a view (consent for
  * a purpose resting on consent), their own values are decrypted against an access record
- * appended first (`via: redaction`), and the pseudonym mapping is sealed under their key.
+ * appended first (`via: redaction`), and the pseudonym mapping is sealed under their key and
+ * again under the redaction's own key, which the expiry sweep destroys (`RedactionExpirySweeper`).
  * The record (`TextRedacted`) holds counts, never the text or a value.
  */
 export class RedactTextCommand extends Command<RedactionAnswer> {
@@ -134,12 +135,18 @@ export class RedactTextHandler implements ICommandHandler<RedactTextCommand> {
       subjectId === null
         ? null
         : new Date(meta.now.getTime() + this.config.redaction.mappingTtlHours * 3_600_000);
-    let mapping: { keyId: string; sealed: string } | null = null;
+    let mapping: { keyId: string; sealed: string; redactionKeyId: string } | null = null;
     if (subjectId !== null) {
-      const sealed = await sealFor(this.vault, subjectId, {
+      // Two layers: the customer's key (erasure shreds it) and the redaction's own key (the
+      // expiry sweep destroys it), so the record opens for nobody once the mapping expires.
+      const sealed = await sealMapping(this.vault, subjectId, redactionId, {
         [REDACTION_MAPPING_FIELD]: JSON.stringify({ redactionId, mapping: result.mapping }),
       });
-      mapping = { keyId: sealed.keyId, sealed: sealed.fields[REDACTION_MAPPING_FIELD] };
+      mapping = {
+        keyId: sealed.keyId,
+        sealed: sealed.fields[REDACTION_MAPPING_FIELD],
+        redactionKeyId: sealed.redactionKeyId,
+      };
     }
     const counts: Record<string, number> = {};
     for (const [type, n] of Object.entries(result.counts) as Array<[string, number | undefined]>)

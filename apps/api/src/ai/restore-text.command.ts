@@ -28,8 +28,10 @@ export interface RestoreAnswer {
  * Puts the customer's values back into a model's answer (issue 17): a read of the customer,
  * checked like a view for the redaction's purpose (the purpose's allowed roles, the role
  * policy, consent), refused and audited otherwise; the access record (`via: restore`) is
- * appended before the mapping is decrypted. Expired: 410. Erased: 410, nothing restored (the
- * mapping was sealed under the customer's key, which the erasure destroyed).
+ * appended before the mapping is decrypted. Expired: 410 `mapping_expired`, before the expiry
+ * sweep (by the clock) and after it (the redaction's own key is destroyed: the sealed mapping
+ * opens for nobody). Erased: 410, nothing restored (the mapping's inner layer was sealed under
+ * the customer's key, which the erasure destroyed).
  */
 export class RestoreTextCommand extends Command<RestoreAnswer> {
   constructor(
@@ -78,10 +80,7 @@ export class RestoreTextHandler implements ICommandHandler<RestoreTextCommand> {
     );
     if (refusal) await auditRefusal(this.commands, subjectId, purposeId, refusal, meta);
     if (redaction.expiresAt === null || meta.now.toISOString() >= redaction.expiresAt)
-      throw new GoneException({
-        message: `the mapping of redaction ${redactionId} expired at ${redaction.expiresAt}`,
-        details: [{ field: 'redactionId', problem: 'mapping_expired' }],
-      });
+      throw expired(redactionId, redaction.expiresAt);
     await this.limits.admitReads(meta.actor, [subjectId], meta.now);
     const receipt = await this.recorder.record(
       {
@@ -100,8 +99,15 @@ export class RestoreTextHandler implements ICommandHandler<RestoreTextCommand> {
       },
       meta,
     );
-    const opened = await this.vault.decrypt(receipt, { [REDACTION_MAPPING_FIELD]: mapping.sealed });
-    if (opened === null) throw gone(subjectId);
+    const sealed = { [REDACTION_MAPPING_FIELD]: mapping.sealed };
+    // Two layers since the expiry sweep: the redaction's own key gone means the mapping expired.
+    const opened = mapping.redactionKeyId
+      ? await this.vault.openRedaction(receipt, redactionId, sealed)
+      : await this.vault.decrypt(receipt, sealed);
+    if (opened === null) {
+      if (card.erased || (await this.erasures.isErased(subjectId))) throw gone(subjectId);
+      throw expired(redactionId, redaction.expiresAt);
+    }
     const plain = JSON.parse(opened[REDACTION_MAPPING_FIELD]) as {
       redactionId: string;
       mapping: Record<string, string>;
@@ -110,6 +116,13 @@ export class RestoreTextHandler implements ICommandHandler<RestoreTextCommand> {
     if (plain.redactionId !== redactionId) throw gone(subjectId);
     return { redactionId, text: restore(text, masked(plain.mapping, rules)) };
   }
+}
+
+function expired(redactionId: string, expiresAt: string | null): GoneException {
+  return new GoneException({
+    message: `the mapping of redaction ${redactionId} expired at ${expiresAt}`,
+    details: [{ field: 'redactionId', problem: 'mapping_expired' }],
+  });
 }
 
 /** The profile field each placeholder type of a customer's own values stands for. */

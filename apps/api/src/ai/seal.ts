@@ -15,3 +15,21 @@ export async function sealFor(
     throw error;
   }
 }
+
+/**
+ * Seals a redaction's pseudonym mapping under the customer's key and again under the
+ * redaction's own key (destroyed at expiry); 410 when an erasure destroyed the customer's key.
+ */
+export async function sealMapping(
+  vault: FieldVault,
+  subjectId: string,
+  redactionId: string,
+  values: Record<string, string>,
+): Promise<{ keyId: string; redactionKeyId: string; fields: Record<string, string> }> {
+  try {
+    return await vault.sealForRedaction(subjectId, redactionId, values);
+  } catch (error) {
+    if (error instanceof KeyDestroyedError) throw gone(subjectId);
+    throw error;
+  }
+}

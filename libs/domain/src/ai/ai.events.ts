@@ -33,14 +33,45 @@ export type TextRedacted = DomainEvent<
     role: string;
     /** Distinct placeholders per type (`NAME`, `PHONE`…): counts, never values. */
     counts: Record<string, number>;
-    /** The placeholder → value mapping, sealed under the customer's data key; null when not kept. */
-    mapping: { keyId: string; sealed: string } | null;
+    /**
+     * The placeholder → value mapping; null when not kept. Sealed under the customer's data key
+     * (`keyId`: erasure shreds it) and, when `redactionKeyId` is present, that ciphertext sealed
+     * again under the redaction's own key (`redaction-<redactionId>` in the key store), which
+     * the expiry sweep destroys: after it the mapping opens for nobody. Records written before
+     * the second layer have no `redactionKeyId` (their expiry is enforced by the restore route).
+     */
+    mapping: { keyId: string; sealed: string; redactionKeyId?: string } | null;
     /** After this the mapping restores nothing (null when none is kept). */
     expiresAt: string | null;
     requestId: string;
     at: string;
   }
 >;
+
+/**
+ * The redaction's own key was destroyed once its mapping expired (the expiry sweep): the sealed
+ * mapping in `TextRedacted` opens for nobody from now on. Facts only: ids and times.
+ */
+export type RedactionMappingShredded = DomainEvent<
+  'RedactionMappingShredded',
+  {
+    redactionId: string;
+    subjectId: string;
+    /** The id of the destroyed key (`redaction-<redactionId>` in the key store). */
+    keyId: string;
+    /** When the mapping expired (the `expiresAt` of `TextRedacted`). */
+    expiredAt: string;
+    /** When the key was destroyed. */
+    at: string;
+  }
+>;
+
+/** The events the redaction-mappings projection follows. */
+export const REDACTION_MAPPING_EVENT_TYPES: readonly RedactionEvent['type'][] = [
+  'TextRedacted',
+  'RedactionMappingShredded',
+];
+export type RedactionEvent = TextRedacted | RedactionMappingShredded;
 
 export type InsightRecorded = DomainEvent<
   'InsightRecorded',
@@ -65,4 +96,4 @@ export type InsightRecorded = DomainEvent<
   }
 >;
 
-export type AiEvent = TextRedacted | InsightRecorded;
+export type AiEvent = TextRedacted | RedactionMappingShredded | InsightRecorded;

@@ -30,6 +30,7 @@ import {
   ProjectionDefinition,
   ProjectionRunner,
   purposesProjection,
+  redactionMappingsProjection,
   RuleHistory,
   shiftedAnomalyCountersProjection,
   subjectsProjection,
@@ -81,6 +82,7 @@ export function projectionDefinitions(
     untyped(legalHoldsProjection),
     untyped(connectorsProjection),
     untyped(connectorLinksProjection),
+    untyped(redactionMappingsProjection),
   ];
 }
 

@@ -23,6 +23,12 @@ export const BLIND_INDEX_KEY = Symbol.for('custodian.BlindIndexKey');
  * of, the customer's own data key, so destroying one leaves the other.
  */
 export const holdKeyName = (subjectId: string) => `hold-${subjectId}`;
+/**
+ * The name of a redaction's own key in the key store (issue 17): the pseudonym mapping is sealed
+ * under the customer's key and again under this one, which is destroyed when the mapping
+ * expires. Never a customer's id (those are bare UUIDs).
+ */
+export const redactionKeyName = (redactionId: string) => `redaction-${redactionId}`;
 /** The region a phone number without a country code is read in (`CUSTODIAN_PHONE_REGION`). */
 export const PHONE_REGION = Symbol.for('custodian.PhoneRegion');
 
@@ -116,6 +122,56 @@ export class FieldVault {
   /** Shreds what a legal hold kept: destroys the customer's hold key. */
   async destroyHoldKey(subjectId: string, at: Date): Promise<void> {
     await this.keys.destroy(holdKeyName(subjectId), at);
+  }
+
+  /**
+   * Seals values for a redaction's pseudonym mapping in two layers: under the customer's data
+   * key (bound to customer and field, so erasure shreds it), and that ciphertext again under the
+   * redaction's own key (created here), which `destroyRedactionKey` destroys at expiry. Opening
+   * needs both keys. Throws KeyDestroyedError when the customer's key is gone.
+   */
+  async sealForRedaction(
+    subjectId: string,
+    redactionId: string,
+    values: Record<string, string>,
+  ): Promise<{ keyId: string; redactionKeyId: string; fields: Record<string, string> }> {
+    const inner = await this.encrypt(subjectId, values);
+    const name = redactionKeyName(redactionId);
+    const outer = await this.keys.dataKeyFor(name);
+    const fields: Record<string, string> = {};
+    for (const [field, sealed] of Object.entries(inner.fields))
+      fields[field] = encryptField(outer.dek, outer.keyId, sealed, fieldAad(name, field));
+    return { keyId: inner.keyId, redactionKeyId: outer.keyId, fields };
+  }
+
+  /**
+   * Plaintext of fields sealed by `sealForRedaction`, against the receipt of the read's access
+   * record (naming the customer and every field). Null when either key is gone: the customer
+   * erased, or the mapping expired and its key destroyed.
+   */
+  async openRedaction(
+    receipt: AccessReceipt,
+    redactionId: string,
+    fields: Record<string, string>,
+  ): Promise<Record<string, string> | null> {
+    const subjectId = receipt.subjectId;
+    AccessReceipt.prototype.spend.call(receipt, subjectId, Object.keys(fields));
+    const name = redactionKeyName(redactionId);
+    const outer = await this.keys.existingDataKey(name);
+    if (!outer) return null;
+    const key = await this.keys.existingDataKey(subjectId);
+    if (!key) return null;
+    const values: Record<string, string> = {};
+    for (const [field, sealed] of Object.entries(fields)) {
+      const inner = decryptField(outer.dek, sealed, fieldAad(name, field));
+      values[field] = decryptField(key.dek, inner, fieldAad(subjectId, field));
+    }
+    return values;
+  }
+
+  /** Shreds an expired pseudonym mapping: destroys the redaction's own key (idempotent). */
+  async destroyRedactionKey(redactionId: string, at: Date): Promise<{ keyId: string } | null> {
+    return this.keys.destroy(redactionKeyName(redactionId), at);
   }
 
   /**
