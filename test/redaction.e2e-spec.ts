@@ -11,6 +11,7 @@ import {
   type ApiClient,
   type TestApp,
 } from '@test/support';
+import { rmSync } from 'node:fs';
 import { RedactionExpirySweeper } from '../apps/api/src/ai/redaction-expiry.sweeper';
 
 /**
@@ -108,7 +109,12 @@ describe('redaction, pseudonyms, insights and AI transparency (HTTP, embedded st
     ).toBeLessThan(300);
     subjectId = await newSubject();
   });
-  afterAll(async () => t.close());
+  let restarted: TestApp | undefined;
+  afterAll(async () => {
+    if (!restarted) return t.close();
+    await restarted.close();
+    rmSync(t.dataDir, { recursive: true, force: true });
+  });
 
   it('replaces the customer’s own values and records counts, the purpose and the connector, never the text', async () => {
     const before = (await log()).length;
@@ -582,5 +588,36 @@ describe('redaction, pseudonyms, insights and AI transparency (HTTP, embedded st
     ).toBe(201);
     const after = await home('ru');
     expect(after).toMatch(/Да, для целей:<\/strong><\/p><ul><li>Purpose model-training<\/li>/);
+  });
+  // Last: it stops the app and starts it again on the same files.
+  it('shreds mappings that expired while the app was down, at start-up', async () => {
+    const { redactionId } = (
+      await redact({
+        text: textAbout,
+        subjectId,
+        purposeId: 'chat-analysis',
+        connectorId: 'llm-vendor',
+      })
+    ).body;
+    const ownKey = `redaction-${redactionId}`;
+    expect(await keyStore.get(ownKey)).not.toBeNull();
+    await t.stop();
+    clock.advance(25 * 3_600_000);
+    restarted = await startTestApp(
+      { CUSTODIAN_DATA_DIR: t.dataDir, CUSTODIAN_REDACTION_MAX_BYTES: String(MAX_BYTES) },
+      ROLES.map((role) => ({ id: `${role}-1`, roles: [role] })),
+      { clock },
+    );
+    // The process that takes the singleton lease sweeps as it takes it: no request, no timer.
+    const keys = restarted.app.get<KeyStore>(KEY_STORE);
+    const log = restarted.app.get<EventStore>(EVENT_STORE);
+    for (let i = 0; i < 200 && (await log.readStream(`redaction-${redactionId}`)).length < 2; i++)
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    expect((await log.readStream(`redaction-${redactionId}`)).map((e) => e.type)).toEqual([
+      'TextRedacted',
+      'RedactionMappingShredded',
+    ]);
+    expect(await keys.get(ownKey)).toBeNull();
+    expect(await keys.get(subjectId)).not.toBeNull();
   });
 });
