@@ -540,6 +540,36 @@ describe('redaction, pseudonyms, insights and AI transparency (HTTP, embedded st
       at: clock.now().toISOString(),
     });
 
+    // The customer's timeline shows both as AI processing: facts and counts, never a value.
+    const timeline = await as.dpo.get(`/v1/subjects/${subjectId}/timeline?limit=1000`);
+    expect(timeline.status).toBe(200);
+    const ai = (
+      timeline.body.entries as Array<{
+        category: string;
+        type: string;
+        facts: Record<string, unknown>;
+      }>
+    ).filter((e) => e.facts?.redactionId === redactionId);
+    expect(ai.map((e) => [e.category, e.type])).toEqual([
+      ['ai', 'TextRedacted'],
+      ['ai', 'RedactionMappingShredded'],
+    ]);
+    expect(ai[0].facts).toMatchObject({
+      purposeId: 'chat-analysis',
+      connectorId: 'llm-vendor',
+      counts: { EMAIL: 1, PHONE: 1 },
+      mappingKept: true,
+    });
+    expect(ai[1].facts).toEqual({
+      redactionId,
+      keyId: mapping.redactionKeyId,
+      expiredAt: expiresAt,
+    });
+    const shown = JSON.stringify(timeline.body);
+    for (const value of [PROFILE.email, 'Иванова', '845-39-71', 'заказ не пришёл'])
+      expect(shown).not.toContain(value);
+    expect(shown).not.toContain((recorded.data as { mapping: { sealed: string } }).mapping.sealed);
+
     const after = await restore(redactionId, text);
     expect(after.status).toBe(410);
     expect(after.body.details).toEqual([{ field: 'redactionId', problem: 'mapping_expired' }]);

@@ -36,6 +36,9 @@ const CATEGORIES: Record<string, string> = {
   ErasureHeld: 'erasure',
   ErasureApproved: 'erasure',
   SubjectErased: 'erasure',
+  TextRedacted: 'ai',
+  RedactionMappingShredded: 'ai',
+  InsightRecorded: 'ai',
 };
 
 type Data = Record<string, unknown>;
@@ -44,6 +47,14 @@ const names = (value: unknown): string[] =>
   value && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value).sort() : [];
 const fieldList = (value: unknown): JsonValue =>
   Array.isArray(value) ? value.map((f: Data) => ({ name: str(f?.name), mask: str(f?.mask) })) : [];
+/** Counts per placeholder type (`NAME`, `PHONE`…): numbers only. */
+const counts = (value: unknown): JsonObject => {
+  const out: JsonObject = {};
+  if (value && typeof value === 'object' && !Array.isArray(value))
+    for (const [type, n] of Object.entries(value as Data))
+      if (/^[A-Z_]{1,20}$/.test(type) && typeof n === 'number' && Number.isFinite(n)) out[type] = n;
+  return out;
+};
 const pick = (data: Data, keys: readonly string[]): JsonObject => {
   const out: JsonObject = {};
   for (const key of keys) {
@@ -115,6 +126,36 @@ export function timelineFacts(type: string, data: Data): JsonObject {
       return pick(data, ['approverId']);
     case 'SubjectErased':
       return pick(data, ['keyId', 'reason', 'requestedVia']);
+    // AI processing (issue 17): the purpose, the connector and counts, never the text, a value
+    // found in it or the sealed mapping (only whether one was kept).
+    case 'TextRedacted':
+      return {
+        ...pick(data, [
+          'redactionId',
+          'purposeId',
+          'connectorId',
+          'actorId',
+          'role',
+          'expiresAt',
+          'requestId',
+        ]),
+        counts: counts(data.counts),
+        mappingKept: data.mapping !== null && data.mapping !== undefined,
+      };
+    case 'RedactionMappingShredded':
+      return pick(data, ['redactionId', 'keyId', 'expiredAt']);
+    case 'InsightRecorded':
+      return pick(data, [
+        'insightId',
+        'purposeId',
+        'connectorId',
+        'redactionId',
+        'kind',
+        'valueType',
+        'actorId',
+        'role',
+        'requestId',
+      ]);
     default: {
       const keys = Object.keys(data).filter(
         (k) => (/Id$/.test(k) && k !== 'subjectId') || k === 'status' || k === 'kind',
@@ -165,7 +206,8 @@ const isConsent = (event: StoredEvent) =>
  */
 export const subjectTimelineProjection: ProjectionDefinition<TimelineEntryDocument, StoredEvent> = {
   name: 'subject_timeline',
-  version: 1,
+  // v2: AI processing (redactions, their mappings' shredding, insights) shown as `ai`, with counts.
+  version: 2,
   eventTypes: 'all',
   indexes: ['subjectId', 'at', 'recorded', 'kind'],
   consults: (event) => {

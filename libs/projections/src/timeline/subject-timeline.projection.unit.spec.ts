@@ -51,6 +51,56 @@ describe('subject_timeline', () => {
     ).toEqual({ changed: ['name'], removed: ['phone'] });
   });
 
+  it('shows AI processing with its purpose, connector and counts, never the sealed mapping or a value', () => {
+    const redacted = event('TextRedacted', {
+      redactionId: 'r-1',
+      purposeId: 'chat-analysis',
+      connectorId: 'llm-vendor',
+      subjectId: SUBJECT,
+      actorId: 'crm',
+      role: 'service',
+      counts: { NAME: 1, EMAIL: 2, 'x@example.com': 3 },
+      mapping: { keyId: 'k1', sealed: 'v1.ciphertext-m', redactionKeyId: 'k2' },
+      expiresAt: '2031-01-02T00:00:00.000Z',
+      requestId: 'q-1',
+      at: '2031-01-01T00:00:00.000Z',
+    });
+    const [id] = subjectTimelineProjection.documentIds(redacted, () => null);
+    const doc = subjectTimelineProjection.apply(null, redacted, id, () => null);
+    expect(doc).toMatchObject({
+      category: 'ai',
+      type: 'TextRedacted',
+      facts: {
+        redactionId: 'r-1',
+        purposeId: 'chat-analysis',
+        connectorId: 'llm-vendor',
+        counts: { NAME: 1, EMAIL: 2 },
+        mappingKept: true,
+      },
+    });
+    expect(JSON.stringify(doc)).not.toMatch(/ciphertext|example\.com|k2/);
+    expect(
+      timelineFacts('InsightRecorded', {
+        insightId: 'i-1',
+        subjectId: SUBJECT,
+        purposeId: 'chat-analysis',
+        connectorId: 'llm-vendor',
+        redactionId: 'r-1',
+        kind: 'sentiment',
+        valueType: 'tag',
+        keyId: 'k1',
+        value: 'v1.ciphertext-v',
+      }),
+    ).toEqual({
+      insightId: 'i-1',
+      purposeId: 'chat-analysis',
+      connectorId: 'llm-vendor',
+      redactionId: 'r-1',
+      kind: 'sentiment',
+      valueType: 'tag',
+    });
+  });
+
   it('ignores events naming no subject (and malformed ids)', () => {
     expect(
       subjectTimelineProjection.documentIds(event('PurposeRegistered', {}), () => null),
