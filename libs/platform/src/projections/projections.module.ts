@@ -9,6 +9,7 @@ import {
   type RolePolicyPublished,
 } from '@custodian/policy';
 import {
+  accessHoursProjection,
   actorReadsProjection,
   actorStatusProjection,
   auditReadsProjection,
@@ -81,6 +82,7 @@ export function projectionDefinitions(
     untyped(legalHoldsProjection),
     untyped(connectorsProjection),
     untyped(connectorLinksProjection),
+    untyped(accessHoursProjection),
   ];
 }
 
