@@ -65,6 +65,9 @@ const ROUTES: readonly Route[] = [
   ['GET', '/v1/dashboard/access', 'dashboard.read'],
   ['GET', '/v1/dashboard/access/actors', 'dashboard.read'],
   ['GET', '/v1/dashboard/exports/rows', 'dashboard.read'],
+  ['GET', '/v1/dashboard/trends/consents', 'dashboard.read'],
+  ['GET', '/v1/dashboard/trends/privacy-requests', 'dashboard.read'],
+  ['GET', '/v1/dashboard/trends/acknowledgements', 'dashboard.read'],
   // exports.controller.ts
   ['POST', '/v1/exports/preview', 'exports.request'],
   ['POST', '/v1/exports', 'exports.request'],

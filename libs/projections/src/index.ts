@@ -30,3 +30,4 @@ export * from './connectors/connectors.projection';
 export * from './connectors/webhook-payloads';
 export * from './downstream/downstream-obligations.projection';
 export * from './dashboard/access-hours.projection';
+export * from './dashboard/trend-hours.projection';

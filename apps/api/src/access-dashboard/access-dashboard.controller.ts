@@ -32,4 +32,25 @@ export class AccessDashboardController {
   async exportRows(@Query() query: DashboardRangeQueryDto) {
     return this.dashboards.exportRows(query);
   }
+
+  /** Consent rate per purpose per day (granted / asked, asked = every decision recorded) and revocations by trigger. */
+  @Get('trends/consents')
+  @RequirePermission('dashboard.read')
+  async consentTrend(@Query() query: DashboardRangeQueryDto) {
+    return this.dashboards.consentTrend(query);
+  }
+
+  /** Time to answer privacy requests per kind and week: median and p90 (ms). */
+  @Get('trends/privacy-requests')
+  @RequirePermission('dashboard.read')
+  async privacyRequestTrend(@Query() query: DashboardRangeQueryDto) {
+    return this.dashboards.privacyRequestTrend(query);
+  }
+
+  /** Connectors' acknowledgement delays after erasures and withdrawals: median and p90 (ms). */
+  @Get('trends/acknowledgements')
+  @RequirePermission('dashboard.read')
+  async acknowledgementTrend(@Query() query: DashboardRangeQueryDto) {
+    return this.dashboards.acknowledgementTrend(query);
+  }
 }

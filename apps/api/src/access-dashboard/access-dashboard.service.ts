@@ -1,9 +1,19 @@
 import { CLOCK, ProjectionReader, type Clock } from '@custodian/platform';
-import { accessHoursProjection } from '@custodian/projections';
+import {
+  accessHoursProjection,
+  trendHoursProjection,
+  type TrendHourDocument,
+} from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
 import { accessByDay, actorVolumes, exportRowsByDay, loadHours } from './access-dashboard.queries';
-import { zonedRange } from './zoned-days';
+import {
+  acknowledgementTrend,
+  consentTrend,
+  loadTrendHours,
+  privacyRequestTrend,
+} from './trends.queries';
+import { zonedRange, type ZonedRange } from './zoned-days';
 
 export interface DashboardRange {
   from?: string;
@@ -39,6 +49,32 @@ export class AccessDashboardService {
   async exportRows(query: DashboardRange = {}) {
     const range = zonedRange(query, this.clock.now());
     return exportRowsByDay(range, await this.hours(range));
+  }
+
+  /** Consent rate (granted / asked) and revocations per purpose per local day. */
+  async consentTrend(query: DashboardRange = {}) {
+    const range = zonedRange(query, this.clock.now());
+    return consentTrend(range, await this.trendHours(range));
+  }
+
+  /** Time to answer privacy requests, per kind and local week: median and p90. */
+  async privacyRequestTrend(query: DashboardRange = {}) {
+    const range = zonedRange(query, this.clock.now());
+    return privacyRequestTrend(range, await this.trendHours(range));
+  }
+
+  /** Connectors' acknowledgement delays: median and p90 per connector. */
+  async acknowledgementTrend(query: DashboardRange = {}) {
+    const range = zonedRange(query, this.clock.now());
+    return acknowledgementTrend(range, await this.trendHours(range));
+  }
+
+  private async trendHours(range: ZonedRange): Promise<TrendHourDocument[]> {
+    return loadTrendHours(
+      this.reads,
+      await this.projections.collection(trendHoursProjection.name),
+      range,
+    );
   }
 
   private async hours(range: { startHour: number; endHour: number }) {

@@ -10,6 +10,7 @@ import {
 } from '@custodian/policy';
 import {
   accessHoursProjection,
+  trendHoursProjection,
   actorReadsProjection,
   actorStatusProjection,
   auditReadsProjection,
@@ -83,6 +84,7 @@ export function projectionDefinitions(
     untyped(connectorsProjection),
     untyped(connectorLinksProjection),
     untyped(accessHoursProjection),
+    untyped(trendHoursProjection),
   ];
 }
 
