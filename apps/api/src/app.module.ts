@@ -23,6 +23,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccessModule } from './access/access.module';
 import { AiModule } from './ai/ai.module';
+import { AccessDashboardModule } from './access-dashboard/access-dashboard.module';
 import { AuditModule } from './audit/audit.module';
 import { ConnectorsModule } from './connectors/connectors.module';
 import { ConsentsModule } from './consents/consents.module';
@@ -74,6 +75,7 @@ export class AppModule {
         PurposesModule,
         ConsentsModule,
         DashboardModule,
+        AccessDashboardModule,
         DownstreamModule,
         SubjectsModule,
         AccessModule,
