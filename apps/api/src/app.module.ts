@@ -24,6 +24,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { AccessModule } from './access/access.module';
 import { AuditModule } from './audit/audit.module';
 import { ConnectorsModule } from './connectors/connectors.module';
+import { ConsoleModule } from './console/console.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DownstreamModule } from './downstream/downstream.module';
@@ -84,6 +85,7 @@ export class AppModule {
         TimelineModule,
         PrivacyRequestsModule,
         PrivacyCentreModule,
+        ConsoleModule,
         LegalHoldsModule,
         ConnectorsModule,
       ],
