@@ -254,6 +254,7 @@ describe('compliance console (/console): sessions and one source of numbers', ()
       ['to=yesterday', 'to'],
       ['from=2026-03-10&to=2026-03-01', 'from'],
       ['from=2026-03-01&from=2026-03-02', 'from'],
+      ['live=yes', 'live'],
     ]) {
       const response = await get(`/console?${query}`, cookie);
       expect(response.status).toBe(400);

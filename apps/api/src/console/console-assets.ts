@@ -23,14 +23,14 @@ main{display:block;max-width:80rem;margin:0 auto;padding:1rem}
 main:focus{outline:none}
 h1{font-size:1.6rem;margin:.25rem 0 .75rem}
 h2{font-size:1.15rem;margin:0 0 .25rem}
-.panels{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(22rem,1fr))}
+.panels{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(min(100%,30rem),1fr))}
 .panel{background:#fff;border:1px solid #c9ced6;border-radius:.5rem;padding:1rem;min-width:0}
 .summary{margin:0 0 .75rem;color:#333}
 .chart{margin:.5rem 0}
 .legend{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1rem;padding:0;margin:0 0 .5rem;font-size:.9rem}
 .legend li{display:flex;align-items:center;gap:.35rem}
 .bar-row{display:grid;grid-template-columns:minmax(6rem,35%) 1fr 3.5rem;align-items:center;gap:.5rem;margin:.3rem 0;font-size:.95rem}
-.bar-label{overflow-wrap:anywhere}
+.bar-label{overflow-wrap:break-word;min-width:0}
 svg.bar{width:100%;height:1.1rem;display:block}
 .bar-value{text-align:right;font-variant-numeric:tabular-nums;font-weight:600}
 .day-chart{display:grid;grid-template-columns:2rem 1fr;gap:.25rem;align-items:start}
@@ -40,9 +40,9 @@ svg.days{width:100%;height:6rem;display:block}
 .empty{color:#444;font-style:italic}
 details.numbers{margin-top:.5rem}
 details.numbers summary{cursor:pointer;color:#0b4fa8;padding:.25rem 0}
-.table{overflow-x:auto;border:1px solid #c9ced6;border-radius:.375rem;margin-top:.25rem}
+.table{overflow-x:auto;max-width:100%;border:1px solid #c9ced6;border-radius:.375rem;margin-top:.25rem}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
-th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #e2e5ea;overflow-wrap:anywhere}
+th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #e2e5ea;white-space:nowrap}
 thead th{background:#eef1f5}
 td{font-variant-numeric:tabular-nums}
 .range{display:flex;flex-wrap:wrap;align-items:flex-end;gap:.5rem 1rem;margin:0 0 .5rem}
@@ -72,7 +72,9 @@ export const CONSOLE_JS = `(function () {
   function refresh() {
     if (busy) { again = true; return; }
     busy = true;
-    fetch(location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+    var url = new URL(location.href);
+    url.searchParams.set('live', '1');
+    fetch(url.toString(), { credentials: 'same-origin', headers: { accept: 'text/html' } })
       .then(function (response) {
         if (response.redirected || !response.ok) { location.reload(); return null; }
         return response.text();
@@ -97,9 +99,11 @@ export const CONSOLE_JS = `(function () {
   }
   var events = new EventSource('/console/events');
   events.addEventListener('anomaly', refresh);
+  events.addEventListener('open', function () {
+    document.documentElement.setAttribute('data-live', 'on');
+  });
   events.addEventListener('error', function () {
     if (events.readyState === EventSource.CLOSED) live.textContent = 'Live updates stopped; reload the page.';
   });
-  document.documentElement.setAttribute('data-live', 'on');
 })();
 `;

@@ -136,7 +136,7 @@ function table(
         )
         .join('')
     : `<tr><td colspan="${columns.length}">None</td></tr>`;
-  return `<details class="numbers"><summary>${h(caption)}: the numbers</summary><div class="table"><table data-table="${h(
+  return `<details class="numbers"><summary>${h(caption)}: the numbers</summary><div class="table" role="region" tabindex="0" aria-label="${h(caption)}"><table data-table="${h(
     id,
   )}"><caption class="visually-hidden">${h(caption)}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div></details>`;
 }
@@ -194,7 +194,9 @@ export function consolePage(frame: ConsoleFrame, data: ConsoleData): string {
     'Anomalies and suspended actors',
     `<strong data-total="anomalies">${anomalies.total}</strong> anomalies from ${h(anomalies.from)} to ${h(
       anomalies.to,
-    )}; <strong data-total="suspended">${anomalies.suspendedActors.length}</strong> actors suspended.`,
+    )}; <strong data-total="suspended">${anomalies.suspendedActors.length}</strong> ${
+      anomalies.suspendedActors.length === 1 ? 'actor' : 'actors'
+    } suspended.`,
     dayChart(
       days,
       new Map(anomalies.byDay.map((d) => [d.day, d.count])),

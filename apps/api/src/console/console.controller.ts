@@ -3,6 +3,7 @@ import {
   badParam,
   CLOCK,
   CUSTODIAN_CONFIG,
+  ProjectionReader,
   Public,
   SuspensionRegistry,
   type Clock,
@@ -61,6 +62,8 @@ export const CONSOLE_HEADERS = pageHeaders(
 export const SESSION_COOKIE = 'custodian-console';
 const SIGN_IN_COOKIE = 'custodian-console-sign-in';
 const SIGN_IN_MINUTES = 30;
+/** The read models behind what the event stream announces. */
+const LIVE_MODELS = ['anomalies', 'actor_status'];
 
 type Form = Record<string, string | undefined>;
 type WithSession = FastifyRequest & { consoleSession?: ConsoleSession };
@@ -96,6 +99,7 @@ export class ConsoleController {
     private readonly dashboards: DashboardQueries,
     private readonly requests: PrivacyRequestsService,
     private readonly anomalyEvents: AnomalyEvents,
+    private readonly projections: ProjectionReader,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CUSTODIAN_CONFIG) private readonly config: CustodianConfig,
   ) {}
@@ -107,6 +111,12 @@ export class ConsoleController {
     const query = request.query as Record<string, unknown>;
     const from = param(query, 'from');
     const to = param(query, 'to');
+    // A refresh after a live event waits until the read models have applied it (the stream
+    // hears of an anomaly as it reaches the log, possibly before the projection has).
+    if (query.live !== undefined) {
+      if (query.live !== '1') throw badParam('live', 'must be 1 or absent');
+      await Promise.all(LIVE_MODELS.map((name) => this.projections.catchUp(name)));
+    }
     const data = await consoleData(this.dashboards, this.requests, this.clock, from, to);
     return sendPage(reply, 200, consolePage(this.frame(session), data), CONSOLE_HEADERS);
   }
