@@ -22,6 +22,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccessModule } from './access/access.module';
+import { AccessDashboardModule } from './access-dashboard/access-dashboard.module';
 import { AuditModule } from './audit/audit.module';
 import { ConnectorsModule } from './connectors/connectors.module';
 import { ConsoleModule } from './console/console.module';
@@ -74,6 +75,7 @@ export class AppModule {
         PurposesModule,
         ConsentsModule,
         DashboardModule,
+        AccessDashboardModule,
         DownstreamModule,
         SubjectsModule,
         AccessModule,
