@@ -20,7 +20,7 @@ import { appendAnomaly, CONSOLE_ACTORS, scriptDay } from './support/console-acti
  */
 const OUT = join(__dirname, '..', 'test-output', 'console');
 const screenshots = (page: Page, name: string) => shoot(page, OUT, name);
-const PANELS = ['consents', 'anomalies', 'exports', 'incidents', 'requests'];
+const PANELS = ['consents', 'access', 'trend', 'anomalies', 'exports', 'incidents', 'requests'];
 
 browserDescribe('the compliance console')('compliance console in headless Chromium', () => {
   let t: TestApp;

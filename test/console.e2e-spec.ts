@@ -159,7 +159,7 @@ describe('compliance console (/console): sessions and one source of numbers', ()
     expect(after.headers.get('location')).toBe('/console/sign-in?ended=expired');
   });
 
-  it('shows the API numbers for the same range: consents, anomalies, suspended actors, exports, incidents, privacy requests', async () => {
+  it('shows the API numbers for the same range: consents, access by role, consent trend, anomalies, suspended actors, exports, incidents, privacy requests', async () => {
     const { cookie } = await signIn('dashboard-1');
     const range = 'from=2026-03-01&to=2026-03-10';
     const page = await get(`/console?${range}`, cookie);
@@ -238,6 +238,31 @@ describe('compliance console (/console): sessions and one source of numbers', ()
     for (const k of requests.body.byKind)
       expect(requestRows[k.kind]).toEqual([k.kind, String(k.open), String(k.overdue)]);
     expect(requests.body.open).toBe(3);
+
+    const [access, trend] = await Promise.all([
+      board.get(`/v1/dashboard/access?${range}`),
+      board.get(`/v1/dashboard/trends/consents?${range}`),
+    ]);
+    const accessRows = table(html, 'access');
+    const expectedAccess: Record<string, string[]> = {};
+    for (const d of access.body.days)
+      for (const r of d.byRole)
+        expectedAccess[`${d.day}/${r.role}`] = [
+          `${d.day} · ${r.role}`,
+          ...[r.reads, r.refusals, r.withoutConsent, r.customers].map(String),
+        ];
+    expect(accessRows).toEqual(expectedAccess);
+    expect(accessRows['2026-03-10/support']).toEqual(['2026-03-10 · support', '6', '0', '0', '6']);
+    expect(html).toContain(`<strong data-total="reads">${access.body.totals.reads}</strong>`);
+    const expectedTrend: Record<string, string[]> = {};
+    for (const d of trend.body.days)
+      for (const p of d.purposes)
+        expectedTrend[`${d.day}/${p.purposeId}`] = [
+          `${d.day} · ${p.purposeId}`,
+          ...[p.asked, p.granted, Math.round(p.rate * 1000) / 10, p.revocations.total].map(String),
+        ];
+    expect(table(html, 'trend')).toEqual(expectedTrend);
+    expect(Object.keys(expectedTrend)).toContain('2026-03-10/newsletter');
 
     // A narrower range: the anomalies of that one day only, as the API counts them.
     const oneDay = await (await get('/console?from=2026-03-10&to=2026-03-10', cookie)).text();

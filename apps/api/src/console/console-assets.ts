@@ -37,6 +37,7 @@ svg.bar{width:100%;height:1.1rem;display:block}
 .axis-max{font-size:.8rem;color:#444;text-align:right}
 svg.days{width:100%;height:6rem;display:block}
 .day-axis{display:flex;justify-content:space-between;font-size:.8rem;color:#444;margin-left:2.25rem}
+.chart-title{font-size:.95rem;margin:.5rem 0 0;font-weight:600}
 .empty{color:#444;font-style:italic}
 details.numbers{margin-top:.5rem}
 details.numbers summary{cursor:pointer;color:#0b4fa8;padding:.25rem 0}

@@ -1,3 +1,4 @@
+import type { AccessDashboardService } from '../access-dashboard/access-dashboard.service';
 import type { DashboardQueries } from '../dashboard/dashboard-queries';
 import type { PrivacyRequestsService } from '../privacy-requests/privacy-requests.service';
 import { escapeHtml as h } from '../shared/web-pages';
@@ -14,6 +15,8 @@ export interface ConsoleData {
   exports: Awaited2<ReturnType<DashboardQueries['exports']>>;
   incidents: Awaited2<ReturnType<DashboardQueries['incidents']>>;
   requests: Awaited2<ReturnType<PrivacyRequestsService['counts']>>;
+  access: Awaited2<ReturnType<AccessDashboardService['access']>>;
+  consentTrend: Awaited2<ReturnType<AccessDashboardService['consentTrend']>>;
 }
 
 export interface ConsoleFrame {
@@ -148,7 +151,7 @@ function panel(id: string, title: string, summary: string, chart: string, tables
 }
 
 export function consolePage(frame: ConsoleFrame, data: ConsoleData): string {
-  const { consents, anomalies, exports, incidents, requests } = data;
+  const { consents, anomalies, exports, incidents, requests, access, consentTrend } = data;
   const days = daysBetween(data.from, data.to);
 
   const consentRows = consents.purposes.map((p) => ({
@@ -313,6 +316,86 @@ export function consolePage(frame: ConsoleFrame, data: ConsoleData): string {
     ),
   );
 
+  const roleTotals = new Map<string, { reads: number; refusals: number; withoutConsent: number }>();
+  for (const day of access.days)
+    for (const r of day.byRole) {
+      const total = roleTotals.get(r.role) ?? { reads: 0, refusals: 0, withoutConsent: 0 };
+      total.reads += r.reads;
+      total.refusals += r.refusals;
+      total.withoutConsent += r.withoutConsent;
+      roleTotals.set(r.role, total);
+    }
+  const accessPanel = panel(
+    'access',
+    'Access by role',
+    `<strong data-total="reads">${access.totals.reads}</strong> reads, <strong>${access.totals.refusals}</strong> refusals and <strong>${access.totals.withoutConsent}</strong> reads without consent from ${h(access.from)} to ${h(access.to)}.`,
+    dayChart(
+      days,
+      new Map(access.days.map((d) => [d.day, d.reads + d.refusals])),
+      '#0b4fa8',
+      'No days in the range.',
+    ) +
+      barChart(
+        [...roleTotals].map(([role, t]) => ({
+          label: role,
+          values: [t.reads - t.withoutConsent, t.withoutConsent, t.refusals],
+        })),
+        [
+          { key: 'reads', name: 'Reads', color: '#0b4fa8' },
+          { key: 'withoutConsent', name: 'Without consent', color: '#8a5a00' },
+          { key: 'refusals', name: 'Refused', color: '#b3261e' },
+        ],
+        'No reads in the range.',
+      ),
+    table(
+      'access',
+      'Access per day and role',
+      ['Day · role', 'Reads', 'Refusals', 'Without consent', 'Customers'],
+      access.days.flatMap((d) =>
+        d.byRole.map((r) => ({
+          key: `${d.day}/${r.role}`,
+          cells: [`${d.day} · ${r.role}`, r.reads, r.refusals, r.withoutConsent, r.customers],
+        })),
+      ),
+    ),
+  );
+
+  const trendPerDay = (pick: (p: { granted: number; revocations: { total: number } }) => number) =>
+    new Map(consentTrend.days.map((d) => [d.day, d.purposes.reduce((sum, p) => sum + pick(p), 0)]));
+  const trendPanel = panel(
+    'trend',
+    'Consent decisions over time',
+    `Grants and revocations per day from ${h(consentTrend.from)} to ${h(consentTrend.to)}; the rate is granted of all decisions that day.`,
+    `<h3 class="chart-title">Granted per day</h3>${dayChart(
+      days,
+      trendPerDay((p) => p.granted),
+      '#1b7a3a',
+      'No days in the range.',
+    )}<h3 class="chart-title">Revoked per day</h3>${dayChart(
+      days,
+      trendPerDay((p) => p.revocations.total),
+      '#b3261e',
+      'No days in the range.',
+    )}`,
+    table(
+      'trend',
+      'Consent decisions per day and purpose',
+      ['Day · purpose', 'Asked', 'Granted', 'Rate %', 'Revoked'],
+      consentTrend.days.flatMap((d) =>
+        d.purposes.map((p) => ({
+          key: `${d.day}/${p.purposeId}`,
+          cells: [
+            `${d.day} · ${p.purposeId}`,
+            p.asked,
+            p.granted,
+            Math.round(p.rate * 1000) / 10,
+            p.revocations.total,
+          ],
+        })),
+      ),
+    ),
+  );
+
   const range = `<form method="get" action="/console" class="range"><p><label for="from">From</label><input id="from" name="from" type="date" value="${h(
     data.from,
   )}"></p><p><label for="to">To</label><input id="to" name="to" type="date" value="${h(
@@ -323,6 +406,6 @@ export function consolePage(frame: ConsoleFrame, data: ConsoleData): string {
     'Compliance overview',
     `${range}<p class="live" id="live" role="status" aria-live="polite">Range ${h(data.from)} to ${h(
       data.to,
-    )} (UTC days).</p><div id="panels" class="panels">${consentPanel}${anomalyPanel}${exportPanel}${incidentPanel}${requestPanel}</div>`,
+    )} (UTC days).</p><div id="panels" class="panels">${consentPanel}${accessPanel}${trendPanel}${anomalyPanel}${exportPanel}${incidentPanel}${requestPanel}</div>`,
   );
 }

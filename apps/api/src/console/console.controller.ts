@@ -31,6 +31,7 @@ import {
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
+import { AccessDashboardService } from '../access-dashboard/access-dashboard.service';
 import { AnomalyEvents } from '../dashboard/anomaly-events';
 import { DashboardQueries, dayRange } from '../dashboard/dashboard-queries';
 import { PrivacyRequestsService } from '../privacy-requests/privacy-requests.service';
@@ -98,6 +99,7 @@ export class ConsoleController {
     private readonly suspensions: SuspensionRegistry,
     private readonly dashboards: DashboardQueries,
     private readonly requests: PrivacyRequestsService,
+    private readonly access: AccessDashboardService,
     private readonly anomalyEvents: AnomalyEvents,
     private readonly projections: ProjectionReader,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -117,7 +119,12 @@ export class ConsoleController {
       if (query.live !== '1') throw badParam('live', 'must be 1 or absent');
       await Promise.all(LIVE_MODELS.map((name) => this.projections.catchUp(name)));
     }
-    const data = await consoleData(this.dashboards, this.requests, this.clock, from, to);
+    const data = await consoleData(
+      { dashboards: this.dashboards, requests: this.requests, access: this.access },
+      this.clock,
+      from,
+      to,
+    );
     return sendPage(reply, 200, consolePage(this.frame(session), data), CONSOLE_HEADERS);
   }
 
@@ -265,21 +272,29 @@ export class ConsoleController {
 
 /** The console's numbers for a range: the dashboard routes' own query functions. */
 export async function consoleData(
-  dashboards: DashboardQueries,
-  requests: PrivacyRequestsService,
+  sources: {
+    dashboards: DashboardQueries;
+    requests: PrivacyRequestsService;
+    access: AccessDashboardService;
+  },
   clock: Clock,
   from: string | undefined,
   to: string | undefined,
 ): Promise<ConsoleData> {
   const range = dayRange(from, to, clock.now());
   if (range.gte > range.lte) throw badParam('from', 'must not be after to');
-  const [consents, anomalies, exports, incidents, counts] = await Promise.all([
-    dashboards.consents(),
-    dashboards.anomalies(range.gte, range.lte),
-    dashboards.exports(range.gte, range.lte),
-    dashboards.incidents(),
-    requests.counts(clock.now()),
-  ]);
+  const days = { from: range.gte, to: range.lte };
+  const [consents, anomalies, exports, incidents, counts, access, consentTrend] = await Promise.all(
+    [
+      sources.dashboards.consents(),
+      sources.dashboards.anomalies(range.gte, range.lte),
+      sources.dashboards.exports(range.gte, range.lte),
+      sources.dashboards.incidents(),
+      sources.requests.counts(clock.now()),
+      sources.access.access(days),
+      sources.access.consentTrend(days),
+    ],
+  );
   return {
     from: range.gte,
     to: range.lte,
@@ -288,6 +303,8 @@ export async function consoleData(
     exports,
     incidents,
     requests: counts,
+    access,
+    consentTrend,
   };
 }
 
