@@ -122,6 +122,15 @@ describe('compliance console (/console): sessions and one source of numbers', ()
     expect(cookieOf(forged, 'custodian-console')).toBeUndefined();
     const otherBrowser = await post('/console/sign-in', { csrf, token: t.keys['dpo-1'] }, '');
     expect(otherBrowser.status).toBe(403);
+    // A JSON body with values of other types: a clear refusal, never a 500.
+    const json = await fetch(`${t.baseUrl}/console/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/json', cookie: nonce },
+      body: JSON.stringify({ csrf, token: 12, role: ['dpo'] }),
+    });
+    expect(json.status).toBe(400);
+    expect(await json.text()).toContain('<strong>token</strong>');
   });
 
   it('sends a request without a session, or with an expired one, to sign in', async () => {

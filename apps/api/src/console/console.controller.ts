@@ -315,7 +315,12 @@ function param(query: Record<string, unknown>, name: string): string | undefined
   return value;
 }
 
+/** The posted fields that are strings (a JSON body may carry anything; only text counts). */
 function formOf(request: FastifyRequest): Form {
   const body = request.body;
-  return body && typeof body === 'object' ? (body as Form) : {};
+  const form: Form = Object.create(null) as Form;
+  if (body && typeof body === 'object')
+    for (const [name, value] of Object.entries(body))
+      if (typeof value === 'string') form[name] = value;
+  return form;
 }
