@@ -47,7 +47,7 @@ describe('trend dashboards (HTTP, embedded stores)', () => {
   let t: TestApp;
   let store: EventStore;
   const as: Record<string, ApiClient> = {};
-  let events: RecordedEvent[] = [];
+  const events: RecordedEvent[] = [];
 
   beforeAll(async () => {
     t = await startTestApp(

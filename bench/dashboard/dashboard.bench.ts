@@ -28,6 +28,7 @@ import {
   accessByDay,
   actorVolumes,
   exportRowsByDay,
+  loadActorDocs,
   loadHours,
 } from '../../apps/api/src/access-dashboard/access-dashboard.queries';
 import {
@@ -262,7 +263,7 @@ async function main(): Promise<number> {
         ['access', async (r) => accessByDay(r, await loadHours(reads, accessCollection, r))],
         [
           'access/actors',
-          async (r) => actorVolumes(r, await loadHours(reads, accessCollection, r), 10),
+          async (r) => actorVolumes(r, await loadActorDocs(reads, accessCollection, r), 10),
         ],
         [
           'exports/rows',

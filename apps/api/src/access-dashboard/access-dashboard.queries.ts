@@ -1,4 +1,9 @@
-import { HOUR_MS, hourKey, type AccessHourDocument } from '@custodian/projections';
+import {
+  HOUR_MS,
+  hourKey,
+  type AccessActorsDocument,
+  type AccessHourDocument,
+} from '@custodian/projections';
 import { findAllDocs, type ReadStore } from '@custodian/read-store';
 import type { ZonedDay, ZonedRange } from './zoned-days';
 
@@ -22,6 +27,40 @@ export async function loadHours(
     sort: { field: 'hour' },
   });
   return docs as AccessHourDocument[];
+}
+
+/**
+ * The per-actor documents covering [startHour, endHour): whole UTC days inside it from the day
+ * documents, the hours at its edges from the hour documents.
+ */
+export async function loadActorDocs(
+  reads: ReadStore,
+  collection: string,
+  range: { startHour: number; endHour: number },
+): Promise<AccessActorsDocument[]> {
+  const firstDay = Math.ceil(range.startHour / 24);
+  const endDay = Math.floor(range.endHour / 24);
+  const hours = (from: number, to: number) =>
+    from < to
+      ? findAllDocs(reads, collection, {
+          where: { actorHour: { gte: hourKey(from), lt: hourKey(to) } },
+        })
+      : Promise.resolve([]);
+  if (firstDay >= endDay)
+    return (await hours(range.startHour, range.endHour)) as AccessActorsDocument[];
+  const [before, days, after] = await Promise.all([
+    hours(range.startHour, firstDay * 24),
+    findAllDocs(reads, collection, {
+      where: {
+        actorDay: {
+          gte: hourKey(firstDay * 24).slice(0, 10),
+          lt: hourKey(endDay * 24).slice(0, 10),
+        },
+      },
+    }),
+    hours(endDay * 24, range.endHour),
+  ]);
+  return [...before, ...days, ...after] as AccessActorsDocument[];
 }
 
 const hourNumber = (doc: AccessHourDocument) => Date.parse(`${doc.hour}:00:00Z`) / HOUR_MS;
@@ -172,23 +211,22 @@ function median(values: readonly number[]): number {
  */
 export function actorVolumes(
   range: ZonedRange,
-  hours: readonly AccessHourDocument[],
+  docs: readonly AccessActorsDocument[],
   limit: number,
 ) {
   const volumes = new Map<
     string,
     { actorId: string; role: string; reads: number; refusals: number }
   >();
-  for (const { hours: inDay } of byDay(range.days, hours))
-    for (const { doc } of inDay)
-      for (const [role, actors] of entries(doc.actors))
-        for (const [actorId, counts] of entries(actors)) {
-          const key = JSON.stringify([role, actorId]);
-          const entry = volumes.get(key) ?? { actorId, role, reads: 0, refusals: 0 };
-          entry.reads += counts.reads ?? 0;
-          entry.refusals += counts.refusals ?? 0;
-          volumes.set(key, entry);
-        }
+  for (const doc of docs)
+    for (const [role, actors] of entries(doc.actors))
+      for (const [actorId, counts] of entries(actors)) {
+        const key = JSON.stringify([role, actorId]);
+        const entry = volumes.get(key) ?? { actorId, role, reads: 0, refusals: 0 };
+        entry.reads += counts.reads ?? 0;
+        entry.refusals += counts.refusals ?? 0;
+        volumes.set(key, entry);
+      }
   const perRole = new Map<string, number[]>();
   for (const v of volumes.values())
     perRole.set(v.role, [...(perRole.get(v.role) ?? []), v.reads + v.refusals]);

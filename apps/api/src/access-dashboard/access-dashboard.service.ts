@@ -6,7 +6,13 @@ import {
 } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
-import { accessByDay, actorVolumes, exportRowsByDay, loadHours } from './access-dashboard.queries';
+import {
+  accessByDay,
+  actorVolumes,
+  exportRowsByDay,
+  loadActorDocs,
+  loadHours,
+} from './access-dashboard.queries';
 import {
   acknowledgementTrend,
   consentTrend,
@@ -42,7 +48,12 @@ export class AccessDashboardService {
   /** Top actors by volume against their role's median, over the range. */
   async actors(query: DashboardRange & { limit?: number } = {}) {
     const range = zonedRange(query, this.clock.now());
-    return actorVolumes(range, await this.hours(range), query.limit ?? 10);
+    const collection = await this.projections.collection(accessHoursProjection.name);
+    return actorVolumes(
+      range,
+      await loadActorDocs(this.reads, collection, range),
+      query.limit ?? 10,
+    );
   }
 
   /** Rows exported per local day by role and purpose. */

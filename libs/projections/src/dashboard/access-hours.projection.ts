@@ -37,8 +37,6 @@ export interface AccessHourDocument extends JsonObject {
    * h - a; so distinct(a, b) = the sum over hours h in [a, b) of the entries with gap > h - a.
    */
   distinct: Record<string, Counts>;
-  /** Reads and refusals by role and actor (staff ids, not customers). */
-  actors: Record<string, Record<string, { reads?: number; refusals?: number }>>;
   /** Rows exported (`SubjectExported`, one a customer) by role and purpose, real and sandbox. */
   exports: Record<string, Record<string, { rows?: number; sandbox?: number }>>;
 }
@@ -52,7 +50,22 @@ export interface AccessSeenDocument extends JsonObject {
   hours: Record<string, string>;
 }
 
-export type AccessHoursDocument = AccessHourDocument | AccessSeenDocument;
+/**
+ * Reads and refusals by role and actor (staff ids, not customers), kept apart from the counters
+ * (the access dashboard never reads them): per UTC hour (`actorHour`) and per UTC day
+ * (`actorDay`), so a range reads whole days in the middle and hours only at its edges.
+ */
+export interface AccessActorsDocument extends JsonObject {
+  kind: 'actors';
+  actorHour: string | null;
+  actorDay: string | null;
+  actors: Record<string, Record<string, { reads?: number; refusals?: number }>>;
+}
+
+export type AccessHoursDocument = AccessHourDocument | AccessSeenDocument | AccessActorsDocument;
+
+export const accessActorsHourId = (hour: number) => `a:${hourKey(hour)}`;
+export const accessActorsDayId = (hour: number) => `ad:${hourKey(hour).slice(0, 10)}`;
 
 export const accessHourId = (hour: number) => `h:${hourKey(hour)}`;
 export const accessSeenId = (role: string, subjectId: string) => `s:${role}:${subjectId}`;
@@ -86,7 +99,6 @@ const emptyHour = (hour: number): AccessHourDocument => ({
   refusals: {},
   withoutConsent: {},
   distinct: {},
-  actors: {},
   exports: {},
 });
 
@@ -101,12 +113,20 @@ function bump<T extends object>(tree: T, path: readonly string[], n: number): T 
   const node = tree as unknown as Tree;
   const copy: Tree = { ...node };
   const has = Object.prototype.hasOwnProperty.call(node, key);
+  // Defined, not assigned: a key such as "__proto__" stays a plain own property.
+  const set = (value: Tree | number) =>
+    Object.defineProperty(copy, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   if (rest.length === 0) {
     const value = ((has ? node[key] : 0) as number) + n;
     if (value === 0) delete copy[key];
-    else copy[key] = value;
+    else set(value);
   } else {
-    copy[key] = bump((has ? node[key] : {}) as Tree, rest, n);
+    set(bump((has ? node[key] : {}) as Tree, rest, n));
   }
   return copy as unknown as T;
 }
@@ -120,18 +140,21 @@ export const accessHoursProjection: TypedProjection<AccessHoursDocument, AccessE
   name: 'access_hours',
   version: 1,
   eventTypes: ['FieldsAccessed', 'AccessDenied', 'SubjectExported'],
-  indexes: ['hour'],
+  indexes: ['hour', 'actorHour', 'actorDay'],
   consults: (event) =>
     event.type === 'FieldsAccessed' ? [accessSeenId(event.data.role, event.data.subjectId)] : [],
   documentIds: (event, lookup) => {
     const hour = accessHourOf(event.data.at);
-    if (event.type !== 'FieldsAccessed') return [accessHourId(hour)];
+    if (event.type === 'SubjectExported') return [accessHourId(hour)];
+    const actors = [accessActorsHourId(hour), accessActorsDayId(hour)];
+    if (event.type === 'AccessDenied') return [accessHourId(hour), ...actors];
     const seenId = accessSeenId(event.data.role, event.data.subjectId);
     const placed = placeRead(lookup!(seenId) as AccessSeenDocument | null, hour);
-    if (!placed) return [accessHourId(hour)];
+    if (!placed) return [accessHourId(hour), ...actors];
     // A read older than the latest (out of order) shortens the gap of the next hour's entry.
     return [
       accessHourId(hour),
+      ...actors,
       seenId,
       ...(placed.next !== null ? [accessHourId(placed.next)] : []),
     ];
@@ -139,6 +162,20 @@ export const accessHoursProjection: TypedProjection<AccessHoursDocument, AccessE
   apply: (doc, event, id, lookup) => {
     const hour = accessHourOf(event.data.at);
     const { role, purposeId, actorId } = event.data;
+    if (id.startsWith('a')) {
+      const actors: AccessActorsDocument = (doc as AccessActorsDocument | null) ?? {
+        kind: 'actors',
+        ...(id.startsWith('ad:')
+          ? { actorDay: id.slice(3), actorHour: null }
+          : { actorHour: hourKey(hour), actorDay: null }),
+        actors: {},
+      };
+      return bump(
+        actors,
+        ['actors', role, actorId, event.type === 'AccessDenied' ? 'refusals' : 'reads'],
+        1,
+      );
+    }
     if (event.type === 'FieldsAccessed') {
       const seenId = accessSeenId(role, event.data.subjectId);
       const seen = lookup!(seenId) as AccessSeenDocument | null;
@@ -168,12 +205,11 @@ export const accessHoursProjection: TypedProjection<AccessHoursDocument, AccessE
           ['distinct', role, gapKey(placed.prev === null ? null : hour - placed.prev)],
           1,
         );
-      return bump(next, ['actors', role, actorId, 'reads'], 1);
+      return next;
     }
     const next = (doc as AccessHourDocument | null) ?? emptyHour(hour);
     if (event.type === 'AccessDenied') {
-      const refused = bump(next, ['refusals', role, purposeId, event.data.reason], 1);
-      return bump(refused, ['actors', role, actorId, 'refusals'], 1);
+      return bump(next, ['refusals', role, purposeId, event.data.reason], 1);
     }
     return bump(
       next,
