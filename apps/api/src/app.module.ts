@@ -26,6 +26,7 @@ import { AiModule } from './ai/ai.module';
 import { AccessDashboardModule } from './access-dashboard/access-dashboard.module';
 import { AuditModule } from './audit/audit.module';
 import { ConnectorsModule } from './connectors/connectors.module';
+import { ConsoleModule } from './console/console.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DownstreamModule } from './downstream/downstream.module';
@@ -87,6 +88,7 @@ export class AppModule {
         TimelineModule,
         PrivacyRequestsModule,
         PrivacyCentreModule,
+        ConsoleModule,
         LegalHoldsModule,
         ConnectorsModule,
         AiModule,
