@@ -10,7 +10,8 @@ import {
 } from '@test/support';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from './support/cli';
+import { ActorsFileWatcher } from '../libs/platform/src/auth/actors-file-watcher';
+import { runCli, runCliInProcess } from './support/cli';
 
 const ACTORS = [
   { id: 'admin-1', roles: ['admin'] },
@@ -19,11 +20,14 @@ const ACTORS = [
 ];
 
 /**
- * Issue 13 item 5: the admin CLI (`apps/cli`), run as a child process against the data directory
- * of a real app: argument errors, `actors` edits the running app follows without a restart,
- * `status`, `projections rebuild`.
+ * Issue 13 item 5: the admin CLI (`apps/cli`) against the data directory of a real app: argument
+ * errors, `actors` edits the running app follows without a restart, `status`, `projections
+ * rebuild`. Most command lines run in-process (`runCliInProcess`: the same `runCli` the entry
+ * point exits with); the entry point itself, and the refusal to rebuild while another process
+ * holds the stores, run as child processes.
  */
-describe('custodian admin CLI (child process, embedded stores)', () => {
+describe('custodian admin CLI (embedded stores)', () => {
+  const cli = runCliInProcess;
   let t: TestApp;
   let env: Record<string, string>;
   const metricsAs = (key: string) => new ApiClient(t.baseUrl, key).get('/metrics');
@@ -67,18 +71,32 @@ describe('custodian admin CLI (child process, embedded stores)', () => {
       [['actors', 'add', 'ops-9', '--role', 'wizard'], /unknown role "wizard"/],
       [['restore', '/nowhere', '--only', 'events'], /--only takes "keys"/],
     ];
-    const results = await Promise.all(cases.map(([args]) => runCli(args, env)));
+    const results = await Promise.all(cases.map(([args]) => cli(args, env)));
     results.forEach((result, i) => {
       expect({ args: cases[i][0], code: result.code }).toEqual({ args: cases[i][0], code: 2 });
       expect(result.stderr).toMatch(cases[i][1]);
     });
-    const help = await runCli(['--help'], env);
+    const help = await cli(['--help'], env);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/status .*\n[\s\S]*projections[\s\S]*keys[\s\S]*actors/);
   }, 120_000);
 
+  it('the entry point, run as its own process, exits with those codes', async () => {
+    const [help, unknown, extra] = await Promise.all([
+      runCli(['--help'], env),
+      runCli(['frobnicate'], env),
+      runCli(['backup', 'a', 'b'], env),
+    ]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/status .*\n[\s\S]*projections[\s\S]*keys[\s\S]*actors/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toMatch(/too many arguments/);
+  }, 60_000);
+
   it('actors add / disable / rotate-key take effect in the running app without a restart', async () => {
-    const added = await runCli(['actors', 'add', 'ops-1', '--role', 'admin', '--json'], env);
+    const added = await cli(['actors', 'add', 'ops-1', '--role', 'admin', '--json'], env);
     expect(added.code).toBe(0);
     const { id, apiKey } = JSON.parse(added.stdout) as { id: string; apiKey: string };
     expect(id).toBe('ops-1');
@@ -92,37 +110,37 @@ describe('custodian admin CLI (child process, embedded stores)', () => {
     });
     await becomes(apiKey, 200);
 
-    const again = await runCli(['actors', 'add', 'ops-1', '--role', 'admin'], env);
+    const again = await cli(['actors', 'add', 'ops-1', '--role', 'admin'], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('actor "ops-1" exists already');
 
-    const disabled = await runCli(['actors', 'disable', 'ops-1'], env);
+    const disabled = await cli(['actors', 'disable', 'ops-1'], env);
     expect(disabled.code).toBe(0);
     await becomes(apiKey, 401);
 
     const oldKey = testKey('admin-1');
     expect((await metricsAs(oldKey)).status).toBe(200);
-    const rotated = await runCli(['actors', 'rotate-key', 'admin-1', '--json'], env);
+    const rotated = await cli(['actors', 'rotate-key', 'admin-1', '--json'], env);
     expect(rotated.code).toBe(0);
     const newKey = (JSON.parse(rotated.stdout) as { apiKey: string }).apiKey;
     await becomes(oldKey, 401);
     expect((await metricsAs(newKey)).status).toBe(200);
 
     // A broken file is not taken up: the actors as last read stay in force.
+    // Waits for the app to have read the broken file and refused it, not for a fixed time.
+    const reload = jest.spyOn(t.app.get(ActorsFileWatcher), 'reload');
     const good = readFileSync(t.config.actorsFile, 'utf8');
     writeFileSync(t.config.actorsFile, '{ not json', { mode: 0o600 });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await waitFor(async () => reload.mock.results.some((r) => r.value === false), 10_000);
+    reload.mockRestore();
     expect((await metricsAs(newKey)).status).toBe(200);
-    const refused = await runCli(['actors', 'disable', 'crm'], env);
+    const refused = await cli(['actors', 'disable', 'crm'], env);
     expect(refused.code).toBe(1);
     writeFileSync(t.config.actorsFile, good, { mode: 0o600 });
   }, 120_000);
 
   it('status shows the log, every projection with its lag, processors and actors (text and --json)', async () => {
-    const [json, text] = await Promise.all([
-      runCli(['status', '--json'], env),
-      runCli(['status'], env),
-    ]);
+    const [json, text] = await Promise.all([cli(['status', '--json'], env), cli(['status'], env)]);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout);
     expect(report.log.events).toBeGreaterThan(20);
@@ -146,12 +164,13 @@ describe('custodian admin CLI (child process, embedded stores)', () => {
   }, 60_000);
 
   it('projections rebuild: refused while the app runs, unknown names listed; rebuilds into a new collection once stopped', async () => {
+    // The running app holds the stores: a CLI in its own process is refused.
     const busy = await runCli(['projections', 'rebuild', 'subjects'], env);
     expect(busy.code).toBe(1);
     expect(busy.stderr).toMatch(/open in another process: stop the API and the projector/);
 
     const before = (
-      JSON.parse((await runCli(['status', '--json'], env)).stdout) as {
+      JSON.parse((await cli(['status', '--json'], env)).stdout) as {
         projections: Array<{ name: string; collection: string }>;
       }
     ).projections.find((p) => p.name === 'subjects')!;
@@ -162,11 +181,11 @@ describe('custodian admin CLI (child process, embedded stores)', () => {
     const documents = await store.count(before.collection);
     await store.close();
     expect(documents).toBe(20);
-    const unknown = await runCli(['projections', 'rebuild', 'nope'], env);
+    const unknown = await cli(['projections', 'rebuild', 'nope'], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no projection named "nope"; known: .*subjects/);
 
-    const rebuilt = await runCli(['projections', 'rebuild', 'subjects'], env);
+    const rebuilt = await cli(['projections', 'rebuild', 'subjects'], env);
     expect(rebuilt.code).toBe(0);
     expect(rebuilt.stderr).toMatch(/rebuild subjects 100% \(\d+\/\d+\) done in/);
     const result = JSON.parse(rebuilt.stdout);

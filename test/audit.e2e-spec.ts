@@ -425,6 +425,10 @@ describe('audit queries, justifications and re-judging (HTTP, embedded stores)',
         to: range.to,
       });
       expect(noRange.body.details.map((d: { field: string }) => d.field)).toEqual(['from']);
+      for (const policy of [[], undefined, 'x']) {
+        const odd = await as.dpo.post('/v1/policy/roles/evaluate', { policy, ...range });
+        expect([odd.status, odd.body.details?.[0]?.field]).toEqual([400, 'policy']);
+      }
       expect(
         (await as.sales.post('/v1/policy/roles/evaluate', { policy: { roles }, ...range })).status,
       ).toBe(403);

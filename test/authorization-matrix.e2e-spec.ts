@@ -61,6 +61,13 @@ const ROUTES: readonly Route[] = [
   ['GET', '/v1/dashboard/exports', 'dashboard.read'],
   ['GET', '/v1/dashboard/incidents', 'dashboard.read'],
   ['GET', '/v1/dashboard/anomalies/stream', 'dashboard.read'],
+  // access-dashboard.controller.ts
+  ['GET', '/v1/dashboard/access', 'dashboard.read'],
+  ['GET', '/v1/dashboard/access/actors', 'dashboard.read'],
+  ['GET', '/v1/dashboard/exports/rows', 'dashboard.read'],
+  ['GET', '/v1/dashboard/trends/consents', 'dashboard.read'],
+  ['GET', '/v1/dashboard/trends/privacy-requests', 'dashboard.read'],
+  ['GET', '/v1/dashboard/trends/acknowledgements', 'dashboard.read'],
   // exports.controller.ts
   ['POST', '/v1/exports/preview', 'exports.request'],
   ['POST', '/v1/exports', 'exports.request'],
@@ -125,6 +132,10 @@ const ROUTES: readonly Route[] = [
   ['POST', '/v1/connectors/:connectorId/acknowledgements', 'connectors.acknowledge'],
   ['GET', '/v1/connectors/acknowledgements', 'connectors.read'],
   ['GET', '/v1/dashboard/downstream', 'dashboard.read'],
+  // ai/ai.controller.ts
+  ['POST', '/v1/redactions', 'redactions.create'],
+  ['POST', '/v1/redactions/:redactionId/restore', 'redactions.restore'],
+  ['POST', '/v1/subjects/:subjectId/insights', 'insights.record'],
   // metrics.controller.ts (outside /v1: the Prometheus scrape)
   ['GET', '/metrics', 'metrics.read'],
 ];
@@ -147,6 +158,7 @@ const PARAM_VALUES: Record<string, () => string> = {
   eventId: newSubjectId,
   requestId: newSubjectId,
   exportId: newSubjectId,
+  redactionId: newSubjectId,
   actorId: () => 'someone-else',
   connectorId: () => 'no-such-connector',
 };

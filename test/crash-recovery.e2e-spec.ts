@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { streamTallyProjection } from './crash/crash.projection';
 
+/** Starts the child from its TypeScript source, transpiled once and cached (test/support). */
+const REGISTER_TS = join(__dirname, 'support', 'register-ts.cjs');
 const CYCLES = 12;
 const APPENDERS = 6;
 
@@ -22,7 +24,7 @@ function runAndKill(dataDir: string, acks: Ack[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(__dirname, 'crash/crash-child.ts'), dataDir, String(APPENDERS)],
+      ['-r', REGISTER_TS, join(__dirname, 'crash/crash-child.ts'), dataDir, String(APPENDERS)],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let buffered = '';

@@ -234,7 +234,8 @@ describe('GET /health/ready when the projector runs in another process', () => {
 
 describe('start-up configuration', () => {
   it('refuses to start on bad values, naming each variable', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
+    const registerTs = join(__dirname, 'support', 'register-ts.cjs');
+    const result = spawnSync(process.execPath, ['-r', registerTs, 'apps/api/src/main.ts'], {
       env: { ...process.env, PORT: 'eighty', LOG_LEVEL: 'loud', CUSTODIAN_DATA_DIR: '/tmp/unused' },
       encoding: 'utf8',
       timeout: 20_000,

@@ -12,7 +12,7 @@ import {
   waitFor,
   type TestApp,
 } from '@test/support';
-import { startCli } from './support/cli';
+import { runCliInProcess } from './support/cli';
 
 const ACTORS = [
   { id: 'dpo-1', roles: ['dpo'] },
@@ -230,8 +230,9 @@ describe('tamper evidence (HTTP, embedded stores, copies of the log file)', () =
     const clean = mkdtempSync(join(tmpdir(), 'custodian-cli-'));
     copies.push(clean);
     cpSync(dataDir, clean, { recursive: true });
+    // In-process: the same runCli the entry point exits with (admin-cli.e2e-spec runs that).
     const cli = async (...args: string[]) =>
-      await startCli(['log', 'verify', ...args], { CUSTODIAN_DATA_DIR: clean }).done;
+      await runCliInProcess(['log', 'verify', ...args], { CUSTODIAN_DATA_DIR: clean });
     const ok = await cli();
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true });

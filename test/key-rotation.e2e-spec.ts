@@ -28,7 +28,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegisterSubjectCommand } from '../apps/api/src/subjects/register-subject.command';
-import { runCli, startCli } from './support/cli';
+import { runCli, runCliInProcess, startCli } from './support/cli';
 
 const CUSTOMERS = 10_000;
 const ACTORS = [
@@ -239,7 +239,7 @@ describe('custodian keys rotate-master: 10,000 customers, SIGKILL halfway, resum
     expect(reads).toBeGreaterThan(0);
 
     // Finishing is refused while the configured key is the old one.
-    const early = await runCli(['keys', 'rotate-master', '--finish'], env(oldMaster));
+    const early = await runCliInProcess(['keys', 'rotate-master', '--finish'], env(oldMaster));
     expect(early.code).toBe(1);
     expect(early.stderr).toContain('still the old one');
 
@@ -247,7 +247,7 @@ describe('custodian keys rotate-master: 10,000 customers, SIGKILL halfway, resum
     await stopApp();
     await startApp(newMaster);
     for (const i of [0, movedIndex, stayedIndex, CUSTOMERS - 1]) await readsBack(i);
-    const finished = await runCli(['keys', 'rotate-master', '--finish'], env(newMaster));
+    const finished = await runCliInProcess(['keys', 'rotate-master', '--finish'], env(newMaster));
     expect(finished.code).toBe(0);
     expect(finished.stdout).toContain('"finished": true');
 

@@ -9,6 +9,8 @@ const ODD_BODIES: unknown[] = [
   { fields: 'name' },
   { purposeId: ['a'], justification: { a: 1 }, fields: [1, 2] },
   { rules: [{}], workingHours: 'always' },
+  // An array where an object belongs once reached the rule set's check as `[]` (a 500 found by fuzz).
+  { rules: [], workingHours: [] },
   { rules: [null], workingHours: { timeZone: 7, days: ['x'], start: '25:00', end: '' } },
   { title: 'x'.repeat(100_000) },
   {

@@ -217,7 +217,7 @@ describe('privacy centre (HTTP, embedded stores, ManualClock)', () => {
       expect(home.html).toContain('2 years');
       expect(home.html).toContain('Mail provider');
       expect(home.html).toContain('https://example.com/notices/v1');
-      expect(home.html).toMatch(/Training AI models<\/dt><dd>Not stated/);
+      expect(home.html).toMatch(/Training AI models<\/dt><dd>No/);
       // Russian from Accept-Language when the link names no language.
       const russian = new CentreVisitor(t.baseUrl, {
         'accept-language': 'ru-RU,ru;q=0.9,en;q=0.5',

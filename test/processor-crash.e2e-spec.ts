@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jobsProcessor, jobTallyProjection, SHARDS } from './crash/jobs.processor';
 
+/** Starts the child from its TypeScript source, transpiled once and cached (test/support). */
+const REGISTER_TS = join(__dirname, 'support', 'register-ts.cjs');
 const CYCLES = 10;
 const SEEDED_JOBS = 300;
 
@@ -29,8 +31,8 @@ function runAndKill(dataDir: string, killAfter: number): Promise<Life> {
     const child = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
+        '-r',
+        REGISTER_TS,
         join(__dirname, 'crash/processor-crash-child.ts'),
         dataDir,
         String(killAfter),

@@ -104,7 +104,12 @@ describe('no personal value at rest in plaintext; erasure leaves nothing decrypt
   };
   const aChanged = { name: `Newmarkername${token}` };
   const b = { name: `Othername${token}`, email: `othermail${token}@example.org` };
+  // Issue 17: text sent for redaction (never stored) and an insight's tag (sealed).
+  const aiText = `Textmarker${token}`;
+  const insightTag = `Insighttag${token}`;
   const markers = [
+    aiText,
+    insightTag,
     a.name,
     a.email,
     a.address,
@@ -254,6 +259,62 @@ describe('no personal value at rest in plaintext; erasure leaves nothing decrypt
     expect(dsar.body.profile.name.value).toBe(aChanged.name);
     expect(dsar.body.profile.loyaltyCard.value).toBe(a.loyaltyCard);
 
+    // AI processing (issue 17): a redaction about A with the markers in its text, a restore of
+    // a model's answer, an insight kept about A, and a redaction without a customer.
+    ok(
+      (
+        await admin.post(
+          '/v1/purposes',
+          purposeBody('crm-ai', {
+            legalBasis: 'legitimate_interest',
+            flags: { marketing: false, profiling: false, saleOrShare: false, aiProcessing: true },
+          }),
+        )
+      ).status,
+    );
+    ok((await dpo.post('/v1/purposes/crm-ai/activate')).status);
+    ok(
+      (
+        await admin.post('/v1/connectors', {
+          connectorId: 'llm-vendor',
+          name: 'LLM vendor',
+          kind: 'ai_vendor',
+          owner: 'crm-team',
+          purposes: ['crm-ai'],
+          fields: [],
+          country: 'DE',
+          role: 'processor',
+        })
+      ).status,
+    );
+    const aiBody = {
+      text: `${aiText}: ${aChanged.name} (${a.email}, ${a.phone}) wants a refund.`,
+      purposeId: 'crm-ai',
+      connectorId: 'llm-vendor',
+    };
+    const redacted = await crm.post('/v1/redactions', { ...aiBody, subjectId: subjectA });
+    expect(redacted.status).toBe(201);
+    expect(redacted.body.text).not.toContain(a.email);
+    const restored = await crm.post(`/v1/redactions/${redacted.body.redactionId}/restore`, {
+      text: `Answer: ${redacted.body.text}`,
+    });
+    expect(restored.body.text).toContain(a.email);
+    ok((await crm.post('/v1/redactions', { ...aiBody, text: `${aiText} ${b.email}` })).status);
+    ok(
+      (
+        await crm.post(`/v1/subjects/${subjectA}/insights`, {
+          purposeId: 'crm-ai',
+          connectorId: 'llm-vendor',
+          redactionId: redacted.body.redactionId,
+          kind: 'sentiment',
+          value: insightTag,
+        })
+      ).status,
+    );
+    expect((await crm.get(`/v1/subjects/${subjectA}/view?purpose=crm-ai`)).body.insights).toEqual([
+      expect.objectContaining({ value: insightTag }),
+    ]);
+
     // Capture A's wrapped key as stored, to look for it afterwards.
     const keysDb = new Database(join(t.dataDir, 'keys.sqlite'), { readonly: true });
     const wrappedA = (
@@ -310,10 +371,13 @@ describe('no personal value at rest in plaintext; erasure leaves nothing decrypt
       canonicalJson({ profile: aChanged }),
       JSON.stringify({ profile: aChanged }),
       ...downloads,
+      JSON.stringify({ ...aiBody, subjectId: subjectA }),
+      aiBody.text,
     ];
     const values = [
       ...Object.values(a),
       aChanged.name,
+      insightTag,
       normalizeEmail(a.email)!,
       normalizePhone(a.phone)!,
     ];

@@ -6,6 +6,7 @@
  *   npm run bench:consent -- --quick               # smoke run: 1 run x 3 s
  *   npm run bench:consent -- --runs=5 --duration=20 --connections=64
  *   npm run bench:consent -- --profile             # also CPU-profile the server (slower figures)
+ *   npm run bench:consent -- --ceiling-seconds=0   # skip the two ceilings (issue 18)
  *
  * Every option can also come from the environment: BENCH_QUICK=1, BENCH_RUNS, BENCH_DURATION,
  * BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_GATE_IDS, BENCH_GATE_GRANTED, BENCH_GATE_REQUESTS,
@@ -46,6 +47,13 @@ import {
   windowEnd,
   type CatchUp,
 } from '../support/catch-up';
+import {
+  describeCeilings,
+  measureCeilings,
+  printGoals,
+  rateGoalRows,
+  type Ceilings,
+} from '../support/ceilings';
 import { cpuSample, cpuUsage, type CpuUsage } from '../support/machine';
 import { readOptions, UsageError } from '../support/options';
 import {
@@ -83,7 +91,12 @@ interface Params {
   projector: 'in-process' | 'separate';
   build: boolean;
   strict: boolean;
+  /** Seconds of load on each of the two ceilings (ceilings.ts) before the runs; 0: none. */
+  ceilingSeconds: number;
 }
+
+/** Issue 18's goals for the consent ledger. */
+const GOALS = { grantsRatio: 0.3, grantP99Ms: 25, gateMs: 20 };
 
 const TARGETS = { grantsPerSecond: 3000, grantP99Ms: 30, gateMs: 50 };
 const PURPOSE_ID = 'bench-newsletter';
@@ -104,6 +117,7 @@ function parseParams(argv: string[]): Params {
     'projector',
     'no-build',
     'strict',
+    'ceiling-seconds',
   ]);
   const projector = raw('projector') ?? 'in-process';
   if (projector !== 'in-process' && projector !== 'separate')
@@ -126,6 +140,7 @@ function parseParams(argv: string[]): Params {
     projector,
     build: !flag('no-build'),
     strict: flag('strict'),
+    ceilingSeconds: num('ceiling-seconds', 5, 2, 0),
   };
 }
 
@@ -534,6 +549,30 @@ function summaryRows(results: RunResult[]): Row[] {
   ];
 }
 
+/** Issue 18's goals: grants against the durable ceiling measured in this run, the gate, non-2xx. */
+function printIssue18Goals(results: RunResult[], ceilings: Ceilings): void {
+  const m = (pick: (r: RunResult) => number) => median(results.map(pick));
+  const gateMedian = m((r) => r.gate.median);
+  printGoals('Issue 18 goals (medians of the runs; ceilings from this run):', [
+    ...rateGoalRows(ceilings, [
+      {
+        label: 'consent grants',
+        perSecond: m((r) => r.load.perSecond),
+        p99: m((r) => r.load.p99),
+        ratio: GOALS.grantsRatio,
+        p99Ms: GOALS.grantP99Ms,
+      },
+    ]),
+    {
+      label: `consent gate, ${formatInt(results[0].gate.ids)} ids: median`,
+      value: formatMs(gateMedian),
+      aim: `< ${GOALS.gateMs} ms`,
+      pass: gateMedian < GOALS.gateMs,
+    },
+    { ...non2xxRow(results.map((r) => r.load)), label: 'non-2xx responses (all runs)' },
+  ]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Where the server's time goes, by part of the write path (innermost matching frame wins).
 
@@ -546,7 +585,8 @@ const GRANT_BUCKETS: Bucket[] = [
   },
   {
     label: 'event store: group commit (flush: savepoints, inserts, COMMIT + fsync)',
-    match: inFunction('flush', 'sqlite-event-store'),
+    match: (f) =>
+      inFunction('flush', 'sqlite-event-store')(f) || inFunction('flush', 'group-commit')(f),
   },
   {
     label: 'event store: readStream (SQLite query + JSON.parse of rows)',
@@ -643,6 +683,19 @@ async function main(): Promise<number> {
       (params.profile ? '; CPU profiling ON (figures are slower than unprofiled)' : ''),
   );
 
+  let ceilings: Ceilings | null = null;
+  if (params.ceilingSeconds > 0) {
+    ceilings = await measureCeilings({
+      seconds: params.ceilingSeconds,
+      warmup: Math.min(1, params.warmup),
+      connections: params.connections,
+      body: JSON.stringify(consentBody(PURPOSE_ID)),
+      dir: params.dir,
+    });
+    console.log(describeCeilings(ceilings));
+    console.log('');
+  }
+
   const profileDir = params.profile
     ? mkdtempSync(join(os.tmpdir(), 'custodian-bench-consent-profiles-'))
     : null;
@@ -659,6 +712,7 @@ async function main(): Promise<number> {
   const missed = printSummary(summaryRows(results), results.length, disturbed, 12);
   console.log('');
   console.log(missed.length === 0 ? 'All targets met.' : `TARGETS NOT MET: ${missed.join('; ')}`);
+  if (ceilings) printIssue18Goals(results, ceilings);
 
   if (profileDir) printProfiles(results);
   return missed.length > 0 && params.strict ? 1 : 0;

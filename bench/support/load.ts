@@ -33,7 +33,7 @@ export interface LoadResult {
   sampleFailures: string[];
 }
 
-export function runLoad(server: ApiServer, spec: LoadSpec): Promise<LoadResult> {
+export function runLoad(server: Pick<ApiServer, 'baseUrl'>, spec: LoadSpec): Promise<LoadResult> {
   const latencies: number[] = [];
   const sampleFailures: string[] = [];
   let ok = 0;

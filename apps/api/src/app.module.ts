@@ -22,6 +22,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccessModule } from './access/access.module';
+import { AiModule } from './ai/ai.module';
+import { AccessDashboardModule } from './access-dashboard/access-dashboard.module';
 import { AuditModule } from './audit/audit.module';
 import { ConnectorsModule } from './connectors/connectors.module';
 import { ConsentsModule } from './consents/consents.module';
@@ -73,6 +75,7 @@ export class AppModule {
         PurposesModule,
         ConsentsModule,
         DashboardModule,
+        AccessDashboardModule,
         DownstreamModule,
         SubjectsModule,
         AccessModule,
@@ -86,6 +89,7 @@ export class AppModule {
         PrivacyCentreModule,
         LegalHoldsModule,
         ConnectorsModule,
+        AiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -4,7 +4,9 @@ import {
   HttpDrain,
   Lifecycle,
   limitRequestBodies,
+  logRequests,
   requestId,
+  rootLogger,
   traceRequests,
   type CustodianConfig,
 } from '@custodian/platform';
@@ -29,6 +31,8 @@ export async function createApi(
   });
   // First of the request hooks, before the request logger: route pattern and X-Request-Id.
   traceRequests(adapter.getInstance());
+  // One log line per request, written after the response (request-log.ts).
+  logRequests(adapter.getInstance(), rootLogger(config));
   // JSON nested too deep or holding prototype keys is a 400; a body over the limit is drained, then 413.
   limitRequestBodies(adapter.getInstance());
   // The privacy centre's HTML forms (urlencoded), on its own routes only.

@@ -1,67 +1,14 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { CommandFactory, CommandRunnerService } from 'nest-commander';
-import { CliModule } from './cli.module';
 import { describeError, exitCodeFor } from './cli-errors';
-
-/** What the CLI needs of commander's Command (nest-commander brings its own copy). */
-interface CommanderCommand {
-  readonly commands: readonly CommanderCommand[];
-  name(name: string): unknown;
-  exitOverride(handler: (error: { exitCode: number }) => void): unknown;
-  allowExcessArguments(allow: boolean): unknown;
-  showHelpAfterError(message: string): unknown;
-}
+import { runCli } from './run-cli';
 
 /**
  * The admin CLI (`npx custodian <command>`, `npm run cli -- <command>`): nest-commander
- * commands, each one provider in `commands/` listed in `cli.module.ts`. Exit codes: 0 done,
- * 1 failed (the reason on standard error), 2 bad arguments (with a pointer to the usage).
+ * commands, each one provider in `commands/` listed in `cli.module.ts`, run by `runCli`; the
+ * process exits with its code.
  */
-async function main(): Promise<number> {
-  let code = 0;
-  const app = await CommandFactory.createWithoutRunning(CliModule, {
-    logger: false,
-    cliName: 'custodian',
-    serviceErrorHandler: (error) => {
-      if (error instanceof ExitRequest) {
-        code = error.code;
-        return;
-      }
-      console.error(describeError(error));
-      code = exitCodeFor(error);
-    },
-  });
-  try {
-    // Commander's parse errors (unknown command or option, a missing or extra argument) exit 2
-    // on every level: nest-commander builds subcommands that would not inherit the setting.
-    const root = (app.get(CommandRunnerService) as unknown as { commander: CommanderCommand })
-      .commander;
-    const configure = (command: CommanderCommand): void => {
-      command.exitOverride((error) => {
-        // Help asked for (--help) is exit 0; help shown for a missing command is a usage error.
-        throw new ExitRequest(error.exitCode === 0 ? 0 : 2);
-      });
-      command.allowExcessArguments(false);
-      command.showHelpAfterError('(run with --help for usage)');
-      command.commands.forEach(configure);
-    };
-    root.name('custodian');
-    configure(root);
-    await CommandFactory.runApplication(app);
-  } finally {
-    await app.close();
-  }
-  return code;
-}
-
-class ExitRequest extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
-main().then(
+runCli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(describeError(error));

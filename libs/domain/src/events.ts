@@ -3,6 +3,7 @@
  * Events of libs/policy have their codecs there; libs/event-store joins both into the
  * catalogue the store edge decodes with (`CustodianEvent`, `eventCodecs`).
  */
+import type { AiEvent } from './ai/ai.events';
 import type { ConnectorEvent } from './connectors/connector.events';
 import type { ConsentEvent } from './consent/consent.events';
 import type { DownstreamAcknowledged } from './downstream/acknowledgement';
@@ -35,7 +36,8 @@ export type DomainEventOfCatalogue =
   | PrivacyRequestEvent
   | LegalHoldEvent
   | ConnectorEvent
-  | DownstreamAcknowledged;
+  | DownstreamAcknowledged
+  | AiEvent;
 
 /** One codec per type; the mapped type makes a missing or misspelt type a compile error. */
 export const domainEventCodecs: {
@@ -97,4 +99,6 @@ export const domainEventCodecs: {
   ConnectorSuspended: eventCodec('ConnectorSuspended'),
   ConnectorReinstated: eventCodec('ConnectorReinstated'),
   DownstreamAcknowledged: eventCodec('DownstreamAcknowledged'),
+  TextRedacted: eventCodec('TextRedacted'),
+  InsightRecorded: eventCodec('InsightRecorded'),
 };

@@ -31,4 +31,5 @@ export * from './connectors/connector.types';
 export * from './connectors/connector.events';
 export * from './connectors/connector.decider';
 export * from './downstream/acknowledgement';
+export * from './ai/ai.events';
 export * from './events';

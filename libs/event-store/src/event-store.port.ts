@@ -75,6 +75,12 @@ export interface EventStore {
   readLastEvent(): Promise<RecordedEvent | null>;
   /** How many events lie after `after`, counting at most `cap` of them. */
   countEventsAfter(after: string | undefined, cap: number): Promise<number>;
+  /**
+   * How many events lie after `after` up to and including `upTo`, from the positions alone
+   * (O(1), whatever the distance), where the adapter's positions allow it: the embedded log's
+   * positions are gapless. Absent where they do not (EventStoreDB's are byte offsets).
+   */
+  eventsBetween?(after: string | undefined, upTo: string): number;
   /** Negative, zero or positive as `a` is before, at or after `b`. */
   comparePositions(a: string, b: string): number;
   /** Cheap reachability check for health endpoints. */

@@ -7,6 +7,7 @@ export * from './health/health.module';
 export * from './http/http-error.filter';
 export * from './logging/logging.module';
 export * from './logging/request-tracing';
+export * from './logging/request-log';
 export * from './http/validation';
 export * from './http/params';
 export * from './http/request-bodies';

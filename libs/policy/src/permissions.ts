@@ -101,6 +101,14 @@ export const PERMISSIONS = {
   'connectors.deliveries': ['admin', 'dpo'],
   /** A connector's acknowledgement that it forgot a customer or stopped processing. */
   'connectors.acknowledge': ['admin', 'dpo'],
+  /**
+   * Redact text bound for an AI connector, and put a redaction's values back into a model's
+   * answer (issue 17); the purpose's allowed roles and the role policy narrow further.
+   */
+  'redactions.create': ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'],
+  'redactions.restore': ['admin', 'dpo', 'service', 'sales', 'marketing', 'support', 'analyst'],
+  /** Keep the result (a tag or a score) of an AI analysis about a customer. */
+  'insights.record': ['admin', 'service'],
   /** The change feed: connectors' own keys only (see CONNECTOR_KEY_PERMISSIONS), no staff role. */
   'feed.read': [],
 } as const satisfies Record<string, readonly Role[]>;

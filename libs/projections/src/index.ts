@@ -29,3 +29,5 @@ export * from './sortable-position';
 export * from './connectors/connectors.projection';
 export * from './connectors/webhook-payloads';
 export * from './downstream/downstream-obligations.projection';
+export * from './dashboard/access-hours.projection';
+export * from './dashboard/trend-hours.projection';

@@ -109,6 +109,29 @@ export abstract class LogFollower implements FeedMember {
     })();
   }
 
+  /** Stopped (or stopping): a shared catch-up hands it nothing more. */
+  get stopped(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /**
+   * Events read per page while catching up on its own subscription (0: read as the live
+   * subscription does). Projections read large pages; processors keep their batch size.
+   */
+  protected catchUpPage(): number {
+    return 0;
+  }
+
+  /** Starts following the log once a shared catch-up it is a member of (`run`) hands it back. */
+  joinCatchUp(run: Promise<void>): void {
+    this.running = run;
+  }
+
+  /** A shared catch-up reached the head: the last few events alone, then the live feed. */
+  resumeAlone(): void {
+    this.followAlone(0);
+  }
+
   /** A batch the shared feed read; events already applied are skipped. */
   async applyFromFeed(batch: readonly RecordedEvent[]): Promise<void> {
     const position = this.position;
@@ -212,6 +235,17 @@ export abstract class LogFollower implements FeedMember {
     const stop = () => own.abort();
     signal.addEventListener('abort', stop, { once: true });
     try {
+      // Far behind (a rebuild): large pages read straight from the log, one commit each.
+      const page = this.catchUpPage();
+      while (page > 0 && !signal.aborted) {
+        const events = await this.events.readAll({
+          after: this.position ?? undefined,
+          maxCount: page,
+        });
+        if (events.length > 0) await this.applyBatch(upcastLog(events), false);
+        if (events.length < page) break;
+      }
+      if (signal.aborted) return;
       const subscription = this.events.subscribeAll({
         after: this.position ?? undefined,
         signal: own.signal,

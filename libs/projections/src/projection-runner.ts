@@ -4,7 +4,8 @@ import type { ReadStore } from '@custodian/read-store';
 import { projectionLag, type ProjectionLag } from './projection-lag';
 import { ProjectionDefinition, validateDefinition } from './projection.definition';
 import { PROJECTIONS_CATALOG } from './projection-catalog';
-import { ProjectionWorker } from './projection-worker';
+import { DEFAULT_CATCH_UP_PAGE, ProjectionWorker } from './projection-worker';
+import { CatchUpFeed } from './catch-up-feed';
 import type { FollowerState } from './log-follower';
 import type { FollowerSettings, ProjectionRunnerOptions } from './runner-options';
 import { SharedFeed } from './shared-feed';
@@ -74,10 +75,32 @@ export class ProjectionRunner {
     );
   }
 
-  /** Prepares collections and starts every projection; resolves once all are running. */
+  /**
+   * Prepares collections and starts every projection; resolves once all are running. Those
+   * more than a catch-up page behind the log share one catch-up read of it (`CatchUpFeed`);
+   * the others catch up alone, as a few events take no time.
+   */
   async start(): Promise<void> {
     await this.reads.ensureCollection({ name: PROJECTIONS_CATALOG });
-    await Promise.all(this.workers.map((worker) => worker.start()));
+    await Promise.all(this.workers.map((worker) => worker.start({ follow: false })));
+    const page = this.settings.catchUpBatchSize ?? DEFAULT_CATCH_UP_PAGE;
+    const behind = await Promise.all(
+      this.workers.map((worker) =>
+        this.events
+          .countEventsAfter(worker.position ?? undefined, page)
+          .then((n) => n >= page)
+          // The log did not answer: it follows alone, retrying with backoff.
+          .catch(() => false),
+      ),
+    );
+    const far = this.workers.filter((_, i) => behind[i]);
+    for (const worker of this.workers) if (!far.includes(worker)) worker.followNow();
+    if (far.length > 0) {
+      const catchUp = new CatchUpFeed(this.events, page);
+      // Started after every member holds it, so a member failing at once retries after it.
+      const run = Promise.resolve().then(() => catchUp.run(far));
+      for (const worker of far) worker.joinCatchUp(run);
+    }
     await Promise.all(this.processors.map((worker) => worker.start()));
     this.started = true;
   }

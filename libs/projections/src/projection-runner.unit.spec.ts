@@ -61,6 +61,7 @@ describe('ProjectionRunner', () => {
   ) => {
     runner = new ProjectionRunner(events, reads, defs as never, {
       batchSize,
+      catchUpBatchSize: batchSize,
       retryDelayMs: 10,
       retiredGraceMs,
     });

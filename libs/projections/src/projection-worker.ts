@@ -14,6 +14,9 @@ import { checkpointName, newBuildCollection, ProjectionDefinition } from './proj
 import type { FollowerSettings } from './runner-options';
 import type { SharedFeed } from './shared-feed';
 
+/** Events per page while catching up, unless the runner's options say otherwise. */
+export const DEFAULT_CATCH_UP_PAGE = 5000;
+
 /** One projection: its builds, its checkpoint and its documents. */
 export class ProjectionWorker extends LogFollower {
   readonly stage = 'projection';
@@ -25,6 +28,8 @@ export class ProjectionWorker extends LogFollower {
   /** Builds swapped out and not yet dropped (see `ProjectionCatalogEntry.retired`). */
   private retired: RetiredBuild[] = [];
   private dropTimer: NodeJS.Timeout | undefined;
+  /** Its build's indexes are built (they are deferred until it first catches up). */
+  private indexed = false;
 
   constructor(
     readonly definition: ProjectionDefinition<JsonObject>,
@@ -40,7 +45,11 @@ export class ProjectionWorker extends LogFollower {
     this.handles = types ? (type) => types.has(type) : () => true;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Opens its build and starts following the log from its checkpoint; with `follow: false` it
+   * waits to be handed to a shared catch-up (`joinCatchUp`) or told to `followNow`.
+   */
+  async start(options: { follow?: boolean } = {}): Promise<void> {
     const { name, version } = this.definition;
     const entry = await readCatalogEntry(this.reads, name);
     this.retired = entry?.retired ?? [];
@@ -59,7 +68,7 @@ export class ProjectionWorker extends LogFollower {
       };
       // With nothing older to serve, the first build is served while it catches up.
       this.active = entry?.active ?? this.target;
-      await this.ensureTarget();
+      await this.ensureTarget(true);
       await this.reads.commit({
         writes: [
           catalogWrite(name, {
@@ -70,14 +79,24 @@ export class ProjectionWorker extends LogFollower {
         ],
       });
     }
-    await this.ensureTarget();
     const checkpoint = await this.reads.getCheckpoint(this.checkpointName());
+    // Not live yet: a build far behind (new, or resumed after a stop) writes without indexes.
+    this.indexed = false;
+    await this.ensureTarget(true);
     this.position = checkpoint?.position ?? null;
     this.sequence = checkpoint?.sequence ?? 0;
     this.state = this.rebuilding() ? 'rebuilding' : 'catching-up';
     // Builds a previous run swapped out and could not drop (it stopped first), once past grace.
     await this.dropRetired();
+    if (options.follow !== false) this.follow();
+  }
+
+  followNow(): void {
     this.follow();
+  }
+
+  protected override catchUpPage(): number {
+    return this.settings.catchUpBatchSize ?? DEFAULT_CATCH_UP_PAGE;
   }
 
   override async stop(): Promise<void> {
@@ -148,11 +167,16 @@ export class ProjectionWorker extends LogFollower {
     return checkpointName(this.target.collection);
   }
 
-  private ensureTarget(): Promise<void> {
+  /**
+   * With `deferIndexes`, a build catching up writes without maintaining its indexes; they are
+   * built in one pass once it is live (or at the first query of it, whichever comes first).
+   */
+  private ensureTarget(deferIndexes = false): Promise<void> {
     return this.reads.ensureCollection({
       name: this.target.collection,
       indexes: [...(this.definition.indexes ?? [])],
       compoundIndexes: (this.definition.compoundIndexes ?? []).map((fields) => [...fields]),
+      ...(deferIndexes ? { deferIndexes } : {}),
     });
   }
 
@@ -244,6 +268,11 @@ export class ProjectionWorker extends LogFollower {
   }
 
   protected async caughtUp(): Promise<void> {
+    if (!this.indexed) {
+      // Before it is swapped in or called live: readers query it from here on.
+      await this.ensureTarget();
+      this.indexed = true;
+    }
     if (this.rebuilding()) {
       const previous = this.active;
       // The old build is not dropped here: other processes may still read it under the name

@@ -1,5 +1,11 @@
 export interface ProjectionRunnerOptions {
   batchSize?: number;
+  /**
+   * Events read per page while projections catch up (a rebuild): read and decoded once for
+   * every projection far behind, applied in memory, each touched document written once per
+   * page. Default 5000.
+   */
+  catchUpBatchSize?: number;
   /** How long a live batch waits for more events before it is applied (default 0). */
   lingerMs?: number;
   /** First retry delay after a failure; doubles up to `maxRetryDelayMs`. */

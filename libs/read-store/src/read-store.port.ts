@@ -40,6 +40,13 @@ export interface CollectionSpec {
    * fields become filterable as if listed in `indexes`. Two to four fields each.
    */
   compoundIndexes?: string[][];
+  /**
+   * A collection about to be filled from nothing (a projection rebuild): the adapter may build
+   * the indexes later, in one pass, rather than on every write. They are built at the latest
+   * when the collection is first queried (`find`, `count`) or ensured again without this flag;
+   * queries answer the same either way. Adapters may ignore it.
+   */
+  deferIndexes?: boolean;
 }
 
 export interface FindQuery {

@@ -44,7 +44,7 @@ export function validateSpec(spec: CollectionSpec): Required<CollectionSpec> {
       throw new InvalidReadStoreInputError('indexes', `"${field}" is not an indexable field name`);
     }
   }
-  return { name, indexes, compoundIndexes };
+  return { name, indexes, compoundIndexes, deferIndexes: spec.deferIndexes === true };
 }
 
 export interface NormalizedQuery {

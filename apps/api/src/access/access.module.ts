@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccessLogHandler } from './access-log.query';
 import { AccessController } from './access.controller';
 import { AccessService } from './access.service';
+import { CustomerCardHandler } from './customer-card.query';
 import { LookUpSubjectsHandler } from './look-up-subjects.command';
 import { PublishRolePolicyHandler } from './publish-role-policy.command';
 import { RolePolicyHandler } from './role-policy.query';
@@ -17,6 +18,7 @@ import { ViewSubjectHandler } from './view-subject.command';
     PublishRolePolicyHandler,
     RolePolicyHandler,
     AccessLogHandler,
+    CustomerCardHandler,
   ],
 })
 export class AccessModule {}

@@ -1,4 +1,11 @@
-import { gone, grantedPurposeFlags, notFound, effectiveStatus } from '@custodian/domain';
+import {
+  gone,
+  grantedPurposeFlags,
+  insightField,
+  INSIGHTS_FIELD,
+  notFound,
+  effectiveStatus,
+} from '@custodian/domain';
 import {
   ActorLimits,
   ErasureLedger,
@@ -9,6 +16,8 @@ import {
 import { customerView, viewMasks, type Mask } from '@custodian/policy';
 import { BadRequestException, ForbiddenException } from '@nestjs/common';
 import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
+import { SubjectInsightsQuery } from '../ai/ai.queries';
+import { insightValue } from '../ai/record-insight.command';
 import { AllPurposesQuery } from '../purposes/all-purposes.query';
 import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
 import { readRefusal } from './access-refusal';
@@ -22,6 +31,22 @@ export interface CustomerViewAnswer {
   fields: Record<string, string>;
   masks: Record<string, Mask>;
   consents: Array<{ purposeId: string; status: string }>;
+  /**
+   * Results of AI analyses kept about the customer (issue 17), when the role's mask for
+   * `insights` is not hidden; `partial` shows each one's kind and source without its value.
+   */
+  insights?: ShownInsight[];
+}
+
+export interface ShownInsight {
+  insightId: string;
+  kind: string;
+  valueType: 'tag' | 'score';
+  value?: string | number;
+  purposeId: string;
+  connectorId: string;
+  redactionId: string;
+  at: string;
 }
 
 /**
@@ -103,6 +128,10 @@ export class ViewSubjectHandler implements ICommandHandler<ViewSubjectCommand> {
     const shownRules = { ...rules, fields: masks, otherFields: 'hidden' as Mask };
     const flags = grantedPurposeFlags(card.consents, all, meta.now);
     const shown = viewMasks(shownRules, Object.keys(card.fields), flags);
+    // Insights are one field to the policy (`insights`), each value sealed on its own.
+    const insights = await this.queries.execute(new SubjectInsightsQuery(subjectId));
+    const insightMask: Mask = rules.fields[INSIGHTS_FIELD] ?? rules.otherFields;
+    const showInsights = insights.length > 0 && insightMask !== 'hidden';
     // A read that would take the actor past a suspend rule's threshold is not served.
     await this.limits.admitReads(meta.actor, [subjectId], meta.now);
     const receipt = await this.access.auditRead(
@@ -114,7 +143,10 @@ export class ViewSubjectHandler implements ICommandHandler<ViewSubjectCommand> {
           role: meta.actor.role,
           purposeId: purposeId!,
           via: 'view',
-          fields: Object.entries(shown).map(([name, mask]) => ({ name, mask })),
+          fields: [
+            ...Object.entries(shown).map(([name, mask]) => ({ name, mask })),
+            ...(showInsights ? [{ name: INSIGHTS_FIELD, mask: insightMask }] : []),
+          ],
           policyVersion: policy.version,
           requestId: meta.requestId,
           at: meta.now.toISOString(),
@@ -125,8 +157,13 @@ export class ViewSubjectHandler implements ICommandHandler<ViewSubjectCommand> {
     const visible = Object.fromEntries(
       Object.entries(card.fields).filter(([f]) => shown[f] !== 'hidden'),
     );
-    const values = await this.vault.decrypt(receipt, visible);
-    if (values === null) throw gone(subjectId);
+    const sealedInsights =
+      showInsights && insightMask === 'full'
+        ? Object.fromEntries(insights.map((i) => [insightField(i.insightId), i.value]))
+        : {};
+    const opened = await this.vault.decrypt(receipt, { ...visible, ...sealedInsights });
+    if (opened === null) throw gone(subjectId);
+    const values = Object.fromEntries(Object.entries(opened).filter(([f]) => f in visible));
     const view = customerView(shownRules, values, flags);
     const badges = all
       .filter((p) => p.status === 'active')
@@ -140,8 +177,24 @@ export class ViewSubjectHandler implements ICommandHandler<ViewSubjectCommand> {
       role: meta.actor.role,
       policyVersion: policy.version,
       fields: view.fields,
-      masks: shown,
+      masks: showInsights ? { ...shown, [INSIGHTS_FIELD]: insightMask } : shown,
       consents: badges,
+      ...(showInsights
+        ? {
+            insights: insights.map((i): ShownInsight => ({
+              insightId: i.insightId,
+              kind: i.kind,
+              valueType: i.valueType,
+              ...(insightMask === 'full'
+                ? { value: insightValue(i.valueType, opened[insightField(i.insightId)]) }
+                : {}),
+              purposeId: i.purposeId,
+              connectorId: i.connectorId,
+              redactionId: i.redactionId,
+              at: i.at,
+            })),
+          }
+        : {}),
     };
   }
 }

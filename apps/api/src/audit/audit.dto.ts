@@ -2,7 +2,15 @@ import { ACCESS_VIAS } from '@custodian/domain';
 import { ACTOR_ID_PATTERN, PURPOSE_ID_PATTERN } from '@custodian/platform';
 import { ROLES } from '@custodian/policy';
 import { Type } from 'class-transformer';
-import { IsIn, IsObject, IsOptional, IsUUID, Matches, ValidateNested } from 'class-validator';
+import {
+  IsDefined,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsUUID,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
 import { IsoTimestamp } from '../shared/iso-timestamp';
 import { OperationalText } from '../shared/operational-text';
 
@@ -79,7 +87,11 @@ export class CandidatePolicyDto {
 }
 
 export class EvaluateRolePolicyDto {
-  @ValidateNested() @Type(() => CandidatePolicyDto) policy!: CandidatePolicyDto;
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CandidatePolicyDto)
+  policy!: CandidatePolicyDto;
   @IsoTimestamp() from!: string;
   @IsoTimestamp() to!: string;
 }

@@ -24,6 +24,7 @@ import {
   IsDefined,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -77,7 +78,11 @@ export class AnomalyRulesDto {
   @ValidateNested({ each: true })
   @Type(() => AnomalyRuleDto)
   rules!: AnomalyRuleDto[];
-  @IsDefined() @ValidateNested() @Type(() => WorkingHoursDto) workingHours!: WorkingHoursDto;
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => WorkingHoursDto)
+  workingHours!: WorkingHoursDto;
 }
 
 /** A candidate rule set, run over past events without side effects. */

@@ -118,10 +118,34 @@ export interface PurposeCard {
   gpcCovered: boolean;
 }
 
+/** "Is my data used to train AI?" for this customer (issue 17): the purposes that apply to them. */
+export interface CentreAiAnswer {
+  training: string[];
+  analysis: string[];
+}
+
+function aiAnswer(language: PageFrame['language'], ai: CentreAiAnswer): string {
+  const t = TEXT[language];
+  const list = (titles: string[]) => `<ul>${titles.map((x) => `<li>${h(x)}</li>`).join('')}</ul>`;
+  const training =
+    ai.training.length > 0
+      ? `<p><strong>${h(t.aiTrainingYes)}</strong></p>${list(ai.training)}<p>${h(t.aiTrainingWithdraw)}</p>`
+      : `<p><strong>${h(t.aiTrainingNo)}</strong></p>`;
+  const analysis =
+    ai.analysis.length > 0
+      ? `<p>${h(t.aiAnalysisYes)}</p>${list(ai.analysis)}`
+      : `<p>${h(t.aiAnalysisNo)}</p>`;
+  return `<section class="note info" id="ai-answer" aria-labelledby="ai-question">
+<h2 id="ai-question">${h(t.aiQuestion)}</h2>
+${training}
+${analysis}
+</section>`;
+}
+
 export function homePage(
   frame: PageFrame,
   cards: PurposeCard[],
-  options: { gpc: boolean; flash?: string; error?: string },
+  options: { gpc: boolean; flash?: string; error?: string; ai?: CentreAiAnswer },
 ): string {
   const { language } = frame;
   const t = TEXT[language];
@@ -182,6 +206,7 @@ ${action}
     `${note(options.flash)}${note(options.error, 'warn')}
 <p class="lead">${h(t.homeIntro)}</p>
 ${options.gpc ? `<p class="note info">${h(t.gpcOn)}</p>` : ''}
+${options.ai ? aiAnswer(language, options.ai) : ''}
 ${items.length > 0 ? `<ul class="cards">${items.join('\n')}</ul>` : `<p>${h(t.noPurposes)}</p>`}`,
   );
 }

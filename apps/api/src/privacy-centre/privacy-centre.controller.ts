@@ -112,13 +112,17 @@ export class PrivacyCentreController {
     const language = languageOf(request, session.language);
     const gpc = gpcOf(request);
     const done = (request.query as Record<string, unknown>).done;
-    const cards = await this.centre.purposes(session.subjectId, gpc);
+    const [cards, ai] = await Promise.all([
+      this.centre.purposes(session.subjectId, gpc),
+      this.centre.aiAnswer(session.subjectId),
+    ]);
     return sendHtml(
       reply,
       200,
       homePage(this.frame(language, 'home', '/privacy/home', session), cards, {
         gpc,
         flash: done === 'consent' ? TEXT[language].saved : undefined,
+        ai,
       }),
     );
   }

@@ -11,6 +11,7 @@ import { READ_STORE, type ReadStore } from '@custodian/read-store';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { AccessLogQuery } from '../access/access-log.query';
+import { AiTransparencyQuery } from '../ai/ai.queries';
 import { ConsentStateQuery } from '../consents/consent-state.query';
 import { RecordConsentCommand } from '../consents/record-consent.command';
 import type { RecordConsentDto } from '../consents/record-consent.dto';
@@ -18,7 +19,7 @@ import { OpenPrivacyRequestCommand } from '../privacy-requests/privacy-request.c
 import type { OpenPrivacyRequestDto } from '../privacy-requests/privacy-requests.dto';
 import { AllPurposesQuery } from '../purposes/all-purposes.query';
 import { SubjectAccessCommand } from '../subjects/subject-access.command';
-import type { CentreAccessEntry, CentreCase, PurposeCard } from './centre-pages';
+import type { CentreAccessEntry, CentreAiAnswer, CentreCase, PurposeCard } from './centre-pages';
 import type { CentreJurisdiction, CentreLanguage, CentreSession } from './centre-tokens';
 
 /** The evidence every consent recorded in the centre carries (besides language and jurisdiction). */
@@ -71,6 +72,14 @@ export class PrivacyCentreService {
       .filter((p) => p.status === 'active')
       .sort((a, b) => a.title.localeCompare(b.title))
       .map((p) => card(p, status.get(p.purposeId) ?? 'never', gpc));
+  }
+
+  /** Which purposes train AI on, or have AI analyse, this customer's data (their titles). */
+  async aiAnswer(subjectId: string): Promise<CentreAiAnswer> {
+    const ai = await this.queries.execute(new AiTransparencyQuery(subjectId));
+    const titles = (use: 'training' | 'analysis') =>
+      ai.purposes.filter((p) => p.use === use && p.appliesToYou).map((p) => p.title);
+    return { training: titles('training'), analysis: titles('analysis') };
   }
 
   /** The active purpose and its current notice, or null (a form naming anything else is refused). */
@@ -199,7 +208,6 @@ export class PrivacyCentreService {
 
 function card(purpose: PurposeState, status: string, gpc: boolean): PurposeCard {
   const notice = purpose.notices.at(-1) ?? null;
-  const flags = purpose.flags as PurposeState['flags'] & { aiTraining?: unknown };
   return {
     purposeId: purpose.purposeId,
     title: purpose.title,
@@ -209,7 +217,8 @@ function card(purpose: PurposeState, status: string, gpc: boolean): PurposeCard 
     retention: purpose.retention,
     recipients: purpose.recipients,
     aiProcessing: purpose.flags.aiProcessing,
-    aiTraining: typeof flags.aiTraining === 'boolean' ? flags.aiTraining : null,
+    // Absent on purposes registered before the flag existed (issue 17): no training stated.
+    aiTraining: purpose.flags.aiTraining === true,
     notice: notice && { version: notice.version, url: notice.url },
     status,
     gpcCovered: gpc && coveredByGpc(purpose.flags),

@@ -123,6 +123,7 @@ function toDefinition(body: RegisterPurposeDto): PurposeDefinition {
       profiling: flags.profiling,
       saleOrShare: flags.saleOrShare,
       aiProcessing: flags.aiProcessing,
+      ...(flags.aiTraining ? { aiTraining: true } : {}),
     },
     assessment: {
       necessity: assessment.necessity,

@@ -30,6 +30,8 @@ export class PurposeFlagsDto {
   @IsBoolean() profiling!: boolean;
   @IsBoolean() saleOrShare!: boolean;
   @IsBoolean() aiProcessing!: boolean;
+  /** Customers' data trains or fine-tunes AI models (needs aiProcessing); absent: false. */
+  @IsOptional() @IsBoolean() aiTraining?: boolean;
 }
 
 /** The privacy-by-design check: short answers, all required. */

@@ -1,8 +1,10 @@
-import { gone, SUBJECT_ACCESS_PURPOSE } from '@custodian/domain';
+import { gone, insightField, INSIGHTS_FIELD, SUBJECT_ACCESS_PURPOSE } from '@custodian/domain';
 import { AccessRecorder, ActorLimits, FieldVault, type CommandMeta } from '@custodian/platform';
 import { Command, CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
 import { AccessLogQuery } from '../access/access-log.query';
 import { RolePolicyQuery } from '../access/role-policy.query';
+import { AiTransparencyQuery, SubjectInsightsQuery } from '../ai/ai.queries';
+import { insightValue } from '../ai/record-insight.command';
 import { ConsentHistoryQuery } from '../consents/consent-history.query';
 import { ConsentStateQuery } from '../consents/consent-state.query';
 import { recipientsOf } from '../downstream/recipients';
@@ -37,6 +39,7 @@ export class SubjectAccessHandler implements ICommandHandler<SubjectAccessComman
     const { state } = await this.subjects.current(subjectId);
     if (state.erased) throw gone(subjectId);
     const policy = await this.queries.execute(new RolePolicyQuery());
+    const insights = await this.queries.execute(new SubjectInsightsQuery(subjectId));
     await this.limits.admitReads(meta.actor, [subjectId], meta.now);
     const receipt = await this.recorder.record(
       {
@@ -47,7 +50,10 @@ export class SubjectAccessHandler implements ICommandHandler<SubjectAccessComman
           role: meta.actor.role,
           purposeId: SUBJECT_ACCESS_PURPOSE,
           via: 'dsar',
-          fields: Object.keys(state.fields).map((name) => ({ name, mask: 'full' as const })),
+          fields: [
+            ...Object.keys(state.fields),
+            ...(insights.length > 0 ? [INSIGHTS_FIELD] : []),
+          ].map((name) => ({ name, mask: 'full' as const })),
           policyVersion: policy.version,
           requestId: meta.requestId,
           at: meta.now.toISOString(),
@@ -55,12 +61,19 @@ export class SubjectAccessHandler implements ICommandHandler<SubjectAccessComman
       },
       meta,
     );
-    const values = await this.vault.decrypt(receipt, state.fields);
-    if (values === null) throw gone(subjectId);
-    const [current, history, accessLog] = await Promise.all([
+    const sealedInsights = Object.fromEntries(
+      insights.map((i) => [insightField(i.insightId), i.value]),
+    );
+    const opened = await this.vault.decrypt(receipt, { ...state.fields, ...sealedInsights });
+    if (opened === null) throw gone(subjectId);
+    const values = Object.fromEntries(
+      Object.entries(opened).filter(([name]) => name in state.fields),
+    );
+    const [current, history, accessLog, ai] = await Promise.all([
       this.queries.execute(new ConsentStateQuery(subjectId)),
       this.queries.execute(new ConsentHistoryQuery(subjectId)),
       this.queries.execute(new AccessLogQuery(subjectId)),
+      this.queries.execute(new AiTransparencyQuery(subjectId)),
     ]);
     // The systems that received the customer's data: per purpose they ever consented to.
     const consented = [
@@ -79,6 +92,17 @@ export class SubjectAccessHandler implements ICommandHandler<SubjectAccessComman
       { current: current.purposes, history: history.events },
       accessLog,
     );
-    return { ...bundle, recipients };
+    // Results of AI analyses kept about the customer (never the text analysed), and whether
+    // their data is used to train or analysed by AI (issue 17).
+    const shownInsights = insights.map((i) => ({
+      insightId: i.insightId,
+      kind: i.kind,
+      value: insightValue(i.valueType, opened[insightField(i.insightId)]),
+      purposeId: i.purposeId,
+      connectorId: i.connectorId,
+      redactionId: i.redactionId,
+      at: i.at,
+    }));
+    return { ...bundle, recipients, insights: shownInsights, ai };
   }
 }

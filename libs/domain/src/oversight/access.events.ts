@@ -16,7 +16,9 @@ export interface FieldsAccessed {
      * about the customer, for an access or portability request; purpose `subject-access`) or
      * `legal-hold` (fields a legal hold keeps after an erasure: re-keyed under the hold's key at
      * the erasure, purpose `legal-hold`, or read by the DPO for the purpose holding them) or
-     * `gate` (contact values the consent gate returned for an allowed customer).
+     * `gate` (contact values the consent gate returned for an allowed customer) or `redaction`
+     * (the customer's own values, decrypted to find them in text bound for an AI connector) or
+     * `restore` (a redaction's pseudonym mapping, decrypted to put values back into an answer).
      */
     via: AccessVia;
     fields: Array<{ name: string; mask: FieldMask }>;
@@ -67,5 +69,13 @@ export const SUBJECT_ACCESS_PURPOSE = 'subject-access';
 export const NO_CONSENT_REASON = 'no_consent_for_purpose';
 
 /** The routes a read of personal fields is recorded under (`FieldsAccessed.via`). */
-export const ACCESS_VIAS = ['view', 'lookup', 'dsar', 'legal-hold', 'gate'] as const;
+export const ACCESS_VIAS = [
+  'view',
+  'lookup',
+  'dsar',
+  'legal-hold',
+  'gate',
+  'redaction',
+  'restore',
+] as const;
 export type AccessVia = (typeof ACCESS_VIAS)[number];

@@ -61,6 +61,11 @@ export const purposeDecider: Decider<
           'purposeId',
           `purpose "${command.definition.purposeId}" is already registered`,
         );
+      if (command.definition.flags.aiTraining && !command.definition.flags.aiProcessing)
+        throw invalid(
+          'flags.aiTraining',
+          'training AI models is AI processing: set aiProcessing too',
+        );
       const hold = command.definition.legalHold;
       if (hold) {
         // A hold rests on a law or a contract; a consent withdrawn leaves nothing to keep.

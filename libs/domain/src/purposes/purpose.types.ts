@@ -24,6 +24,11 @@ export interface PurposeFlags {
   profiling: boolean;
   saleOrShare: boolean;
   aiProcessing: boolean;
+  /**
+   * The purpose uses customers' data to train or fine-tune AI models (issue 17), as opposed to
+   * analysing it with a model; needs `aiProcessing`. Absent (purposes registered before): false.
+   */
+  aiTraining?: boolean;
 }
 
 /** The privacy-by-design check answered at registration. */

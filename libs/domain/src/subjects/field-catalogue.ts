@@ -38,6 +38,9 @@ export const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set([
   'registeredAt',
   'accessLog',
   'recipients',
+  // AI processing (issue 17): the view's and the bundle's insights, the bundle's AI answer
+  'insights',
+  'ai',
   'value',
   'category',
   // Object.prototype's own names

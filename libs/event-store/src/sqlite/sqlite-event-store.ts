@@ -256,6 +256,14 @@ export class SqliteEventStore implements EventStore {
     return this.stmt.countAfter.get(parsePosition(after), validateMaxCount(cap, 1))!.n;
   }
 
+  /**
+   * A position is the rowid: each append takes the next one and events are never deleted (a
+   * rolled-back append's rowids are taken again by the next), so positions have no gaps.
+   */
+  eventsBetween(after: string | undefined, upTo: string): number {
+    return Math.max(0, parsePosition(upTo) - parsePosition(after));
+  }
+
   comparePositions(a: string, b: string): number {
     return Math.sign(parsePosition(a) - parsePosition(b));
   }

@@ -52,11 +52,17 @@ export class ActorGuard implements CanActivate {
       REQUIRED_PERMISSION,
       targets,
     );
-    if (!this.registry.byApiKey(match[1])) {
+    // One SHA-256 of the key per request: the key actor found here is the one `authenticate`
+    // would find (a token shaped like a JWT still goes the JWT way when JWTs are configured).
+    const keyActor = this.registry.byApiKey(match[1]);
+    if (!keyActor) {
       const connector = this.connectors.byApiKey(match[1]);
       if (connector) return this.admitConnector(request, connector, permission);
     }
-    const actor = await this.authenticate(match[1]);
+    const actor =
+      keyActor && !(this.jwt && looksLikeJwt(match[1]))
+        ? keyActor
+        : await this.authenticate(match[1]);
     if (actor.roles.length === 0) throw new ForbiddenException(`actor "${actor.id}" holds no role`);
     // A suspended actor (or integration key) is refused everything until a DPO reinstates it.
     const suspension = this.suspensions.check(actor.id);

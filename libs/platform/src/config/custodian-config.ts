@@ -78,6 +78,12 @@ export interface CustodianConfig {
   integrity: { checkpointEvery: number; checkpointIntervalMs: number };
   /** Outbound webhooks to connectors (`CUSTODIAN_WEBHOOKS_*`). */
   webhooks: WebhooksConfig;
+  /**
+   * Text bound for AI connectors (issue 17): the most UTF-8 bytes one redaction takes
+   * (`CUSTODIAN_REDACTION_MAX_BYTES`, default 65536) and how long its pseudonym mapping can
+   * be restored (`CUSTODIAN_REDACTION_MAPPING_TTL_HOURS`, default 24).
+   */
+  redaction: { maxTextBytes: number; mappingTtlHours: number };
 }
 
 /** Every problem with the environment, reported together at start-up. */
@@ -191,6 +197,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
   const exportTtlHours = integer('CUSTODIAN_EXPORT_TTL_HOURS', 24, 1, 720);
   const erasureApprovalAbove = integer('CUSTODIAN_ERASURE_APPROVAL_ABOVE', 50, 0, 10_000);
   const downstreamDeadlineDays = integer('CUSTODIAN_DOWNSTREAM_DEADLINE_DAYS', 30, 1, 365);
+  const redaction = {
+    maxTextBytes: integer('CUSTODIAN_REDACTION_MAX_BYTES', 65_536, 1, 1_000_000),
+    mappingTtlHours: integer('CUSTODIAN_REDACTION_MAPPING_TTL_HOURS', 24, 1, 720),
+  };
   const readyMaxLagEvents = integer('CUSTODIAN_READY_MAX_LAG_EVENTS', 10_000, 1, 1_000_000);
   const readyMaxLagMs = integer('CUSTODIAN_READY_MAX_LAG_MS', 10_000, 1, 86_400_000);
   const checkpointEvery = integer('CUSTODIAN_INTEGRITY_CHECKPOINT_EVERY', 1000, 1, 100_000);
@@ -234,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CustodianConfi
     exportTtlHours,
     erasureApprovalAbove,
     downstreamDeadlineDays,
+    redaction,
     actorsFile,
     actorsFileIsDefault: text('CUSTODIAN_ACTORS_FILE') === undefined,
     jwt: jwtIssuer

@@ -1,4 +1,5 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { memoiseValidationMetadata } from './validation-metadata-memo';
 
 /** Every field at fault, by its path in the body (`evidence.channel`, `subjectIds.3`). */
 export function fieldProblems(
@@ -26,6 +27,8 @@ export function fieldProblems(
  * rather than silently dropped, and every problem is reported with its field.
  */
 export function createValidationPipe(): ValidationPipe {
+  // Each DTO's rules looked up once, not on every request (validation-metadata-memo.ts).
+  memoiseValidationMetadata();
   return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,

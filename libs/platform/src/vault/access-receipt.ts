@@ -49,7 +49,7 @@ export class AccessReceipt {
     if (this.spent)
       throw new UnauditedDecryptionError(subjectId, 'the access receipt was already used');
     for (const name of names)
-      if (!this.fields.has(name))
+      if (!this.fields.has(name) && !this.fields.has(groupOf(name)))
         throw new UnauditedDecryptionError(subjectId, `field ${name} is not in the access record`);
     this.spent = true;
   }
@@ -105,6 +105,15 @@ export class AccessRecorder {
 /** What a download's receipt is for: the export, not one customer. */
 export function exportSubject(exportId: string): string {
   return `export:${exportId}`;
+}
+
+/**
+ * A value that belongs to a group shown as one field (`insights.<id>` in `insights`): the
+ * record names the group, the value's own name binds its ciphertext to it.
+ */
+function groupOf(name: string): string {
+  const dot = name.indexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
 }
 
 function shownFields(fields: ReadonlyArray<{ name: string; mask: FieldMask }>): Set<string> {

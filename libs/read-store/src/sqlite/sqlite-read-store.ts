@@ -77,6 +77,8 @@ interface CollectionInfo {
 export class SqliteReadStore implements ReadStore {
   private readonly db: Database.Database;
   private readonly collections = new Map<string, CollectionInfo>();
+  /** Collections filled from nothing whose indexes are built at their first query. */
+  private readonly deferred = new Map<string, { indexes: string[]; compoundIndexes: string[][] }>();
   private readonly commitTx: Database.Transaction<(batch: WriteBatch) => void>;
   private readonly commitGroup: Database.Transaction<
     (group: PendingCommit[]) => Array<Error | null>
@@ -149,23 +151,16 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async ensureCollection(spec: CollectionSpec): Promise<void> {
-    const { name, indexes, compoundIndexes } = validateSpec(spec);
+    const { name, indexes, compoundIndexes, deferIndexes } = validateSpec(spec);
     const table = tableName(name);
+    if (deferIndexes) this.deferred.set(name, { indexes, compoundIndexes });
+    else this.deferred.delete(name);
     this.db
       .transaction(() => {
         this.db.exec(
           `CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`,
         );
-        for (const field of indexes) {
-          this.db.exec(
-            `CREATE INDEX IF NOT EXISTS ${table}__${field} ON ${table} (${fieldExpr(field)}, id)`,
-          );
-        }
-        for (const fields of compoundIndexes) {
-          this.db.exec(
-            `CREATE INDEX IF NOT EXISTS ${table}__${fields.join('__')} ON ${table} (${fields.map(fieldExpr).join(', ')}, id)`,
-          );
-        }
+        if (!deferIndexes) this.createIndexes(table, indexes, compoundIndexes);
         const known = this.db
           .prepare('SELECT indexes FROM _collections WHERE name = ?')
           .get(name) as { indexes: string } | undefined;
@@ -180,10 +175,39 @@ export class SqliteReadStore implements ReadStore {
     this.collections.delete(name);
   }
 
+  /**
+   * Every index is an expression index over the JSON document, so each write parses the
+   * document once per index; a collection filled from nothing builds them once at the end.
+   */
+  private createIndexes(table: string, indexes: string[], compoundIndexes: string[][]): void {
+    for (const field of indexes) {
+      this.db.exec(
+        `CREATE INDEX IF NOT EXISTS ${table}__${field} ON ${table} (${fieldExpr(field)}, id)`,
+      );
+    }
+    for (const fields of compoundIndexes) {
+      this.db.exec(
+        `CREATE INDEX IF NOT EXISTS ${table}__${fields.join('__')} ON ${table} (${fields.map(fieldExpr).join(', ')}, id)`,
+      );
+    }
+  }
+
+  /** Builds the indexes a collection deferred, before it is first queried. */
+  private undefer(name: string): void {
+    const spec = this.deferred.get(name);
+    if (!spec) return;
+    this.deferred.delete(name);
+    const table = tableName(name);
+    this.db
+      .transaction(() => this.createIndexes(table, spec.indexes, spec.compoundIndexes))
+      .immediate();
+  }
+
   async dropCollection(name: string): Promise<void> {
     validateCollectionName(name);
     this.db
       .transaction(() => {
+        this.deferred.delete(name);
         this.db.exec(`DROP TABLE IF EXISTS ${tableName(name)}`);
         this.db.prepare('DELETE FROM _collections WHERE name = ?').run(name);
       })
@@ -217,6 +241,7 @@ export class SqliteReadStore implements ReadStore {
 
   async find(collection: string, query: FindQuery = {}): Promise<FindPage> {
     const info = this.collection(collection);
+    this.undefer(collection);
     const q = normalizeQuery(query, info.indexes);
     const sortExpr = q.sortField === 'id' ? 'id' : fieldExpr(q.sortField);
     const [conditions, params] = whereConditions(q.where);
@@ -251,6 +276,7 @@ export class SqliteReadStore implements ReadStore {
 
   async count(collection: string, where: Record<string, WhereValue> = {}): Promise<number> {
     const info = this.collection(collection);
+    this.undefer(collection);
     const q = normalizeQuery({ where }, info.indexes);
     const [conditions, params] = whereConditions(q.where);
     const row = this.db
