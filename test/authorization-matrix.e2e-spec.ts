@@ -61,6 +61,13 @@ const ROUTES: readonly Route[] = [
   ['GET', '/v1/dashboard/exports', 'dashboard.read'],
   ['GET', '/v1/dashboard/incidents', 'dashboard.read'],
   ['GET', '/v1/dashboard/anomalies/stream', 'dashboard.read'],
+  // access-dashboard.controller.ts
+  ['GET', '/v1/dashboard/access', 'dashboard.read'],
+  ['GET', '/v1/dashboard/access/actors', 'dashboard.read'],
+  ['GET', '/v1/dashboard/exports/rows', 'dashboard.read'],
+  ['GET', '/v1/dashboard/trends/consents', 'dashboard.read'],
+  ['GET', '/v1/dashboard/trends/privacy-requests', 'dashboard.read'],
+  ['GET', '/v1/dashboard/trends/acknowledgements', 'dashboard.read'],
   // exports.controller.ts
   ['POST', '/v1/exports/preview', 'exports.request'],
   ['POST', '/v1/exports', 'exports.request'],

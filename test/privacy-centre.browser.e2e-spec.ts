@@ -7,9 +7,16 @@ import {
   type ApiClient,
   type TestApp,
 } from '@test/support';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import {
+  axeViolations,
+  browserDescribe,
+  launchChromium,
+  screenshots as shoot,
+  VIEWPORTS,
+} from './support/browser';
 
 /**
  * The privacy centre in headless Chromium (Debian's, driven by playwright-core): a customer
@@ -19,46 +26,10 @@ import { chromium, type Browser, type Page } from 'playwright-core';
  * violation. Screenshots at desktop and phone width go to test-output/privacy/.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = join(__dirname, '..', 'test-output', 'privacy');
-const AXE = require.resolve('axe-core/axe.min.js');
+const screenshots = (page: Page, name: string) => shoot(page, OUT, name);
 
-// CI installs chromium (.ci/run), so there the journey always runs: a missing browser fails it.
-// Only a developer's machine without chromium skips it, and says so.
-const browserDescribe = existsSync(CHROMIUM) || process.env.CI ? describe : describe.skip;
-if (!existsSync(CHROMIUM) && !process.env.CI)
-  console.warn(
-    `Skipped: the privacy centre in a browser: ${CHROMIUM} is absent (apt-get install chromium)`,
-  );
-
-const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
-
-type AxeViolation = { id: string; impact: string | null; help: string; nodes: unknown[] };
-
-/**
- * Runs axe-core in the page. Its source is evaluated through the DevTools protocol, which the
- * page's Content-Security-Policy does not govern: the policy stays as strict as in production.
- */
-async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  await page.evaluate(readFileSync(AXE, 'utf8'));
-  // A string, evaluated in the page (its promise awaited): the test's types know no DOM.
-  const result = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as {
-    violations: AxeViolation[];
-  };
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
-
-async function screenshots(page: Page, name: string) {
-  for (const [label, viewport] of Object.entries(VIEWPORTS)) {
-    await page.setViewportSize(viewport);
-    const file = join(OUT, `${name}-${label}.png`);
-    await page.screenshot({ path: file, fullPage: true });
-    expect(statSync(file).size).toBeGreaterThan(5_000);
-  }
-  await page.setViewportSize(VIEWPORTS.desktop);
-}
-
-browserDescribe('privacy centre in headless Chromium', () => {
+browserDescribe('the privacy centre')('privacy centre in headless Chromium', () => {
   let t: TestApp;
   let scenario: Scenario;
   let browser: Browser;
@@ -126,18 +97,7 @@ browserDescribe('privacy centre in headless Chromium', () => {
     expect((await as.support.get(`/v1/subjects/${subjectId}/view?purpose=newsletter`)).status).toBe(
       200,
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -23,8 +23,10 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccessModule } from './access/access.module';
 import { AiModule } from './ai/ai.module';
+import { AccessDashboardModule } from './access-dashboard/access-dashboard.module';
 import { AuditModule } from './audit/audit.module';
 import { ConnectorsModule } from './connectors/connectors.module';
+import { ConsoleModule } from './console/console.module';
 import { ConsentsModule } from './consents/consents.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DownstreamModule } from './downstream/downstream.module';
@@ -74,6 +76,7 @@ export class AppModule {
         PurposesModule,
         ConsentsModule,
         DashboardModule,
+        AccessDashboardModule,
         DownstreamModule,
         SubjectsModule,
         AccessModule,
@@ -85,6 +88,7 @@ export class AppModule {
         TimelineModule,
         PrivacyRequestsModule,
         PrivacyCentreModule,
+        ConsoleModule,
         LegalHoldsModule,
         ConnectorsModule,
         AiModule,

@@ -14,6 +14,7 @@ export * from './http/request-bodies';
 export * from './commands/command-executor';
 export * from './auth/actors-file';
 export * from './auth/actor-registry';
+export * from './auth/actor-authenticator';
 export * from './auth/auth.decorators';
 export * from './auth/actor.guard';
 export * from './auth/auth.module';

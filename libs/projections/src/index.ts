@@ -29,4 +29,6 @@ export * from './sortable-position';
 export * from './connectors/connectors.projection';
 export * from './connectors/webhook-payloads';
 export * from './downstream/downstream-obligations.projection';
+export * from './dashboard/access-hours.projection';
+export * from './dashboard/trend-hours.projection';
 export * from './ai/redaction-mappings.projection';

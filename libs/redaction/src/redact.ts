@@ -162,7 +162,7 @@ export function detect(text: string, options: RedactOptions = {}): Candidate[] {
  * Resolves overlaps: the customer's own values beat validated patterns, which beat the name
  * dictionary; within a tier the longer span wins, then the higher rank, then the earlier one.
  */
-export function resolve(candidates: readonly Candidate[]): Candidate[] {
+export function resolve(candidates: readonly Candidate[], length: number): Candidate[] {
   const sorted = [...candidates].sort(
     (a, b) =>
       TIER[b.source] - TIER[a.source] ||
@@ -170,10 +170,13 @@ export function resolve(candidates: readonly Candidate[]): Candidate[] {
       b.rank - a.rank ||
       a.start - b.start,
   );
+  // Which characters a taken span covers: the check costs the span's length, not the count.
+  const covered = new Uint8Array(length);
   const taken: Candidate[] = [];
   for (const c of sorted) {
     if (c.end <= c.start) continue;
-    if (taken.some((t) => c.start < t.end && t.start < c.end)) continue;
+    if (covered.subarray(c.start, c.end).includes(1)) continue;
+    covered.fill(1, c.start, c.end);
     taken.push(c);
   }
   return taken.sort((a, b) => a.start - b.start);
@@ -185,7 +188,7 @@ export function resolve(candidates: readonly Candidate[]): Candidate[] {
  * numbers) gets the same placeholder.
  */
 export function redact(text: string, options: RedactOptions = {}): RedactionResult {
-  const spans = resolve(detect(text, options));
+  const spans = resolve(detect(text, options), text.length);
   const byKey = new Map<string, string>();
   const next: Partial<Record<EntityType, number>> = {};
   const mapping: Record<string, string> = {};

@@ -85,3 +85,14 @@ describe('redact', () => {
     expect(r.entities).toEqual([]);
   });
 });
+
+describe('redact on a long text', () => {
+  it('handles thousands of items in one text and keeps one placeholder per value', () => {
+    const line = 'Звонила Ольга Кузнецова с +7 916 123-45-67 по заказу № 123456.\n';
+    const text = line.repeat(5000);
+    const r = redact(text);
+    expect(r.counts).toEqual({ NAME: 1, PHONE: 1 });
+    expect(r.entities).toHaveLength(10000);
+    expect(restore(r.text, r.mapping)).toBe(text);
+  });
+});

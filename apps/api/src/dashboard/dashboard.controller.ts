@@ -1,26 +1,17 @@
 import { isIsoDay } from '@custodian/domain';
-import {
-  badParam,
-  CLOCK,
-  ProjectionReader,
-  RequirePermission,
-  type Clock,
-} from '@custodian/platform';
+import { badParam, ProjectionReader, RequirePermission } from '@custodian/platform';
 import type { ConsentDailyDocument } from '@custodian/projections';
 import { READ_STORE, type RangeFilter, type ReadStore } from '@custodian/read-store';
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { QueryBus } from '@nestjs/cqrs';
-import { AllPurposesQuery } from '../purposes/all-purposes.query';
-import { CurrentPurposeQuery } from '../purposes/current-purpose.query';
+import { DashboardQueries } from './dashboard-queries';
 
 /** Aggregates for dashboards: counts only, never a customer's values or ids. */
 @Controller('v1/dashboard')
 export class DashboardController {
   constructor(
-    private readonly queries: QueryBus,
+    private readonly dashboards: DashboardQueries,
     private readonly projections: ProjectionReader,
     @Inject(READ_STORE) private readonly reads: ReadStore,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /**
@@ -29,57 +20,8 @@ export class DashboardController {
    */
   @Get('consents')
   @RequirePermission('dashboard.read')
-  async consents() {
-    const collection = await this.projections.collection('consent_state');
-    const now = this.clock.now().toISOString();
-    const ids = (await this.queries.execute(new AllPurposesQuery())).keys();
-    const purposes = await Promise.all(
-      [...ids].map((id) => this.queries.execute(new CurrentPurposeQuery(id))),
-    );
-    const rows = await Promise.all(
-      purposes
-        .flatMap((purpose) => (purpose ? [purpose] : []))
-        .map(async (purpose) => {
-          const count = (where: Record<string, string | RangeFilter>) =>
-            this.reads.count(collection, { purposeId: purpose.purposeId, ...where });
-          const lapsed = { lte: now };
-          const [grantedTotal, expired, revoked, erased] = await Promise.all([
-            count({ decision: 'granted' }),
-            count({ decision: 'granted', expiresAt: lapsed }),
-            count({ decision: 'revoked' }),
-            count({ decision: 'erased' }),
-          ]);
-          // Grants under a notice that a later re-consent notice superseded, not already expired.
-          const superseded = purpose.notices
-            .filter((n, i) =>
-              purpose.notices
-                .slice(i + 1)
-                .some(
-                  (later) =>
-                    later.requiresReconsent &&
-                    later.version !== n.version &&
-                    later.publishedAt <= now,
-                ),
-            )
-            .map((n) => n.version);
-          let stale = 0;
-          for (const version of new Set(superseded)) {
-            const [all, lapsedToo] = await Promise.all([
-              count({ decision: 'granted', noticeVersion: version }),
-              count({ decision: 'granted', noticeVersion: version, expiresAt: lapsed }),
-            ]);
-            stale += all - lapsedToo;
-          }
-          return {
-            purposeId: purpose.purposeId,
-            title: purpose.title,
-            purposeStatus: purpose.status,
-            legalBasis: purpose.legalBasis,
-            counts: { granted: grantedTotal - expired - stale, revoked, expired, stale, erased },
-          };
-        }),
-    );
-    return { at: now, purposes: rows };
+  consents() {
+    return this.dashboards.consents();
   }
 
   /**

@@ -1,50 +1,39 @@
 import { CentreTokenError, CENTRE_LANGUAGES, type CentreLanguage } from './centre-tokens';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  cookieNameFor,
+  pageHeaders,
+  readCookieFor,
+  sendPage,
+  sessionCookieFor,
+} from '../shared/web-pages';
 
 /**
  * Headers on every centre response: nothing but the app's own stylesheet may load (no script
  * at all), forms post only to the app, no framing, no referrer (the pages' addresses name
  * nothing, but a link's token must never travel on), and nothing cached.
  */
-export const CENTRE_HEADERS: Record<string, string> = {
-  'content-security-policy':
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-};
+export const CENTRE_HEADERS: Record<string, string> = pageHeaders(
+  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+);
+
+const COOKIE = 'custodian-privacy';
 
 export function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply.status(status).headers(CENTRE_HEADERS).type('text/html; charset=utf-8').send(html);
+  return sendPage(reply, status, html, CENTRE_HEADERS);
 }
 
 /** The session cookie: `__Host-` prefixed (and Secure) over https. */
 export function cookieName(request: FastifyRequest): string {
-  return isHttps(request) ? '__Host-custodian-privacy' : 'custodian-privacy';
-}
-
-function isHttps(request: FastifyRequest): boolean {
-  return request.protocol === 'https';
+  return cookieNameFor(request, COOKIE);
 }
 
 export function sessionCookie(request: FastifyRequest, value: string, maxAgeSeconds: number) {
-  const attributes = ['Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`];
-  if (isHttps(request)) attributes.push('Secure');
-  return `${cookieName(request)}=${value}; ${attributes.join('; ')}`;
+  return sessionCookieFor(request, COOKIE, value, maxAgeSeconds);
 }
 
 export function readCookie(request: FastifyRequest): string | undefined {
-  const header = request.headers.cookie;
-  if (typeof header !== 'string') return undefined;
-  const name = cookieName(request);
-  for (const part of header.split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
-  }
-  return undefined;
+  return readCookieFor(request, COOKIE);
 }
 
 /** `?lang=` when it names a language the centre speaks, else the session's, else the browser's, else Russian. */

@@ -1,3 +1,4 @@
+import { escapeHtml as h } from '../shared/web-pages';
 import type { CentreLanguage } from './centre-tokens';
 import {
   BASIS_TEXT,
@@ -11,15 +12,7 @@ import {
   TEXT,
 } from './centre-text';
 
-/** Escapes text for HTML element content and quoted attribute values. */
-export function h(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export { escapeHtml as h } from '../shared/web-pages';
 
 export type Section = 'home' | 'data' | 'access' | 'requests' | null;
 

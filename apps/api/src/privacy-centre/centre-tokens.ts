@@ -2,7 +2,8 @@ import { deriveKey } from '@custodian/crypto';
 import { CLOCK, isUuid, MASTER_KEY, type Clock } from '@custodian/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { csrfTokenFor, csrfTokenMatches } from '../shared/web-pages';
 
 /** The languages the centre speaks; the first is the default. */
 export const CENTRE_LANGUAGES = ['ru', 'en'] as const;
@@ -123,14 +124,11 @@ export class CentreTokens {
 
   /** The session's CSRF token: a form must send it back (it is not in the cookie). */
   csrfToken(session: Pick<CentreSession, 'sessionId'>): string {
-    return createHmac('sha256', this.csrfKey).update(session.sessionId).digest('base64url');
+    return csrfTokenFor(this.csrfKey, session.sessionId);
   }
 
   csrfMatches(session: Pick<CentreSession, 'sessionId'>, sent: unknown): boolean {
-    if (typeof sent !== 'string') return false;
-    const expected = Buffer.from(this.csrfToken(session));
-    const given = Buffer.from(sent);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return csrfTokenMatches(this.csrfKey, session.sessionId, sent);
   }
 
   private sign(

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 export const FORM_BODY_LIMIT = 8 * 1024;
 
 /**
- * HTML form posts (`application/x-www-form-urlencoded`), for the privacy centre's pages only:
+ * HTML form posts (`application/x-www-form-urlencoded`), for the privacy centre's and the
+ * compliance console's pages only:
  * parsed into an object without a prototype (no inherited names), the first value of each
  * field kept. Any other route refuses the type (415), as it did before.
  */
@@ -14,7 +15,7 @@ export function acceptCentreForms(fastify: FastifyInstance): void {
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
     (request, body, done) => {
-      if (!request.url.startsWith('/privacy/')) {
+      if (!request.url.startsWith('/privacy/') && !request.url.startsWith('/console/')) {
         done(
           new BodyRefusedError(415, 'must be JSON (application/json)', 'content-type'),
           undefined,

@@ -45,6 +45,7 @@ import {
   type CentreSession,
 } from './centre-tokens';
 import { PrivacyCentreService } from './privacy-centre.service';
+import { sendAsset } from '../shared/web-pages';
 
 /** The role every event written through the centre records (the customer acting on their own data). */
 export const CENTRE_ROLE = 'privacy-centre';
@@ -246,12 +247,7 @@ export class PrivacyCentreController {
 
   @Get('assets/centre.css')
   css(@Res() reply: FastifyReply) {
-    return reply
-      .status(200)
-      .header('x-content-type-options', 'nosniff')
-      .header('cache-control', 'public, max-age=3600')
-      .type('text/css; charset=utf-8')
-      .send(CENTRE_CSS);
+    return sendAsset(reply, 'text/css', CENTRE_CSS);
   }
 
   private frame(

@@ -1,28 +1,18 @@
-import {
-  CONNECTOR_KEY_PERMISSIONS,
-  isRole,
-  roleMay,
-  type Permission,
-  type Role,
-} from '@custodian/policy';
+import { CONNECTOR_KEY_PERMISSIONS, isRole, roleMay, type Permission } from '@custodian/policy';
 import {
   CanActivate,
   ExecutionContext,
   ForbiddenException,
-  Inject,
   Injectable,
-  Optional,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ActorRegistry, type RequestActor } from './actor-registry';
 import { PUBLIC_ROUTE, REQUIRED_PERMISSION } from './auth.decorators';
-import { InvalidTokenError, JwtVerifier, looksLikeJwt } from './jwt-verifier';
+import { ActorAuthenticator } from './actor-authenticator';
 import { SuspensionRegistry } from '../oversight/suspension-registry';
 import { ConnectorKeys } from '../connectors/connector-keys';
-
-export const JWT_VERIFIER = Symbol.for('custodian.JwtVerifier');
 
 /**
  * Authenticates every route not marked @Public with `Authorization: Bearer <API key or JWT>`, picks
@@ -35,7 +25,7 @@ export class ActorGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly registry: ActorRegistry,
-    @Optional() @Inject(JWT_VERIFIER) private readonly jwt: JwtVerifier | null,
+    private readonly authenticator: ActorAuthenticator,
     private readonly suspensions: SuspensionRegistry,
     private readonly connectors: ConnectorKeys,
   ) {}
@@ -60,9 +50,9 @@ export class ActorGuard implements CanActivate {
       if (connector) return this.admitConnector(request, connector, permission);
     }
     const actor =
-      keyActor && !(this.jwt && looksLikeJwt(match[1]))
+      keyActor && !this.authenticator.goesTheJwtWay(match[1])
         ? keyActor
-        : await this.authenticate(match[1]);
+        : await this.authenticator.authenticate(match[1]);
     if (actor.roles.length === 0) throw new ForbiddenException(`actor "${actor.id}" holds no role`);
     // A suspended actor (or integration key) is refused everything until a DPO reinstates it.
     const suspension = this.suspensions.check(actor.id);
@@ -115,32 +105,5 @@ export class ActorGuard implements CanActivate {
       connectorId: connector.connectorId,
     };
     return true;
-  }
-
-  /**
-   * People present JWTs (when configured), key actors their API keys. A token's subject must
-   * be a person in the actors file (never a key actor), and its roles count only as far as
-   * the file grants them too.
-   */
-  private async authenticate(token: string): Promise<{ id: string; roles: Role[] }> {
-    if (this.jwt && looksLikeJwt(token)) {
-      let claimed: { id: string; roles: Role[] };
-      try {
-        claimed = await this.jwt.verify(token);
-      } catch (error) {
-        throw new UnauthorizedException(
-          error instanceof InvalidTokenError ? error.message : 'the bearer token is not valid',
-        );
-      }
-      const person = this.registry.person(claimed.id);
-      if (!person)
-        throw new UnauthorizedException(
-          'the bearer token\'s subject is not a person registered in the actors file (kind "person")',
-        );
-      return { id: person.id, roles: claimed.roles.filter((role) => person.roles.includes(role)) };
-    }
-    const actor = this.registry.byApiKey(token);
-    if (!actor) throw new UnauthorizedException('the bearer token is not valid');
-    return actor;
   }
 }

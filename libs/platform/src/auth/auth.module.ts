@@ -5,7 +5,8 @@ import type { CustodianConfig } from '../config/custodian-config';
 import { ActorRegistry } from './actor-registry';
 import { ensureEmbeddedActorsFile, loadActors } from './actors-file';
 import { ActorsFileWatcher } from './actors-file-watcher';
-import { ActorGuard, JWT_VERIFIER } from './actor.guard';
+import { ActorAuthenticator, JWT_VERIFIER } from './actor-authenticator';
+import { ActorGuard } from './actor.guard';
 import { JwtVerifier } from './jwt-verifier';
 
 @Global()
@@ -32,9 +33,10 @@ import { JwtVerifier } from './jwt-verifier';
       inject: [CUSTODIAN_CONFIG],
       useFactory: (config: CustodianConfig) => (config.jwt ? JwtVerifier.create(config.jwt) : null),
     },
+    ActorAuthenticator,
     { provide: APP_GUARD, useClass: ActorGuard },
     ActorsFileWatcher,
   ],
-  exports: [ActorRegistry],
+  exports: [ActorRegistry, ActorAuthenticator],
 })
 export class AuthModule {}

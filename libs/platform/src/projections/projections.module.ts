@@ -9,6 +9,8 @@ import {
   type RolePolicyPublished,
 } from '@custodian/policy';
 import {
+  accessHoursProjection,
+  trendHoursProjection,
   actorReadsProjection,
   actorStatusProjection,
   auditReadsProjection,
@@ -82,6 +84,8 @@ export function projectionDefinitions(
     untyped(legalHoldsProjection),
     untyped(connectorsProjection),
     untyped(connectorLinksProjection),
+    untyped(accessHoursProjection),
+    untyped(trendHoursProjection),
     untyped(redactionMappingsProjection),
   ];
 }
