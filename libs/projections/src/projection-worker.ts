@@ -191,8 +191,11 @@ export class ProjectionWorker extends LogFollower {
     // Every document as it stands before the event being applied: loaded, then as applied.
     const current = new Map<string, JsonObject | null>();
     const load = async (ids: Iterable<string>): Promise<void> => {
-      const missing = [...new Set(ids)].filter((id) => !current.has(id));
-      if (missing.length === 0) return;
+      // Only the ids not loaded yet are collected (most of a page's are, after the first load).
+      const unseen = new Set<string>();
+      for (const id of ids) if (!current.has(id)) unseen.add(id);
+      if (unseen.size === 0) return;
+      const missing = [...unseen];
       const found = await this.reads.getMany(collection, missing);
       for (const id of missing) current.set(id, found.get(id) ?? null);
     };
@@ -202,13 +205,16 @@ export class ProjectionWorker extends LogFollower {
     // What the event's consulted documents are just before it: fixed before it is applied.
     const lookupFor = (event: RecordedEvent) => {
       if (!definition.consults) return consultsNothing;
-      const before = new Map(definition.consults(event).map((id) => [id, current.get(id) ?? null]));
+      // An event consults one or two documents: two small arrays, not a Map per event.
+      const named = definition.consults(event);
+      const before = named.map((id) => current.get(id) ?? null);
       return (id: string): JsonObject | null => {
-        if (!before.has(id))
+        const at = named.indexOf(id);
+        if (at < 0)
           throw new Error(
             `projection "${this.name}" looked up document "${id}", which consults() did not name for event ${event.id}`,
           );
-        return before.get(id) ?? null;
+        return before[at];
       };
     };
     // One read for the whole batch, of every document the events name as the batch begins
