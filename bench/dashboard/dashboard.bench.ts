@@ -9,8 +9,11 @@
  *   npm run bench:dashboard                          # 1,000,000 access records
  *   npm run bench:dashboard -- --records=200000      # smaller
  *   npm run bench:dashboard -- --runs=15 --dir=/dev/shm
+ *   npm run bench:dashboard -- --keep=/var/tmp/dash-1m   # build once, keep, reuse next time
  *
- * Options may also come from the environment: BENCH_RECORDS, BENCH_RUNS, BENCH_DIR.
+ * With `--keep=PATH` the store is built into PATH and kept; a later run with the same PATH, the
+ * same --records and the same projection versions skips the build and only runs the queries.
+ * Options may also come from the environment: BENCH_RECORDS, BENCH_RUNS, BENCH_DIR, BENCH_KEEP.
  */
 import type { JsonObject } from '@custodian/domain';
 import {
@@ -21,7 +24,15 @@ import {
 } from '@custodian/projections';
 import { SqliteReadStore, type DocumentWrite, type ReadStore } from '@custodian/read-store';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import {
@@ -109,11 +120,24 @@ class Builder {
 }
 
 async function main(): Promise<number> {
-  const options = readOptions(process.argv.slice(2), ['records', 'runs', 'dir']);
+  const options = readOptions(process.argv.slice(2), ['records', 'runs', 'dir', 'keep']);
   const records = options.int('records', 1_000_000, 1_000_000, 1000);
   const runs = options.int('runs', 9, 9, 1);
   const parent = options.raw('dir') ?? os.tmpdir();
-  const dir = mkdtempSync(join(parent, 'custodian-dashboard-bench-'));
+  const keep = options.raw('keep');
+  // What a kept store was built for: reused only when all of it matches.
+  const builtFor = JSON.stringify({
+    records,
+    access: accessHoursProjection.version,
+    trends: trendHoursProjection.version,
+  });
+  const marker = keep && join(keep, 'built.json');
+  const reuse = !!marker && existsSync(marker) && readFileSync(marker, 'utf8') === builtFor;
+  if (keep && !reuse) {
+    rmSync(keep, { recursive: true, force: true });
+    mkdirSync(keep, { recursive: true });
+  }
+  const dir = keep ?? mkdtempSync(join(parent, 'custodian-dashboard-bench-'));
   printHeader(
     'Dashboards: access, actors, export rows and trends over a 30-day range',
     dir,
@@ -140,122 +164,127 @@ async function main(): Promise<number> {
     );
 
     // --- build ---------------------------------------------------------------------------
-    const random = rng(42);
-    const subjects = Array.from({ length: 50_000 }, () => randomUUID());
-    const open: Array<{ requestId: string }> = [];
-    const revocations: string[] = [];
-    const started = performance.now();
-    const cpuBefore = cpuSample([process.pid]);
-    for (let i = 0; i < records; i += BATCH) {
-      for (let k = i; k < Math.min(records, i + BATCH); k++) {
-        const actorId = `clerk-${Math.floor(random() ** 2 * 200)}`;
-        const subjectId = subjects[Math.floor(random() * subjects.length)];
-        const purposeId = PURPOSES[Math.floor(random() * PURPOSES.length)];
-        const role = ROLES[Math.floor(random() * ROLES.length)];
-        const at = new Date(YEAR_START + Math.floor((k / records) * YEAR_MS)).toISOString();
-        const kind = Math.floor(random() * 20);
-        if (kind === 0)
-          access.apply(
-            'AccessDenied',
-            {
-              subjectId,
-              actorId,
-              role,
-              purposeId,
-              reason: 'no_consent_for_purpose',
-              requestId: `r${k}`,
-              at,
-            },
-            at,
-          );
-        else if (kind === 1)
-          access.apply(
-            'SubjectExported',
-            {
-              subjectId,
-              exportId: `e${k >> 8}`,
-              actorId,
-              role,
-              purposeId,
-              fields: [],
-              destination: 'mail-provider',
-              at,
-              ...(k % 7 === 0 ? { mode: 'sandbox' } : {}),
-            },
-            at,
-          );
-        else
-          access.apply(
-            'FieldsAccessed',
-            {
-              subjectId,
-              actorId,
-              role,
-              purposeId,
-              via: kind < 15 ? 'view' : 'lookup',
-              fields: [],
-              policyVersion: 0,
-              requestId: `r${k}`,
-              at,
-              ...(kind === 19 ? { withoutConsent: true } : {}),
-            },
-            at,
-          );
-        // One trend event for ten access records.
-        if (k % 10 !== 0) continue;
-        const pick = Math.floor(random() * 10);
-        if (pick < 6) trends.apply('ConsentGranted', { subjectId, purposeId, grantedAt: at }, at);
-        else if (pick < 8)
-          revocations.push(
-            trends.apply(
-              'ConsentRevoked',
-              { subjectId, purposeId, trigger: pick === 7 ? 'gpc' : 'request', revokedAt: at },
-              at,
-            ),
-          );
-        else if (pick === 8) {
-          const requestId = randomUUID();
-          open.push({ requestId });
-          trends.apply(
-            'PrivacyRequestReceived',
-            { requestId, subjectId, kind: KINDS[k % KINDS.length], receivedAt: at, at },
-            at,
-          );
-        } else {
-          const answered = open.shift();
-          if (answered)
-            trends.apply(
-              random() < 0.8 ? 'PrivacyRequestCompleted' : 'PrivacyRequestRefused',
-              { requestId: answered.requestId, at },
-              at,
-            );
-          const cause = revocations.shift();
-          if (cause)
-            trends.apply(
-              'DownstreamAcknowledged',
+    if (reuse) console.log(`reusing the store built for ${builtFor} in ${dir}\n`);
+    else await build();
+    async function build() {
+      const random = rng(42);
+      const subjects = Array.from({ length: 50_000 }, () => randomUUID());
+      const open: Array<{ requestId: string }> = [];
+      const revocations: string[] = [];
+      const started = performance.now();
+      const cpuBefore = cpuSample([process.pid]);
+      for (let i = 0; i < records; i += BATCH) {
+        for (let k = i; k < Math.min(records, i + BATCH); k++) {
+          const actorId = `clerk-${Math.floor(random() ** 2 * 200)}`;
+          const subjectId = subjects[Math.floor(random() * subjects.length)];
+          const purposeId = PURPOSES[Math.floor(random() * PURPOSES.length)];
+          const role = ROLES[Math.floor(random() * ROLES.length)];
+          const at = new Date(YEAR_START + Math.floor((k / records) * YEAR_MS)).toISOString();
+          const kind = Math.floor(random() * 20);
+          if (kind === 0)
+            access.apply(
+              'AccessDenied',
               {
-                connectorId: CONNECTORS[k % CONNECTORS.length],
-                eventId: cause,
-                acknowledgedAt: at,
+                subjectId,
+                actorId,
+                role,
+                purposeId,
+                reason: 'no_consent_for_purpose',
+                requestId: `r${k}`,
+                at,
               },
               at,
             );
+          else if (kind === 1)
+            access.apply(
+              'SubjectExported',
+              {
+                subjectId,
+                exportId: `e${k >> 8}`,
+                actorId,
+                role,
+                purposeId,
+                fields: [],
+                destination: 'mail-provider',
+                at,
+                ...(k % 7 === 0 ? { mode: 'sandbox' } : {}),
+              },
+              at,
+            );
+          else
+            access.apply(
+              'FieldsAccessed',
+              {
+                subjectId,
+                actorId,
+                role,
+                purposeId,
+                via: kind < 15 ? 'view' : 'lookup',
+                fields: [],
+                policyVersion: 0,
+                requestId: `r${k}`,
+                at,
+                ...(kind === 19 ? { withoutConsent: true } : {}),
+              },
+              at,
+            );
+          // One trend event for ten access records.
+          if (k % 10 !== 0) continue;
+          const pick = Math.floor(random() * 10);
+          if (pick < 6) trends.apply('ConsentGranted', { subjectId, purposeId, grantedAt: at }, at);
+          else if (pick < 8)
+            revocations.push(
+              trends.apply(
+                'ConsentRevoked',
+                { subjectId, purposeId, trigger: pick === 7 ? 'gpc' : 'request', revokedAt: at },
+                at,
+              ),
+            );
+          else if (pick === 8) {
+            const requestId = randomUUID();
+            open.push({ requestId });
+            trends.apply(
+              'PrivacyRequestReceived',
+              { requestId, subjectId, kind: KINDS[k % KINDS.length], receivedAt: at, at },
+              at,
+            );
+          } else {
+            const answered = open.shift();
+            if (answered)
+              trends.apply(
+                random() < 0.8 ? 'PrivacyRequestCompleted' : 'PrivacyRequestRefused',
+                { requestId: answered.requestId, at },
+                at,
+              );
+            const cause = revocations.shift();
+            if (cause)
+              trends.apply(
+                'DownstreamAcknowledged',
+                {
+                  connectorId: CONNECTORS[k % CONNECTORS.length],
+                  eventId: cause,
+                  acknowledgedAt: at,
+                },
+                at,
+              );
+          }
         }
+        await access.flush(reads);
+        await trends.flush(reads);
+        if ((i / BATCH) % 40 === 39)
+          console.log(
+            `  built ${formatInt(i + BATCH)} records (${formatMs(performance.now() - started, 0)})`,
+          );
       }
-      await access.flush(reads);
-      await trends.flush(reads);
-      if ((i / BATCH) % 40 === 39)
-        console.log(
-          `  built ${formatInt(i + BATCH)} records (${formatMs(performance.now() - started, 0)})`,
-        );
+      const buildMs = performance.now() - started;
+      printCpuDuring('the build', cpuUsage(cpuBefore, cpuSample([process.pid])));
+      const size = statSync(join(dir, 'read-models.db')).size;
+      console.log(
+        `built ${formatInt(records)} records in ${formatMs(buildMs, 0)} ` +
+          `(${formatInt(Math.round(records / (buildMs / 1000)))}/s), file ${(size / 2 ** 20).toFixed(0)} MiB\n`,
+      );
+      if (marker) writeFileSync(marker, builtFor);
     }
-    const buildMs = performance.now() - started;
-    printCpuDuring('the build', cpuUsage(cpuBefore, cpuSample([process.pid])));
-    const size = statSync(join(dir, 'read-models.db')).size;
-    console.log(
-      `built ${formatInt(records)} records in ${formatMs(buildMs, 0)} ` +
-        `(${formatInt(Math.round(records / (buildMs / 1000)))}/s), file ${(size / 2 ** 20).toFixed(0)} MiB\n`,
-    );
 
     // --- queries -------------------------------------------------------------------------
     const dashboards: Array<[string, (range: ReturnType<typeof zonedRange>) => Promise<unknown>]> =
@@ -314,8 +343,12 @@ async function main(): Promise<number> {
     return worst < AIM_MS ? 0 : 1;
   } finally {
     await reads.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 
-runBench('dashboard', main, 'npm run bench:dashboard -- [--records=N] [--runs=N] [--dir=PATH]');
+runBench(
+  'dashboard',
+  main,
+  'npm run bench:dashboard -- [--records=N] [--runs=N] [--dir=PATH] [--keep=PATH]',
+);

@@ -84,30 +84,33 @@ function byDay(
   return out;
 }
 
-const entries = <T>(record: Record<string, T> | undefined): Array<[string, T]> =>
-  Object.entries(record ?? {});
+/**
+ * A tally of counters by key: one array of numbers per key, indexed by field, so the hot loops
+ * over 720 hour documents add to array slots instead of growing objects by string key.
+ */
+class Tally {
+  private readonly map = new Map<string, number[]>();
+  constructor(private readonly width: number) {}
 
-function tally(map: Map<string, Record<string, number>>, key: string, field: string, n: number) {
-  let row = map.get(key);
-  if (!row) map.set(key, (row = {}));
-  row[field] = (row[field] ?? 0) + n;
-}
+  add(key: string, field: number, n: number): void {
+    let row = this.map.get(key);
+    if (!row) this.map.set(key, (row = new Array<number>(this.width).fill(0)));
+    row[field] += n;
+  }
 
-/** Rows of a tally, sorted by key, every field present (0 when none). */
-function rows<K extends string, F extends string>(
-  map: Map<string, Record<string, number>>,
-  keyName: K,
-  fields: readonly F[],
-): Array<Record<K, string> & Record<F, number>> {
-  return [...map]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(
-      ([key, row]) =>
-        ({
-          [keyName]: key,
-          ...Object.fromEntries(fields.map((f) => [f, row[f] ?? 0])),
-        }) as Record<K, string> & Record<F, number>,
-    );
+  /** The rows sorted by key, every field present (0 when none). */
+  rows<K extends string, F extends string>(
+    keyName: K,
+    fields: readonly F[],
+  ): Array<Record<K, string> & Record<F, number>> {
+    return [...this.map]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, row]) => {
+        const out: Record<string, string | number> = { [keyName]: key };
+        fields.forEach((f, i) => (out[f] = row[i]));
+        return out as Record<K, string> & Record<F, number>;
+      });
+  }
 }
 
 const ROLE_FIELDS = ['reads', 'refusals', 'withoutConsent', 'customers'] as const;
@@ -136,38 +139,50 @@ export interface AccessDay {
  */
 export function accessByDay(range: ZonedRange, hours: readonly AccessHourDocument[]) {
   const days: AccessDay[] = byDay(range.days, hours).map(({ day, hours: inDay }) => {
-    const role = new Map<string, Record<string, number>>();
-    const purpose = new Map<string, Record<string, number>>();
-    const via = new Map<string, Record<string, number>>();
-    const reason = new Map<string, Record<string, number>>();
+    // Field indexes: role [reads, refusals, withoutConsent, customers], purpose the first three.
+    const role = new Tally(ROLE_FIELDS.length);
+    const purpose = new Tally(PURPOSE_FIELDS.length);
+    const via = new Tally(1);
+    const reason = new Tally(1);
     for (const { h, doc } of inDay) {
-      for (const [r, purposes] of entries(doc.reads))
-        for (const [p, vias] of entries(purposes))
-          for (const [v, n] of entries(vias)) {
-            tally(role, r, 'reads', n);
-            tally(purpose, p, 'reads', n);
-            tally(via, v, 'reads', n);
+      const reads = doc.reads ?? {};
+      for (const r in reads)
+        for (const p in reads[r]) {
+          const vias = reads[r][p];
+          for (const v in vias) {
+            const n = vias[v];
+            role.add(r, 0, n);
+            purpose.add(p, 0, n);
+            via.add(v, 0, n);
           }
-      for (const [r, purposes] of entries(doc.refusals))
-        for (const [p, reasons] of entries(purposes))
-          for (const [why, n] of entries(reasons)) {
-            tally(role, r, 'refusals', n);
-            tally(purpose, p, 'refusals', n);
-            tally(reason, why, 'refusals', n);
+        }
+      const refusals = doc.refusals ?? {};
+      for (const r in refusals)
+        for (const p in refusals[r]) {
+          const reasons = refusals[r][p];
+          for (const why in reasons) {
+            const n = reasons[why];
+            role.add(r, 1, n);
+            purpose.add(p, 1, n);
+            reason.add(why, 0, n);
           }
-      for (const [r, purposes] of entries(doc.withoutConsent))
-        for (const [p, n] of entries(purposes)) {
-          tally(role, r, 'withoutConsent', n);
-          tally(purpose, p, 'withoutConsent', n);
+        }
+      const without = doc.withoutConsent ?? {};
+      for (const r in without)
+        for (const p in without[r]) {
+          const n = without[r][p];
+          role.add(r, 2, n);
+          purpose.add(p, 2, n);
         }
       // A customer counts in the first hour of the day the role read them in: there, the gap
       // back to their previous read reaches before the day's start.
       const since = h - day.startHour;
-      for (const [r, gaps] of entries(doc.distinct))
-        for (const [gap, n] of entries(gaps))
-          if (gap === 'far' || Number(gap) > since) tally(role, r, 'customers', n);
+      const distinct = doc.distinct ?? {};
+      for (const r in distinct)
+        for (const gap in distinct[r])
+          if (gap === 'far' || Number(gap) > since) role.add(r, 3, distinct[r][gap]);
     }
-    const byRole = rows(role, 'role', ROLE_FIELDS);
+    const byRole = role.rows('role', ROLE_FIELDS);
     const sum = (field: 'reads' | 'refusals' | 'withoutConsent') =>
       byRole.reduce((total, row) => total + row[field], 0);
     return {
@@ -176,9 +191,9 @@ export function accessByDay(range: ZonedRange, hours: readonly AccessHourDocumen
       refusals: sum('refusals'),
       withoutConsent: sum('withoutConsent'),
       byRole,
-      byPurpose: rows(purpose, 'purposeId', PURPOSE_FIELDS),
-      byVia: rows(via, 'via', ['reads'] as const),
-      byReason: rows(reason, 'reason', ['refusals'] as const),
+      byPurpose: purpose.rows('purposeId', PURPOSE_FIELDS),
+      byVia: via.rows('via', ['reads'] as const),
+      byReason: reason.rows('reason', ['refusals'] as const),
     };
   });
   const total = (field: 'reads' | 'refusals' | 'withoutConsent') =>
@@ -214,24 +229,35 @@ export function actorVolumes(
   docs: readonly AccessActorsDocument[],
   limit: number,
 ) {
-  const volumes = new Map<
+  // By role, then actor: no composite string key built per entry.
+  const byRole = new Map<
     string,
-    { actorId: string; role: string; reads: number; refusals: number }
+    Map<string, { actorId: string; role: string; reads: number; refusals: number }>
   >();
-  for (const doc of docs)
-    for (const [role, actors] of entries(doc.actors))
-      for (const [actorId, counts] of entries(actors)) {
-        const key = JSON.stringify([role, actorId]);
-        const entry = volumes.get(key) ?? { actorId, role, reads: 0, refusals: 0 };
+  for (const doc of docs) {
+    const roles = doc.actors ?? {};
+    for (const role in roles) {
+      let actorsOfRole = byRole.get(role);
+      if (!actorsOfRole) byRole.set(role, (actorsOfRole = new Map()));
+      const actors = roles[role];
+      for (const actorId in actors) {
+        const counts = actors[actorId];
+        let entry = actorsOfRole.get(actorId);
+        if (!entry) actorsOfRole.set(actorId, (entry = { actorId, role, reads: 0, refusals: 0 }));
         entry.reads += counts.reads ?? 0;
         entry.refusals += counts.refusals ?? 0;
-        volumes.set(key, entry);
       }
+    }
+  }
+  const volumes = [...byRole.values()].flatMap((actors) => [...actors.values()]);
   const perRole = new Map<string, number[]>();
-  for (const v of volumes.values())
-    perRole.set(v.role, [...(perRole.get(v.role) ?? []), v.reads + v.refusals]);
+  for (const v of volumes) {
+    const list = perRole.get(v.role);
+    if (list) list.push(v.reads + v.refusals);
+    else perRole.set(v.role, [v.reads + v.refusals]);
+  }
   const medians = new Map([...perRole].map(([role, list]) => [role, median(list)]));
-  const ranked = [...volumes.values()]
+  const ranked = volumes
     .map((v) => {
       const volume = v.reads + v.refusals;
       const roleMedian = medians.get(v.role)!;
@@ -266,30 +292,42 @@ export function actorVolumes(
 export function exportRowsByDay(range: ZonedRange, hours: readonly AccessHourDocument[]) {
   const fields = ['rows', 'sandbox'] as const;
   const days = byDay(range.days, hours).map(({ day, hours: inDay }) => {
-    const role = new Map<string, Record<string, number>>();
-    const purpose = new Map<string, Record<string, number>>();
-    const cell = new Map<string, Record<string, number>>();
-    for (const { doc } of inDay)
-      for (const [r, purposes] of entries(doc.exports))
-        for (const [p, counts] of entries(purposes))
-          for (const field of fields) {
-            const n = counts[field] ?? 0;
+    const role = new Tally(2);
+    const purpose = new Tally(2);
+    // Cells by role, then purpose: no composite string keys to build and parse back.
+    const cells = new Map<string, Tally>();
+    for (const { doc } of inDay) {
+      const exports = doc.exports ?? {};
+      for (const r in exports)
+        for (const p in exports[r]) {
+          const counts = exports[r][p];
+          for (let f = 0; f < fields.length; f++) {
+            const n = counts[fields[f]] ?? 0;
             if (!n) continue;
-            tally(role, r, field, n);
-            tally(purpose, p, field, n);
-            tally(cell, JSON.stringify([r, p]), field, n);
+            role.add(r, f, n);
+            purpose.add(p, f, n);
+            let cell = cells.get(r);
+            if (!cell) cells.set(r, (cell = new Tally(2)));
+            cell.add(p, f, n);
           }
-    const byRole = rows(role, 'role', fields);
+        }
+    }
+    const byRole = role.rows('role', fields);
     return {
       day: day.day,
       rows: byRole.reduce((s, r) => s + r.rows, 0),
       sandbox: byRole.reduce((s, r) => s + r.sandbox, 0),
       byRole,
-      byPurpose: rows(purpose, 'purposeId', fields),
-      cells: rows(cell, 'key', fields).map(({ key, ...counts }) => {
-        const [r, p] = JSON.parse(key) as [string, string];
-        return { role: r, purposeId: p, ...counts };
-      }),
+      byPurpose: purpose.rows('purposeId', fields),
+      cells: [...cells]
+        .flatMap(([r, cell]) =>
+          cell.rows('purposeId', fields).map((counts) => ({
+            sort: JSON.stringify([r, counts.purposeId]),
+            cell: { role: r, ...counts },
+          })),
+        )
+        .sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0))
+        .map(({ cell }) => cell),
     };
   });
   return {
