@@ -276,6 +276,76 @@ describe('redaction, pseudonyms, insights and AI transparency (HTTP, embedded st
     );
   });
 
+  it('checks a connector’s declared AI use: text only for a use it declares, and a connector that trains counts in the answer', async () => {
+    const register = (id: string, ai: unknown) =>
+      as.admin.post(
+        '/v1/connectors',
+        connectorBody(id, {
+          kind: 'ai_vendor',
+          purposes: ['chat-analysis', 'model-training'],
+          fields: [],
+          ai,
+        }),
+      );
+    // Bad flags: a 400 naming the field, nothing registered.
+    for (const ai of ['yes', [], { analysis: 'yes', training: false }]) {
+      const bad = await scenario.expectNothingWritten(() => register('bad-flags', ai), 400);
+      expect(bad.details[0].field).toMatch(/^ai/);
+    }
+    expect((await register('scorer', { analysis: true, training: false })).status).toBe(201);
+    expect((await register('trainer', { analysis: false, training: true })).status).toBe(201);
+    const listed = (await as.dpo.get('/v1/connectors?purposeId=chat-analysis')).body
+      .items as Array<{
+      connectorId: string;
+      ai?: unknown;
+    }>;
+    expect(listed.find((c) => c.connectorId === 'scorer')?.ai).toEqual({
+      analysis: true,
+      training: false,
+    });
+
+    const customer = await newSubject({ name: 'Пётр Сидоров', email: 'p.sidorov@example.net' });
+    const text = 'Пётр Сидоров просит перезвонить.';
+    const body = (purposeId: string, connectorId: string) => ({
+      text,
+      subjectId: customer,
+      purposeId,
+      connectorId,
+    });
+    // Analysis to a connector that declares analysis only: allowed; training to it: refused.
+    expect((await redact(body('chat-analysis', 'scorer'))).status).toBe(201);
+    expect(
+      (await as.service.post(`/v1/subjects/${customer}/consents`, consentBody('model-training')))
+        .status,
+    ).toBe(201);
+    const refused = await scenario.expectNothingWritten(
+      () => redact(body('model-training', 'scorer')),
+      409,
+    );
+    expect(refused.details).toEqual([
+      { field: 'connectorId', problem: expect.stringMatching(/AI training/) },
+    ]);
+    // Analysis to a connector that declares training only: refused.
+    await scenario.expectNothingWritten(() => redact(body('chat-analysis', 'trainer')), 409);
+
+    // A customer who never consented to training: the training purpose does not apply, but a
+    // connector serving the analysis purpose declares training, so the answer is yes.
+    const other = await newSubject({ name: 'Анна Кузнецова' });
+    const ai = (await as.dpo.get(`/v1/subjects/${other}/dsar`)).body.ai;
+    expect(ai.usedForTraining).toBe(true);
+    const analysis = ai.purposes.find(
+      (p: { purposeId: string }) => p.purposeId === 'chat-analysis',
+    );
+    expect(analysis.connectors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          connectorId: 'trainer',
+          ai: { analysis: false, training: true },
+        }),
+      ]),
+    );
+  });
+
   it('keeps no mapping without a customer: the restore says so and changes nothing', async () => {
     const res = await redact({
       text: 'Write to anna.k@example.com or call +44 20 7946 0958.',

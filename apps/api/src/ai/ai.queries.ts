@@ -63,7 +63,14 @@ export interface AiUse {
   consent: string;
   /** Whether the customer's data is used for it now: consent in force, or another legal basis. */
   appliesToYou: boolean;
-  connectors: Array<{ connectorId: string; name: string; kind: string; country: string }>;
+  connectors: Array<{
+    connectorId: string;
+    name: string;
+    kind: string;
+    country: string;
+    /** Its declared AI use, when declared: a connector that trains on what it receives counts. */
+    ai?: { analysis: boolean; training: boolean };
+  }>;
 }
 
 export interface AiTransparency {
@@ -102,7 +109,10 @@ export class AiTransparencyHandler implements IQueryHandler<AiTransparencyQuery>
       ai.map(async (p) => aiUse(p, status.get(p.purposeId), state.erasedAt !== null, this.queries)),
     );
     return {
-      usedForTraining: purposes.some((p) => p.use === 'training' && p.appliesToYou),
+      // Training: a purpose for it, or a connector serving a purpose that declares it trains.
+      usedForTraining: purposes.some(
+        (p) => p.appliesToYou && (p.use === 'training' || p.connectors.some((c) => c.ai?.training)),
+      ),
       usedForAnalysis: purposes.some((p) => p.use === 'analysis' && p.appliesToYou),
       purposes,
     };
@@ -118,7 +128,13 @@ async function aiUse(
   const status = consent ?? 'not_asked';
   const connectors = (await recipientsOf(queries, purpose.purposeId))
     .filter((c) => c.status === 'active')
-    .map(({ connectorId, name, kind, country }) => ({ connectorId, name, kind, country }));
+    .map(({ connectorId, name, kind, country, ai }) => ({
+      connectorId,
+      name,
+      kind,
+      country,
+      ...(ai ? { ai } : {}),
+    }));
   return {
     purposeId: purpose.purposeId,
     title: purpose.title,

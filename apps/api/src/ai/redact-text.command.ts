@@ -213,6 +213,13 @@ export async function aiPurposeForConnector(
       'connectorId',
       `connector "${connectorId}" does not serve purpose "${purposeId}" (its registry entry lists the purposes it may receive data for)`,
     );
+  // A connector that declares its AI use receives text only for a use it declares.
+  const use = purpose.flags.aiTraining ? 'training' : 'analysis';
+  if (connector.ai && !(use === 'training' ? connector.ai.training : connector.ai.analysis))
+    throw conflict(
+      'connectorId',
+      `connector "${connectorId}" does not declare AI ${use} (its registry entry's ai flags), which purpose "${purposeId}" is for`,
+    );
   return purpose;
 }
 

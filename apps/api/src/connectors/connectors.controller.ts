@@ -210,6 +210,7 @@ export class ConnectorsController {
       webhook: body.webhook
         ? { url: new URL(body.webhook.url).href, events: [...body.webhook.events] }
         : null,
+      ...(body.ai ? { ai: { analysis: body.ai.analysis, training: body.ai.training } } : {}),
     };
   }
 }

@@ -13,6 +13,7 @@ import {
   ArrayNotEmpty,
   ArrayUnique,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsObject,
@@ -36,6 +37,12 @@ export class ConnectorWebhookDto {
   @ArrayUnique()
   @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
   events!: WebhookEventType[];
+}
+
+/** What an AI connector does with the text it receives: analysis, training, or both. */
+export class ConnectorAiDto {
+  @IsBoolean() analysis!: boolean;
+  @IsBoolean() training!: boolean;
 }
 
 export class RegisterConnectorDto {
@@ -66,6 +73,12 @@ export class RegisterConnectorDto {
   @ValidateNested()
   @Type(() => ConnectorWebhookDto)
   webhook?: ConnectorWebhookDto;
+  /** AI use of what it receives (issue 17); redaction checks it against the purpose. */
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ConnectorAiDto)
+  ai?: ConnectorAiDto;
 }
 
 export class ConnectorReasonDto {

@@ -12,6 +12,8 @@ export interface Recipient {
   country: string;
   fields: string[];
   status: string;
+  /** The connector's declared AI use, when it declares one. */
+  ai?: { analysis: boolean; training: boolean };
 }
 
 /** The connectors serving a purpose (suspended ones too: they may still hold copies). */
@@ -29,6 +31,7 @@ function recipient(c: ConnectorView): Recipient {
     country: c.country,
     fields: c.fields,
     status: c.status,
+    ...(c.ai ? { ai: c.ai } : {}),
   };
 }
 

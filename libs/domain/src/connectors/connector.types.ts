@@ -39,6 +39,15 @@ export interface ConnectorWebhook {
   events: WebhookEventType[];
 }
 
+/**
+ * What an AI vendor does with data it receives (issue 17): analysis (a tag or score comes back)
+ * and/or training its models. Declared in the registry; absent when not declared.
+ */
+export interface ConnectorAiUse {
+  analysis: boolean;
+  training: boolean;
+}
+
 export interface ConnectorDefinition {
   connectorId: string;
   name: string;
@@ -51,6 +60,8 @@ export interface ConnectorDefinition {
   country: string;
   role: ConnectorRole;
   webhook: ConnectorWebhook | null;
+  /** AI use, when the connector declares it (older registrations have none). */
+  ai?: ConnectorAiUse;
 }
 
 /** A webhook signing secret, sealed under a key derived from the master key (never in clear). */
