@@ -30,55 +30,70 @@ function alive(pid: number): boolean {
  * data directory: the API in this process, the projections and processors in a forked
  * apps/projector beside it.
  */
+interface Launched {
+  process: ChildProcess;
+  base: string;
+  projectorPid: number;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+}
+
+const launched: Launched[] = [];
+
+/** Starts the launcher with no CUSTODIAN_* setting but the data dir; resolves once ready. */
+async function launch(dataDir: string): Promise<Launched> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', PORT: String(port) };
+  for (const name of Object.keys(env)) if (name.startsWith('CUSTODIAN_')) delete env[name];
+  env.CUSTODIAN_DATA_DIR = dataDir;
+  const child = spawn(process.execPath, ['-r', REGISTER_TS, 'apps/api/src/start.ts'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const entry: Launched = { process: child, base, projectorPid: -1, output: () => output, exited };
+  launched.push(entry);
+  await waitFor(
+    async () => (await request(`${base}/health/ready`).catch(() => null))?.status === 200,
+    90_000,
+  );
+  const pidLine = /in the projector process, pid (\d+)/.exec(output);
+  expect(pidLine).not.toBeNull();
+  entry.projectorPid = Number(pidLine![1]);
+  expect(entry.projectorPid).not.toBe(child.pid);
+  expect(alive(entry.projectorPid)).toBe(true);
+  return entry;
+}
+
 describe('npm start: the API with its projector beside it, two processes', () => {
   let dataDir: string;
-  let launcher: ChildProcess | undefined;
-  let output = '';
-  let projectorPid: number | undefined;
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'custodian-start-'));
   });
   afterAll(() => {
-    if (launcher && launcher.exitCode === null && launcher.signalCode === null)
-      launcher.kill('SIGKILL');
-    if (projectorPid !== undefined && alive(projectorPid)) process.kill(projectorPid, 'SIGKILL');
+    for (const { process: child, projectorPid } of launched) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (projectorPid > 0 && alive(projectorPid)) process.kill(projectorPid, 'SIGKILL');
+    }
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('makes the data dir once, serves its own writes at once, and stops both on SIGTERM', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', PORT: String(port) };
-    for (const name of Object.keys(env)) if (name.startsWith('CUSTODIAN_')) delete env[name];
-    env.CUSTODIAN_DATA_DIR = dataDir;
-    launcher = spawn(process.execPath, ['-r', REGISTER_TS, 'apps/api/src/start.ts'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    launcher.stdout?.on('data', (chunk) => (output += chunk));
-    launcher.stderr?.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      launcher!.on('exit', (code, signal) => resolve({ code, signal })),
-    );
-
-    await waitFor(
-      async () => (await request(`${base}/health/ready`).catch(() => null))?.status === 200,
-      90_000,
-    );
-    const pidLine = /in the projector process, pid (\d+)/.exec(output);
-    expect(pidLine).not.toBeNull();
-    projectorPid = Number(pidLine![1]);
-    expect(projectorPid).not.toBe(launcher.pid);
-    expect(alive(projectorPid)).toBe(true);
+    const { process: launcher, base, projectorPid, output, exited } = await launch(dataDir);
 
     // The first start made the master key and the actors file, once, before the projector ran.
     const actors = JSON.parse(readFileSync(join(dataDir, 'actors.json'), 'utf8')).actors;
     expect(actors).toHaveLength(1);
     expect(statSync(join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
-    expect(output.match(/created .*actors\.json/g)).toHaveLength(1);
+    expect(output().match(/created .*actors\.json/g)).toHaveLength(1);
     // The projector found the key the API made (it runs the keyed processors) and made none.
-    expect(output).not.toContain('no master key');
-
+    expect(output()).not.toContain('no master key');
     const admin = new ApiClient(base, actors[0].apiKey);
     const dpo = admin.as('dpo');
     expect((await admin.post('/v1/purposes', purposeBody('newsletter'))).status).toBe(201);
@@ -110,7 +125,23 @@ describe('npm start: the API with its projector beside it, two processes', () =>
     // SIGTERM stops both, cleanly: exit 0, and no orphan projector left behind.
     launcher.kill('SIGTERM');
     expect(await exited).toEqual({ code: 0, signal: null });
-    await waitFor(async () => !alive(projectorPid!), 10_000);
-    expect(output).toContain('SIGTERM: stopping the API and the projector');
+    await waitFor(async () => !alive(projectorPid), 10_000);
+    expect(output()).toContain('SIGTERM: stopping the API and the projector');
+  }, 180_000);
+
+  it('starts again on the same data dir making nothing new, and stops (exit 3) when the projector dies', async () => {
+    const key = readFileSync(join(dataDir, 'master.key'));
+    const actorsFile = readFileSync(join(dataDir, 'actors.json'));
+    const { process: launcher, base, projectorPid, output, exited } = await launch(dataDir);
+    expect(readFileSync(join(dataDir, 'master.key'))).toEqual(key);
+    expect(readFileSync(join(dataDir, 'actors.json'))).toEqual(actorsFile);
+    expect(output()).not.toMatch(/created .*actors\.json/);
+    expect((await request(`${base}/health/ready`)).status).toBe(200);
+
+    // The projector is killed outright: the service does not limp on without it.
+    process.kill(projectorPid, 'SIGKILL');
+    expect(await exited).toEqual({ code: 3, signal: null });
+    expect(launcher.exitCode).toBe(3);
+    expect(output()).toMatch(/the projector process \(pid \d+\) exited on its own \(SIGKILL\)/);
   }, 180_000);
 });
