@@ -26,6 +26,8 @@ export class ProjectionReader {
   private readonly applied = new Map<string, string>();
   /** Per projection: the checkpoint read in flight, shared by every request waiting on it. */
   private readonly reading = new Map<string, Promise<string | null>>();
+  /** Per projection: the timer of its next checkpoint poll, shared by every waiting request. */
+  private readonly ticks = new Map<string, Promise<void>>();
 
   constructor(
     private readonly runner: ProjectionRunner,
@@ -79,8 +81,23 @@ export class ProjectionReader {
       if (reached(await this.appliedPosition(name))) return;
       if (Date.now() > deadline)
         throw new ServiceUnavailableException(`projection "${name}" is behind; try again shortly`);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await this.nextPoll(name);
     }
+  }
+
+  /** The next poll of a projection's checkpoint: one timer, every waiter on it wakes together. */
+  private nextPoll(name: string): Promise<void> {
+    let tick = this.ticks.get(name);
+    if (!tick) {
+      tick = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          this.ticks.delete(name);
+          resolve();
+        }, POLL_MS),
+      );
+      this.ticks.set(name, tick);
+    }
+    return tick;
   }
 
   /** Where the projection's stored checkpoint stands (reads shared by concurrent callers). */
