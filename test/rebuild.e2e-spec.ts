@@ -125,8 +125,9 @@ describe('rebuilding read models (HTTP activity, embedded stores)', () => {
       await runner.stop();
       await reads.close();
     }
-  });
+  }, 120_000);
 
+  // Rebuilding every projection twice over the same log: minutes on a loaded two-core CI machine.
   it('a rebuild that crashes in the middle resumes from its checkpoints and still equals the live read models', async () => {
     const file = join(t.dataDir, 'rebuilt-crash.sqlite');
     const first = new SqliteReadStore({ file });
@@ -165,7 +166,7 @@ describe('rebuilding read models (HTTP activity, embedded stores)', () => {
       await resumed.stop();
       await reopened.close();
     }
-  });
+  }, 120_000);
 
   it('/health/ready reports a large lag from positions, without counting the events behind', async () => {
     const runner = t.app.get(ProjectionRunner);

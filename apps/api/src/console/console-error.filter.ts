@@ -1,15 +1,7 @@
-import { DomainError } from '@custodian/domain';
 import { CUSTODIAN_CONFIG, type CustodianConfig } from '@custodian/platform';
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  Inject,
-  Injectable,
-  Logger,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { pageProblem } from '../shared/page-problem';
 import { pageHeaders, sendPage } from '../shared/web-pages';
 import { escapeHtml as h } from '../shared/web-pages';
 import { layout } from './console-pages';
@@ -67,25 +59,7 @@ export class ConsoleErrorFilter implements ExceptionFilter {
       page(exception.status, 'Not done', `<p class="note warn">${h(exception.text)}</p>`);
       return;
     }
-    let status = 500;
-    let details: Array<{ field: string; problem: string }> = [];
-    if (exception instanceof DomainError) {
-      status = exception.kind === 'invalid' ? 400 : 409;
-      details = [{ field: exception.field ?? 'request', problem: exception.message }];
-    } else if (exception instanceof HttpException) {
-      status = exception.getStatus();
-      const body = exception.getResponse() as { details?: typeof details };
-      details =
-        body && typeof body === 'object' && Array.isArray(body.details)
-          ? body.details
-          : [{ field: 'request', problem: exception.message }];
-    } else {
-      const code = (exception as { statusCode?: unknown })?.statusCode;
-      if (typeof code === 'number' && code >= 400 && code < 500) {
-        status = code;
-        details = [{ field: 'body', problem: (exception as Error).message }];
-      }
-    }
+    const { status, details } = pageProblem(exception, (e) => (e.kind === 'invalid' ? 400 : 409));
     if (status >= 500) {
       const error = exception instanceof Error ? exception : new Error(String(exception));
       this.logger.error(`${error.name}: ${error.message}`, error.stack);

@@ -16,7 +16,7 @@ import {
   type CustodianConfig,
 } from '@custodian/platform';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -244,11 +244,16 @@ export class ExportFiles {
   /** Files of exports past their download window are deleted (their events stay). */
   private async purgeExpired(): Promise<void> {
     try {
+      // Every export completed before now is in the read model first (at start-up, once built).
+      await this.projections.catchUp('exports', { timeoutMs: 60_000 });
       const now = this.clock.now().toISOString();
       for (const doc of await exportsWhere(this.reads, this.projections, 'completed'))
         if (doc.expiresAt !== null && doc.expiresAt <= now) this.remove(doc.exportId);
     } catch (error) {
-      this.logger.warn(`could not purge expired exports: ${(error as Error).message}`);
+      // Not built yet (an empty log at start-up) or still catching up: the next sweep purges.
+      if (error instanceof ServiceUnavailableException)
+        this.logger.debug(`expired exports not purged yet: ${error.message}`);
+      else this.logger.warn(`could not purge expired exports: ${(error as Error).message}`);
     }
   }
 

@@ -1,15 +1,8 @@
 import { DomainError } from '@custodian/domain';
 import { CUSTODIAN_CONFIG, type CustodianConfig } from '@custodian/platform';
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  Inject,
-  Injectable,
-  Logger,
-} from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { pageProblem } from '../shared/page-problem';
 import { CentrePageError, languageOf, sendHtml } from './centre-http';
 import { messagePage } from './centre-pages';
 import { TEXT } from './centre-text';
@@ -60,29 +53,11 @@ export class CentreErrorFilter implements ExceptionFilter {
       void sendHtml(reply, exception.status, messagePage(frame, t[title], t[text]));
       return;
     }
-    let status = 500;
-    let details: Array<{ field: string; problem: string }> = [];
-    if (exception instanceof DomainError) {
-      status = DOMAIN_STATUS[exception.kind];
-      if (exception.kind === 'gone') {
-        void sendHtml(reply, 410, messagePage(frame, t.erasedTitle, t.erasedText));
-        return;
-      }
-      details = [{ field: exception.field ?? 'request', problem: exception.message }];
-    } else if (exception instanceof HttpException) {
-      status = exception.getStatus();
-      const body = exception.getResponse() as { details?: typeof details; message?: unknown };
-      details =
-        body && typeof body === 'object' && Array.isArray(body.details)
-          ? body.details
-          : [{ field: 'request', problem: exception.message }];
-    } else {
-      const code = (exception as { statusCode?: unknown })?.statusCode;
-      if (typeof code === 'number' && code >= 400 && code < 500) {
-        status = code;
-        details = [{ field: 'body', problem: (exception as Error).message }];
-      }
+    if (exception instanceof DomainError && exception.kind === 'gone') {
+      void sendHtml(reply, 410, messagePage(frame, t.erasedTitle, t.erasedText));
+      return;
     }
+    const { status, details } = pageProblem(exception, (e) => DOMAIN_STATUS[e.kind]);
     if (status >= 500) {
       const error = exception instanceof Error ? exception : new Error(String(exception));
       this.logger.error(`${error.name}: ${error.message}`, error.stack);

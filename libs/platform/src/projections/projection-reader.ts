@@ -41,7 +41,13 @@ export class ProjectionReader {
   }
 
   async collection(name: string): Promise<string> {
-    if (this.runsHere) return this.runner.collectionFor(name);
+    if (this.runsHere) {
+      // Before the runner has opened its builds (at start-up) there is no collection yet.
+      const collection = this.runner.collectionFor(name);
+      if (!collection)
+        throw new ServiceUnavailableException(`projection "${name}" has not been built yet`);
+      return collection;
+    }
     const cached = this.cache.get(name);
     if (cached && cached.until > Date.now()) return cached.collection;
     const collection = await activeCollection(this.reads, name);
