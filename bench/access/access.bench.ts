@@ -98,8 +98,12 @@ interface Params {
   profile: boolean;
   build: boolean;
   strict: boolean;
-  /** `separate`: the API with CUSTODIAN_PROJECTOR=off beside `apps/projector`. */
-  projector: 'in-process' | 'separate';
+  /**
+   * `launcher` (the default, as `npm start`: apps/projector forked by the API's launcher),
+   * `in-process` (CUSTODIAN_PROJECTOR=in-process), or `separate` (the API with
+   * CUSTODIAN_PROJECTOR=off beside an `apps/projector` the bench starts).
+   */
+  projector: 'launcher' | 'in-process' | 'separate';
   /** Seconds of load on each of the two ceilings (ceilings.ts) before the runs; 0: none. */
   ceilingSeconds: number;
 }
@@ -132,9 +136,9 @@ function parseParams(argv: string[]): Params {
     ],
     { seconds: 'duration' },
   );
-  const projector = raw('projector') ?? 'in-process';
-  if (projector !== 'in-process' && projector !== 'separate')
-    throw new UsageError('--projector must be "in-process" or "separate"');
+  const projector = raw('projector') ?? 'launcher';
+  if (projector !== 'launcher' && projector !== 'in-process' && projector !== 'separate')
+    throw new UsageError('--projector must be "launcher", "in-process" or "separate"');
   const params: Params = {
     quick,
     runs: int('runs', 3, 1, 1),
@@ -321,6 +325,8 @@ interface RunResult {
   /** How far behind the projections were when the measured reads ended, and their catch-up. */
   catchUp: CatchUp;
   serverPid: number;
+  /** The apps/projector process, with --projector=separate or launcher. */
+  projectorPid: number | null;
   /** FieldsAccessed events found afterwards, and the 2xx reads they should cover. */
   audited: number;
   reads2xx: number;
@@ -350,6 +356,7 @@ async function runOnce(index: number, params: Params, profileDir: string | null)
       dataDir,
       actorsFile,
       profiling: profileDir !== null,
+      launcher: params.projector === 'launcher',
       env: {
         CUSTODIAN_RETENTION_SWEEP_MS: '0',
         ...(separate ? { CUSTODIAN_PROJECTOR: 'off' } : {}),
@@ -373,7 +380,8 @@ async function runOnce(index: number, params: Params, profileDir: string | null)
       reads2xx += warmup.ok;
     }
 
-    const pids = [server.pid, process.pid];
+    const projectorPid = projector?.pid ?? server.projectorPid;
+    const pids = [server.pid, process.pid, ...(projectorPid !== null ? [projectorPid] : [])];
     if (profileDir) await server.startCpuProfile();
     const before = cpuSample(pids);
     const load = await readLoad(
@@ -406,6 +414,7 @@ async function runOnce(index: number, params: Params, profileDir: string | null)
       cpu,
       catchUp,
       serverPid: server.pid,
+      projectorPid,
       audited,
       reads2xx,
       profile,
@@ -431,6 +440,14 @@ async function runOnce(index: number, params: Params, profileDir: string | null)
 const cpuPerRead = (r: RunResult) =>
   ((r.cpu.processes.get(r.serverPid) ?? NaN) * r.cpu.seconds * 1000) / r.load.ok;
 
+/** CPU ms the API and the projector process (when separate) spent together per read answered. */
+const serverCpuPerRead = (r: RunResult) =>
+  (((r.cpu.processes.get(r.serverPid) ?? NaN) +
+    (r.projectorPid === null ? 0 : (r.cpu.processes.get(r.projectorPid) ?? NaN))) *
+    r.cpu.seconds *
+    1000) /
+  r.load.ok;
+
 /** KiB and write calls (SQLite WAL, sockets, logs) by the API per read. */
 function writesPerRead(r: RunResult): { kib: number; calls: number } {
   const w = r.cpu.written.get(r.serverPid) ?? { bytes: NaN, calls: NaN };
@@ -450,9 +467,17 @@ function describeRun(i: number, r: RunResult, params: Params): string {
       `${r.registerSeconds.toFixed(1)} s (${formatInt(params.customers / r.registerSeconds)}/s), ` +
       `projections settled ${formatMs(r.settleMs, 0)} later; warm-up ` +
       (r.warmup ? `${formatInt(r.warmup.perSecond)} reads/s` : 'none'),
-    `       CPU (cores): API ${server.toFixed(2)}, load generator ${bench.toFixed(2)}, ` +
+    `       CPU (cores): API ${server.toFixed(2)}` +
+      (r.projectorPid === null
+        ? ''
+        : `, projector ${(cpu.processes.get(r.projectorPid) ?? NaN).toFixed(2)}`) +
+      `, load generator ${bench.toFixed(2)}, ` +
       `other processes ${cpu.others.toFixed(2)}${competedNote(cpu)}`,
-    `       API CPU per read ${formatMs(cpuPerRead(r), 3)}; API writes per read ` +
+    `       API CPU per read ${formatMs(cpuPerRead(r), 3)}` +
+      (r.projectorPid === null
+        ? ''
+        : `, server CPU per read (API + projector) ${formatMs(serverCpuPerRead(r), 3)}`) +
+      `; API writes per read ` +
       `${writes.kib.toFixed(2)} KiB in ${writes.calls.toFixed(2)} calls; audit events ` +
       `${formatInt(r.audited)} for ${formatInt(r.reads2xx)} reads answered 2xx`,
     `       ${describeCatchUp(r.catchUp)}`,
@@ -491,6 +516,12 @@ function summaryRows(results: RunResult[]): Row[] {
       pass: null,
     },
     { label: 'API CPU per read', value: formatMs(m(cpuPerRead), 3), aim: '', pass: null },
+    {
+      label: 'server CPU per read (API + projector)',
+      value: formatMs(m(serverCpuPerRead), 3),
+      aim: '',
+      pass: null,
+    },
     {
       label: 'API writes per read (files + sockets)',
       value: `${m((r) => writesPerRead(r).kib).toFixed(2)} KiB`,
@@ -610,6 +641,11 @@ async function main(): Promise<number> {
       `${formatInt(params.customers)} customers registered (${params.registerConcurrency} in flight), ` +
       `then GET /v1/subjects/{random id}/view?purpose=${PURPOSE_ID} as sales on ` +
       `${params.connections} connections: ${params.warmup} s warm-up + ${params.duration} s measured` +
+      (params.projector === 'separate'
+        ? '; projections in a separate apps/projector process (API: CUSTODIAN_PROJECTOR=off)'
+        : params.projector === 'launcher'
+          ? '; started as `npm start` does: API + apps/projector forked beside it'
+          : '; projections in the API process (CUSTODIAN_PROJECTOR=in-process)') +
       (params.profile ? '; CPU profiling ON (figures are slower than unprofiled)' : ''),
   );
 

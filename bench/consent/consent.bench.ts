@@ -87,8 +87,12 @@ interface Params {
   gateWarmup: number;
   dir: string;
   profile: boolean;
-  /** Where projections run: in the API process (the embedded default) or in apps/projector. */
-  projector: 'in-process' | 'separate';
+  /**
+   * Where projections run: `launcher` (the default, as `npm start`: apps/projector forked by the
+   * API's launcher), `in-process` (the API's event loop, CUSTODIAN_PROJECTOR=in-process), or
+   * `separate` (apps/projector started by the bench, API CUSTODIAN_PROJECTOR=off).
+   */
+  projector: 'launcher' | 'in-process' | 'separate';
   build: boolean;
   strict: boolean;
   /** Seconds of load on each of the two ceilings (ceilings.ts) before the runs; 0: none. */
@@ -119,9 +123,9 @@ function parseParams(argv: string[]): Params {
     'strict',
     'ceiling-seconds',
   ]);
-  const projector = raw('projector') ?? 'in-process';
-  if (projector !== 'in-process' && projector !== 'separate')
-    throw new UsageError('--projector must be "in-process" or "separate"');
+  const projector = raw('projector') ?? 'launcher';
+  if (projector !== 'launcher' && projector !== 'in-process' && projector !== 'separate')
+    throw new UsageError('--projector must be "launcher", "in-process" or "separate"');
   const gateIds = int('gate-ids', 10_000, 10_000, 1);
   if (gateIds > 10_000)
     throw new UsageError('--gate-ids: the API takes at most 10,000 ids per call');
@@ -360,7 +364,7 @@ interface RunResult {
   loadCpu: CpuUsage;
   gateCpu: CpuUsage;
   serverPid: number;
-  /** The apps/projector process, with --projector=separate. */
+  /** The apps/projector process, with --projector=separate or launcher. */
   projectorPid: number | null;
   profiles: string[];
 }
@@ -386,6 +390,7 @@ async function runOnce(
       dataDir,
       actorsFile,
       profiling: profileDir !== null,
+      launcher: params.projector === 'launcher',
       env: params.projector === 'separate' ? { CUSTODIAN_PROJECTOR: 'off' } : {},
     });
     await setUpPurpose(server, keys);
@@ -400,7 +405,8 @@ async function runOnce(
 
     const profiles: string[] = [];
     const profileFile = (phase: string) => join(profileDir!, `run${index}-${phase}.cpuprofile`);
-    const pids = [server.pid, process.pid, ...(projector ? [projector.pid] : [])];
+    const projectorPid = projector?.pid ?? server.projectorPid;
+    const pids = [server.pid, process.pid, ...(projectorPid !== null ? [projectorPid] : [])];
     if (profileDir) await server.startCpuProfile();
     const loadStart = cpuSample(pids);
     const load = await grantLoad(server, keys.crm, params.duration, params.connections, granted);
@@ -423,7 +429,7 @@ async function runOnce(
       loadCpu,
       gateCpu,
       serverPid: server.pid,
-      projectorPid: projector?.pid ?? null,
+      projectorPid,
       profiles,
     };
   } catch (error) {
@@ -482,7 +488,8 @@ function describeRun(i: number, r: RunResult): string {
     `run ${i}: grants ${formatInt(load.perSecond)}/s over ${load.seconds.toFixed(1)} s ` +
       `(${formatInt(load.ok)} ok, ${load.non2xx} non-2xx, ${load.errors} errors), ` +
       `latency p50 ${formatMs(load.p50)} p99 ${formatMs(load.p99)} max ${formatMs(load.max)}`,
-    `       grants ${describeCpu(r, r.loadCpu)}; server CPU per grant ${formatMs(cpuPerGrant(r), 2)}, ` +
+    `       grants ${describeCpu(r, r.loadCpu)}; server CPU per grant${r.projectorPid === null ? '' : ' (API + projector)'} ` +
+      `${formatMs(cpuPerGrant(r), 2)}, ` +
       `writes per grant ${writes.kib.toFixed(1)} KiB in ${writes.calls.toFixed(1)} calls`,
     `       gate ${formatInt(gate.ids)} ids (${formatInt(gate.grantedIncluded)} granted, ` +
       `${(gate.requestBytes / 1024).toFixed(0)} KiB in, ${(gate.responseBytes / 1024).toFixed(0)} KiB out): ` +
@@ -679,7 +686,9 @@ async function main(): Promise<number> {
       `${formatInt(params.gateIds)} ids` +
       (params.projector === 'separate'
         ? '; projections in a separate apps/projector process (API: CUSTODIAN_PROJECTOR=off)'
-        : '') +
+        : params.projector === 'launcher'
+          ? '; started as `npm start` does: API + apps/projector forked beside it (server CPU = both)'
+          : '; projections in the API process (CUSTODIAN_PROJECTOR=in-process)') +
       (params.profile ? '; CPU profiling ON (figures are slower than unprofiled)' : ''),
   );
 

@@ -3,12 +3,14 @@
  * on 127.0.0.1 with its own data dir and actors file, wait for /health, stop it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const API_MAIN = join(REPO_ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
+/** `npm start`'s entry: the API, and apps/projector forked beside it (apps/api/src/start.ts). */
+export const LAUNCHER_MAIN = join(REPO_ROOT, 'dist', 'apps', 'api', 'src', 'start.js');
 const CPU_PROFILER = join(__dirname, 'cpu-profiler.cjs');
 const KEEP_ALIVE = join(__dirname, 'keep-alive.cjs');
 
@@ -93,6 +95,8 @@ export interface StartOptions {
   /** Preload the IPC-driven CPU profiler (see cpu-profiler.cjs). */
   profiling?: boolean;
   readyTimeoutMs?: number;
+  /** Start `npm start`'s launcher instead of `apps/api` alone: the projector is its child. */
+  launcher?: boolean;
 }
 
 /** A Custodian process started by a bench. */
@@ -110,6 +114,20 @@ export interface CustodianChild {
 export interface ApiServer extends CustodianChild {
   baseUrl: string;
   port: number;
+  /** With `launcher`: the projector process the launcher forked (its CPU counts too). */
+  projectorPid: number | null;
+}
+
+/** The pids of a process's children (Linux /proc). */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 interface Spawned extends CustodianChild {
@@ -210,7 +228,10 @@ function spawnCustodian(
 export async function startApi(options: StartOptions): Promise<ApiServer> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child = spawnCustodian('API', API_MAIN, options, { PORT: String(port), HOST: '127.0.0.1' });
+  const child = spawnCustodian('API', options.launcher ? LAUNCHER_MAIN : API_MAIN, options, {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  });
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   for (;;) {
     const exited = child.exited();
@@ -232,8 +253,16 @@ export async function startApi(options: StartOptions): Promise<ApiServer> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  let projectorPid: number | null = null;
+  if (options.launcher) {
+    // The launcher forks the projector once the API is made, before it listens.
+    const children = childPids(child.pid);
+    if (children.length !== 1)
+      throw new Error(`the launcher should have one child (the projector), has ${children.length}`);
+    projectorPid = children[0];
+  }
   const { exited: _exited, ...rest } = child;
-  return { ...rest, baseUrl, port };
+  return { ...rest, baseUrl, port, projectorPid };
 }
 
 /**

@@ -21,6 +21,9 @@ async function main(): Promise<void> {
   // The projections wait on unref'd timers and store callbacks, which do not keep Node alive:
   // hold the process open until a signal stops it (`stopOnSignals` then closes the app).
   setInterval(() => undefined, 1 << 30);
+  // Forked by `npm start`'s launcher (apps/api/src/start.ts): if the launcher is gone (killed
+  // outright, so it could not stop us), stop as if told to, rather than live on as an orphan.
+  if (process.send) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
 
 main().catch((error: unknown) => {
