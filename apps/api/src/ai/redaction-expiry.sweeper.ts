@@ -11,7 +11,7 @@ import {
 } from '@custodian/platform';
 import type { RedactionMappingDocument } from '@custodian/projections';
 import { READ_STORE, type ReadStore } from '@custodian/read-store';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
 const REDACTION_MAPPINGS = 'redaction_mappings';
@@ -63,7 +63,10 @@ export class RedactionExpirySweeper {
       );
       if (!signal.aborted) await this.sweep(this.clock.now(), signal);
     } catch (error) {
-      this.logger.warn(`could not shred expired mappings: ${(error as Error).message}`);
+      // Not built yet (an empty log at start-up) or still catching up: the next run sweeps.
+      if (error instanceof ServiceUnavailableException)
+        this.logger.debug(`expired mappings not shredded yet: ${error.message}`);
+      else this.logger.warn(`could not shred expired mappings: ${(error as Error).message}`);
     }
   }
 
