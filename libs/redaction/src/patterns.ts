@@ -141,21 +141,52 @@ const CARD_RUN =
   /(?<![\p{L}\d-])(?:(?:\d{4}[ -]){4}\d{1,3}|(?:\d{4}[ -]?){3}\d{1,7}|\d{4}[ -]\d{6}[ -]\d{5})(?![\p{L}\d])/gu;
 const CARD_CUE = /(?:карт\w*|card|visa|mastercard|мир|maestro|amex|cc)\W*$/i;
 
-export function findCards(text: string, out: Candidate[]): void {
-  for (const m of text.matchAll(CARD_RUN)) {
-    const d = digitsOf(m[0]);
-    if (!isValidCard(d)) continue;
-    const cue = cueBefore(text, m.index, CARD_CUE, 30);
-    if (!cue && cueBefore(text, m.index, NOT_AN_ID, 30)) continue;
+/**
+ * A run of digits that passes its checksum is the identifier unless, with no cue of its own
+ * before it, it follows a reference cue (order, ticket, item…): then it is that reference.
+ */
+interface ChecksummedId {
+  type: 'CARD' | 'INN' | 'OGRN';
+  run: RegExp;
+  key: (match: string) => string;
+  valid: (key: string) => boolean;
+  cue: RegExp;
+  /** How far back (characters) a cue is looked for; the helper's default when absent. */
+  cueReach?: number;
+  notAnIdReach: number;
+  rank: { cued: number; bare: number };
+}
+
+function findChecksummed(text: string, out: Candidate[], id: ChecksummedId): void {
+  for (const m of text.matchAll(id.run)) {
+    const key = id.key(m[0]);
+    if (!id.valid(key)) continue;
+    const cue = cueBefore(text, m.index, id.cue, id.cueReach);
+    if (!cue && cueBefore(text, m.index, NOT_AN_ID, id.notAnIdReach)) continue;
     out.push({
-      type: 'CARD',
+      type: id.type,
       start: m.index,
       end: m.index + m[0].length,
       source: 'pattern',
-      rank: cue ? 80 : 60,
-      key: d,
+      rank: cue ? id.rank.cued : id.rank.bare,
+      key,
     });
   }
+}
+
+const CARD: ChecksummedId = {
+  type: 'CARD',
+  run: CARD_RUN,
+  key: digitsOf,
+  valid: isValidCard,
+  cue: CARD_CUE,
+  cueReach: 30,
+  notAnIdReach: 30,
+  rank: { cued: 80, bare: 60 },
+};
+
+export function findCards(text: string, out: Candidate[]): void {
+  findChecksummed(text, out, CARD);
 }
 
 const IBAN_RUN = /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b/g;
@@ -199,39 +230,35 @@ export function findSnils(text: string, out: Candidate[]): void {
 const INN_RUN = /(?<![\d-])(?:\d{12}|\d{10})(?![\d-])/g;
 const INN_CUE = /(?:инн|inn|tin|налог\w*)\W*(?:\w+\W+){0,2}$/i;
 
+const INN: ChecksummedId = {
+  type: 'INN',
+  run: INN_RUN,
+  key: (match) => match,
+  valid: isValidInn,
+  cue: INN_CUE,
+  notAnIdReach: 20,
+  rank: { cued: 85, bare: 30 },
+};
+
 export function findInns(text: string, out: Candidate[]): void {
-  for (const m of text.matchAll(INN_RUN)) {
-    if (!isValidInn(m[0])) continue;
-    const cue = cueBefore(text, m.index, INN_CUE);
-    if (!cue && cueBefore(text, m.index, NOT_AN_ID, 20)) continue;
-    out.push({
-      type: 'INN',
-      start: m.index,
-      end: m.index + m[0].length,
-      source: 'pattern',
-      rank: cue ? 85 : 30,
-      key: m[0],
-    });
-  }
+  findChecksummed(text, out, INN);
 }
 
 const OGRN_RUN = /(?<![\d-])(?:\d{15}|\d{13})(?![\d-])/g;
 const OGRN_CUE = /(?:огрн\w*|ogrn\w*|psrn|регистрац\w*)\W*(?:\w+\W+){0,2}$/i;
 
+const OGRN: ChecksummedId = {
+  type: 'OGRN',
+  run: OGRN_RUN,
+  key: (match) => match,
+  valid: isValidOgrn,
+  cue: OGRN_CUE,
+  notAnIdReach: 20,
+  rank: { cued: 85, bare: 35 },
+};
+
 export function findOgrns(text: string, out: Candidate[]): void {
-  for (const m of text.matchAll(OGRN_RUN)) {
-    if (!isValidOgrn(m[0])) continue;
-    const cue = cueBefore(text, m.index, OGRN_CUE);
-    if (!cue && cueBefore(text, m.index, NOT_AN_ID, 20)) continue;
-    out.push({
-      type: 'OGRN',
-      start: m.index,
-      end: m.index + m[0].length,
-      source: 'pattern',
-      rank: cue ? 85 : 35,
-      key: m[0],
-    });
-  }
+  findChecksummed(text, out, OGRN);
 }
 
 const PASSPORT_RUN = /(?<![\d-])(\d{2}) ?(\d{2})(?: ?(?:№|N|номер|no\.?)? ?)(\d{6})(?![\d-])/gi;
